@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 + make):
+#   make train   bootstrap .venv, train on the embedded default corpus, print sample summaries
+#   make test    bootstrap .venv, run every test (notebooks included)
+# The venv is rebuilt only when constraints.txt or setup.cfg change (stamp keyed on their hash).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+EXTRAS ?= dev,notebooks,compare
+STAMP  := $(VENV)/.installed-$(shell cat constraints.txt setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+ARGS   ?=
+
+export PYTHONUNBUFFERED := 1
+# TF's C++ logging starts before Python's: only an env var silences it.
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: venv train test bench notebooks compare clean
+
+venv: $(STAMP)
+
+$(STAMP):
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found; install Python 3.11" >&2; exit 1; }
+	@rm -f $(VENV)/.installed-*
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS)]'
+	@touch $@
+
+train: $(STAMP)
+	$(PY) -m trax_models train $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
+	$(PY) -m benchmarks $(ARGS)
+
+notebooks: $(STAMP)
+	$(PY) -m trax_models.notebook_runner --out build/notebooks notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,8 @@
+"""trax_models — the course "NLP with Attention Models", week 2, on trax 1.4.1 and today's JAX.
+
+``import trax_models`` first adapts trax to this stack (see ``trax_models.compat``); the
+course's graded functions live in the modules the README's course map lists.
+"""
+from trax_models import compat  # noqa: F401  (must run before anything else uses trax)
+
+__version__ = "0.1.0"
