@@ -29,7 +29,7 @@ train: $(STAMP)
 	$(PY) -m trax_models train $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -q $(ARGS)
+	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
