@@ -2,36 +2,62 @@
 
 Imported by ``trax_models/__init__.py`` before anything else touches trax. Nothing else in
 the package monkeypatches trax. Every patch says what it fixes and has a test in
-``tests/test_compat.py`` that fails without it.
+``tests/test_compat.py`` that fails without it: each patch is installed with ``_patch``, which
+keeps the original, and ``unpatched(name)`` puts the original back for a test to show the bug.
 """
 import contextlib
+import functools
+import gzip
 import inspect
 import logging
 import os
+import pickle
 import sys
+import tempfile
 import warnings
 
-# --- Quiet import -------------------------------------------------------------------------
-# TF prints "Could not find cuda drivers" from C++ before Python logging exists: only the
-# environment variable reaches it, so it must be set before tensorflow is first imported.
+# --- 1. Quiet import ----------------------------------------------------------------------
+# TF's C++ logging reads this variable once, when tensorflow is first imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-warnings.filterwarnings("ignore", message=r".*jax\.host_count.*")
-warnings.filterwarnings("ignore", category=FutureWarning, module=r"gzip|trax\..*|tensorflow.*")
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"trax\..*|gin\..*")
+# Known spam only, matched by message: jax's renamed-alias notices (trax calls
+# jax.host_count / jax.process_count aliases on every Loop step).
+warnings.filterwarnings("ignore", message=r"jax\.(host|process)_count has been renamed",
+                        category=UserWarning)
+# trax's checkpoint writers open gzip.GzipFile(fileobj=GFile) without mode= (Python 3.11+).
+warnings.filterwarnings("ignore", message=r"GzipFile was opened for writing",
+                        category=FutureWarning, module=r"trax\.")
+# gym 0.26 warns at import that np.bool8 is deprecated (NumPy 2).
+warnings.filterwarnings("ignore", message=r".*np\.bool8.*", category=DeprecationWarning)
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
-    """Swallow what gym prints (its NumPy-2 notice) to stderr while trax imports it."""
-    saved = sys.stderr
-    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 — closed below
-    try:
-        yield
-    finally:
-        sys.stderr.close()
-        sys.stderr = saved
+def _quiet_fd2():
+    """Send file descriptor 2 to a temporary file while trax imports.
+
+    TF's C++ runtime writes "Could not find cuda drivers" and absl's "All log messages before
+    absl::InitializeLog()" straight to fd 2 (no Python object sees them); gym prints its
+    NumPy-2 notice to sys.stderr. If the import fails, what was captured is replayed so the
+    error stays visible.
+    """
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
 
 
+# --- 2. Fast import -----------------------------------------------------------------------
 def _cheap_stack(context=1):
     """Stand-in for ``inspect.stack`` while trax imports.
 
@@ -50,7 +76,7 @@ def _import_trax():
     real_stack = inspect.stack
     inspect.stack = _cheap_stack
     try:
-        with _quiet_stderr():
+        with _quiet_fd2():
             import trax  # noqa: F401  (the import we are speeding up and silencing)
     finally:
         inspect.stack = real_stack
@@ -59,3 +85,206 @@ def _import_trax():
 
 if "trax" not in sys.modules:
     _import_trax()
+
+import jax  # noqa: E402  (after trax's quiet import)
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import trax  # noqa: E402
+import trax.data.inputs  # noqa: E402
+import trax.data.tf_inputs  # noqa: E402
+import trax.optimizers.trainer  # noqa: E402
+from trax.layers import base as _layer_base  # noqa: E402
+
+# trax.fastmath.numpy as an attribute is the backend-numpy proxy, not the module of that name.
+_trax_numpy = sys.modules["trax.fastmath.numpy"]
+
+# Patch bookkeeping: name -> (original, [(owner, attribute), ...]).
+ORIGINALS = {}
+
+
+def _patch(name, new, *places):
+    """Install ``new`` at every ``(owner, attribute)`` in places, remembering the original."""
+    ORIGINALS[name] = (getattr(*places[0]), places)
+    for owner, attribute in places:
+        setattr(owner, attribute, new)
+    return new
+
+
+@contextlib.contextmanager
+def unpatched(name):
+    """Temporarily put trax's original back (tests use this to show the bug being fixed)."""
+    original, places = ORIGINALS[name]
+    patched = [getattr(owner, attribute) for owner, attribute in places]
+    for owner, attribute in places:
+        setattr(owner, attribute, original)
+    try:
+        yield original
+    finally:
+        for (owner, attribute), new in zip(places, patched):
+            setattr(owner, attribute, new)
+
+
+# --- 3. Loop resume: tree_unflatten -------------------------------------------------------
+# trax/fastmath/numpy.py tree_unflatten tests `tree in copy_from_tree`, i.e. `tree == ()` for
+# every leaf; with a jax.Array leaf (the optimizer slots Loop.load_checkpoint matches) that
+# raises TypeError, so a Loop cannot resume from an existing output_dir. Arrays are leaves:
+# only containers can equal the copy markers (EMPTY_WEIGHTS = (), GET_*_FROM_CACHE dicts).
+def tree_unflatten(flat, tree, copy_from_tree=None):
+    """Same contract as trax.fastmath.numpy.tree_unflatten: returns (new_tree, rest_of_flat)."""
+    if (copy_from_tree is not None and isinstance(tree, (list, tuple, dict))
+            and tree in copy_from_tree):
+        return tree, flat
+    if isinstance(tree, (list, tuple)):
+        new_tree, rest = [], flat
+        for t in tree:
+            new_t, rest = tree_unflatten(rest, t, copy_from_tree=copy_from_tree)
+            new_tree.append(new_t)
+        return (tuple(new_tree) if isinstance(tree, tuple) else new_tree), rest
+    if isinstance(tree, dict):
+        new_tree, rest = {}, flat
+        for k in tree:
+            new_tree[k], rest = tree_unflatten(rest, tree[k], copy_from_tree=copy_from_tree)
+        return new_tree, rest
+    return flat[0], flat[1:]
+
+
+# trax.fastmath re-exports it; training.py, layers/base.py, optimizers call fastmath.X and
+# fastmath/jax.py calls tnp.X at run time, so these two names cover every caller.
+_patch("tree_unflatten", tree_unflatten,
+       (_trax_numpy, "tree_unflatten"), (trax.fastmath, "tree_unflatten"))
+
+
+# --- 4. Layer.init_from_file: every save_to_file combination loads ------------------------
+# save_to_file(weights_only=True) writes no 'flat_state' and save_to_file() without
+# input_signature writes no 'input_signature'; trax's loader indexes both → KeyError. Here a
+# missing state means "restore weights only", and a missing signature uses the model's own
+# (already initialized) weights as the tree to fill. Loop checkpoints load as before.
+def _init_from_file(self, file_name, weights_only=False, input_signature=None):
+    """Initializes this layer from a save_to_file or Loop checkpoint; returns (weights, state)."""
+    with tf.io.gfile.GFile(file_name, "rb") as f, gzip.GzipFile(fileobj=f, mode="rb") as gz:
+        dictionary = pickle.load(gz)
+    flat_weights = dictionary["flat_weights"]
+    if isinstance(flat_weights, int):  # Loop checkpoints keep weights in a side .npy.gz file
+        weights_path = file_name + ".npy"
+        if file_name.endswith(".pkl.gz"):
+            weights_path = file_name[:-6] + "weights.npy.gz"
+            if not tf.io.gfile.exists(weights_path):
+                weights_path = file_name + ".npy"
+        flat_weights = _layer_base.np_from_file(weights_path, compresslevel=flat_weights)
+    flat_state = dictionary.get("flat_state")
+    weights_only = weights_only or flat_state is None
+    if input_signature is None:
+        input_signature = dictionary.get("input_signature")
+    if input_signature is not None:
+        if weights_only:
+            self.init(input_signature)  # real initial state (trax does the same)
+        signature = self.weights_and_state_signature(input_signature)
+    elif not flat_weights or any(hasattr(w, "shape") for w in trax.fastmath.tree_flatten(
+            self.weights)):
+        signature = (self.weights, self.state)  # already initialized: fill its own trees
+    else:
+        raise ValueError(
+            f"{file_name} holds no input_signature and the model is not initialized: pass "
+            "input_signature=trax.shapes.signature(example_batch) to init_from_file, or call "
+            "model.init(...) first.")
+    weights, state = _layer_base.unflatten_weights_and_state(
+        flat_weights, flat_state, signature, weights_only=weights_only)
+    if not weights_only:
+        self.state = state
+    self.weights = weights
+    return self.weights, self.state
+
+
+_patch("init_from_file", _init_from_file, (_layer_base.Layer, "init_from_file"))
+
+
+# --- 5. Tokenize(vocab_type='sentencepiece') without t5 ------------------------------------
+# trax's _get_vocab builds t5.data.SentencePieceVocabulary, and t5 is not installable on this
+# stack. This stand-in wraps the `sentencepiece` package with the same encode/decode/vocab_size
+# contract (extra_ids sit above the model's own ids and decode to nothing, as in t5).
+class SentencePieceVocabulary:
+    """A sentencepiece model file as a trax vocabulary: str ↔ list of int ids."""
+
+    def __init__(self, sentencepiece_model_file, extra_ids=0):
+        import sentencepiece  # lazy: only sentencepiece users pay for it
+
+        with tf.io.gfile.GFile(sentencepiece_model_file, "rb") as f:
+            self._sp = sentencepiece.SentencePieceProcessor(model_proto=f.read())
+        self.extra_ids = extra_ids
+
+    @property
+    def vocab_size(self):
+        return self._sp.get_piece_size() + self.extra_ids
+
+    def encode(self, s):
+        """str (or utf-8 bytes) → list of int ids."""
+        return self._sp.encode_as_ids(s.decode("utf-8") if isinstance(s, bytes) else s)
+
+    def decode(self, ids):
+        """list of int ids → str; ids outside the model (extra ids) are dropped."""
+        size = self._sp.get_piece_size()
+        return self._sp.decode_ids([int(i) for i in ids if 0 <= int(i) < size])
+
+
+def _get_vocab(vocab_type="subword", vocab_file=None, vocab_dir=None, extra_ids=0):
+    if vocab_type != "sentencepiece":
+        return ORIGINALS["_get_vocab"][0](vocab_type, vocab_file, vocab_dir, extra_ids)
+    path = os.path.join(vocab_dir or "gs://trax-ml/vocabs/", vocab_file)
+    return SentencePieceVocabulary(path, extra_ids=extra_ids)
+
+
+_patch("_get_vocab", _get_vocab, (trax.data.tf_inputs, "_get_vocab"))
+
+
+# --- 6. PadToLength: int pad_value, and multiple=True -------------------------------------
+# trax's PadToLength indexes pad_value[key], so its own default pad_value=0 raises TypeError;
+# and with multiple=True it pads by the remainder (length 5, multiple 4 → 6, not 8).
+def PadToLength(len_map=None, pad_value=0, multiple=False):  # noqa: N802 (trax's name)
+    """Pads example[key] (1-D) to len_map[key] (or to the next multiple of it); see trax.
+
+    pad_value: an int for every key, or a dict key → int.
+    """
+    if len_map is None:
+        raise ValueError("PadToLength needs len_map, e.g. len_map={0: 64, 1: 64}.")
+    pad_values = pad_value if isinstance(pad_value, dict) else dict.fromkeys(len_map, pad_value)
+
+    def padded(x, key):
+        length = len_map[key]
+        n_pad = -x.shape[0] % length if multiple else max(0, length - x.shape[0])
+        return np.pad(x, (0, n_pad), mode="constant", constant_values=pad_values[key])
+
+    def _pad_to_length(generator):
+        for example in generator:
+            if isinstance(example, (list, tuple)):
+                example = list(example)
+                for key in len_map:
+                    example[key] = padded(example[key], key)
+                yield tuple(example)
+            elif isinstance(example, np.ndarray):
+                yield padded(example, 0)
+            else:
+                raise ValueError(f"PadToLength expects tuples or np.ndarray, got {example!r}")
+
+    return _pad_to_length
+
+
+_patch("PadToLength", functools.wraps(trax.data.inputs.PadToLength)(PadToLength),
+       (trax.data.inputs, "PadToLength"), (trax.data, "PadToLength"))
+
+
+# --- 7. Loop(use_memory_efficient_trainer=2): freeing accelerator memory ------------------
+# ReversibleSerialTrainer._free_accelerators (run every step when free_accelerators_on_step,
+# i.e. use_memory_efficient_trainer=2) calls jax.lib.xla_bridge.get_backend().live_buffers(),
+# both removed from jax. Same job on today's API: delete live arrays held on accelerators
+# (never CPU arrays: on a CPU-only machine those are the weights and stack themselves).
+def _free_accelerators(self, exceptions=(), keep_constants=True):
+    keep = {id(x) for x in trax.fastmath.tree_flatten(exceptions)}
+    for x in jax.live_arrays():
+        on_cpu = all(d.platform == "cpu" for d in x.devices())
+        if on_cpu or id(x) in keep or (keep_constants and not x.shape) or x.is_deleted():
+            continue
+        x.delete()
+
+
+_patch("_free_accelerators", _free_accelerators,
+       (trax.optimizers.trainer.ReversibleSerialTrainer, "_free_accelerators"))
