@@ -19,15 +19,22 @@ import warnings
 # --- 1. Quiet import ----------------------------------------------------------------------
 # TF's C++ logging reads this variable once, when tensorflow is first imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# Known spam only, matched by message: jax's renamed-alias notices (trax calls
-# jax.host_count / jax.process_count aliases on every Loop step).
-warnings.filterwarnings("ignore", message=r"jax\.(host|process)_count has been renamed",
-                        category=UserWarning)
-# trax's checkpoint writers open gzip.GzipFile(fileobj=GFile) without mode= (Python 3.11+).
-warnings.filterwarnings("ignore", message=r"GzipFile was opened for writing",
-                        category=FutureWarning, module=r"trax\.")
-# gym 0.26 warns at import that np.bool8 is deprecated (NumPy 2).
-warnings.filterwarnings("ignore", message=r".*np\.bool8.*", category=DeprecationWarning)
+
+
+def silence_known_spam():
+    """Ignore the warnings trax emits on every run on this stack, matched narrowly by message."""
+    # trax calls the renamed jax.host_count / jax.process_count aliases on every Loop step.
+    warnings.filterwarnings("ignore", message=r"jax\.(host|process)_count has been renamed",
+                            category=UserWarning)
+    # trax's checkpoint writers open gzip.GzipFile(fileobj=GFile) without mode=.
+    warnings.filterwarnings("ignore", message=r"GzipFile was opened for writing",
+                            category=FutureWarning, module=r"trax\.")
+    # the memory-efficient trainer jits with backend='cpu' (still works, now deprecated).
+    warnings.filterwarnings("ignore", message=r"backend and device argument on jit",
+                            category=DeprecationWarning, module=r"trax\.")
+
+
+silence_known_spam()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,211 @@
+"""Tests for trax_models.compat: each patch is checked against trax's original (put back with
+``compat.unpatched``), which must fail the same check, so every test fails without its patch."""
+import contextlib
+import inspect
+import io
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from trax_models import compat
+import trax
+from trax import layers as tl
+from trax import shapes
+from trax.supervised import training
+
+
+def tiny_model():
+    """(batch, seq) int ids → (batch, seq, 10) log-probs."""
+    return tl.Serial(tl.Embedding(10, 8), tl.Dense(10), tl.LogSoftmax())
+
+
+def batches(seed=0):
+    """Endless (inputs, targets, weights) batches of shape (2, 4)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        x = rng.integers(1, 10, (2, 4))
+        yield x, x, np.ones((2, 4), np.float32)
+
+
+def tiny_loop(output_dir, optimizer=None, **loop_kwargs):
+    train = training.TrainTask(batches(), tl.CrossEntropyLoss(),
+                               optimizer or trax.optimizers.Adam(0.01), n_steps_per_checkpoint=2)
+    evals = training.EvalTask(batches(1), [tl.CrossEntropyLoss(), tl.Accuracy()],
+                              n_eval_batches=1)
+    return training.Loop(tiny_model(), train, eval_tasks=[evals], output_dir=str(output_dir),
+                         **loop_kwargs)
+
+
+@contextlib.contextmanager
+def only_unknown_warnings():
+    """Record every warning except compat's known spam (assert the list is empty after)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compat.silence_known_spam()
+        yield caught
+
+
+def flat(tree):
+    return [np.asarray(x) for x in trax.fastmath.tree_flatten(tree)]
+
+
+# --- 1./2. Quiet, fast import -------------------------------------------------------------
+def test_import_prints_nothing():
+    result = subprocess.run([sys.executable, "-c", "import trax_models"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and result.stdout == ""
+
+
+def test_inspect_stack_is_restored_and_stand_in_gives_the_same_frames():
+    assert inspect.stack is not compat._cheap_stack
+    assert inspect.stack.__module__ == "inspect"
+    real, cheap = inspect.stack(), compat._cheap_stack()
+    assert [f[0] for f in cheap[:3]] == [f.frame for f in real[:3]]
+
+
+def test_only_known_spam_is_silenced():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        warnings.simplefilter("always")
+        compat.silence_known_spam()
+        spam = "GzipFile was opened for writing, but this will change"
+        warnings.warn_explicit(spam, FutureWarning, "base.py", 1, module="trax.layers.base")
+        warnings.warn_explicit("jax.process_count has been renamed to jax.process_count",
+                               UserWarning, "xla_bridge.py", 1, module="jax._src.xla_bridge")
+        assert caught == []
+        warnings.warn_explicit(spam, FutureWarning, "mine.py", 1, module="mycode")
+        warnings.warn_explicit("something else", FutureWarning, "base.py", 2,
+                               module="trax.layers.base")
+        assert len(caught) == 2
+
+
+# --- 3. Loop resume -----------------------------------------------------------------------
+def test_tree_unflatten_treats_arrays_as_leaves():
+    tree = ((), (np.zeros(2), trax.fastmath.numpy.ones(3)), {"a": ()})
+    new, rest = compat.tree_unflatten([1, 2, 3], tree, copy_from_tree=[()])
+    assert new == ((), (1, 2), {"a": ()}) and rest == [3]
+    with compat.unpatched("tree_unflatten") as original, pytest.raises((TypeError, ValueError)):
+        original([1, 2, 3], tree, copy_from_tree=[()])
+
+
+def test_loop_resumes_from_output_dir(tmp_path):
+    with only_unknown_warnings() as caught:
+        loop = tiny_loop(tmp_path)
+        loop.run(2)
+    assert [str(w.message) for w in caught] == []  # the filters cover what a Loop emits
+    saved = flat(loop.model.weights)
+    with compat.unpatched("tree_unflatten"), pytest.raises(TypeError):
+        tiny_loop(tmp_path)
+    resumed = tiny_loop(tmp_path)
+    assert resumed.step == 2
+    for a, b in zip(flat(resumed.model.weights), saved, strict=True):
+        np.testing.assert_array_equal(a, b)
+    resumed.run(1)
+    assert resumed.step == 3
+    # The Loop's checkpoint file (written at step 2) loads into a fresh model the course's way.
+    model = tiny_model()
+    model.init_from_file(str(tmp_path / "model.pkl.gz"), weights_only=True)
+    for a, b in zip(flat(model.weights), saved, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- 4. save_to_file / init_from_file -----------------------------------------------------
+SIG = shapes.ShapeDtype((2, 4), np.int32)
+
+
+@pytest.mark.parametrize("save_weights_only", [False, True])
+@pytest.mark.parametrize("save_signature", [False, True])
+def test_every_save_to_file_combination_loads(tmp_path, save_weights_only, save_signature):
+    model = tiny_model()
+    model.init(SIG)
+    x = next(batches())[0]
+    path = str(tmp_path / "m.pkl.gz")
+    model.save_to_file(path, weights_only=save_weights_only,
+                       input_signature=SIG if save_signature else None)
+    for load_weights_only in (False, True):
+        for load_signature in (None, SIG):
+            loaded = tiny_model()
+            if load_signature is None and not save_signature:
+                loaded.init(shapes.ShapeDtype((1, 1), np.int32))  # any signature, other weights
+            loaded.init_from_file(path, weights_only=load_weights_only,
+                                  input_signature=load_signature)
+            np.testing.assert_array_equal(loaded(x), model(x))
+
+
+def test_unpatched_loader_fails_on_weights_only_and_signature_free_files(tmp_path):
+    model = tiny_model()
+    model.init(SIG)
+    model.save_to_file(str(tmp_path / "w.pkl.gz"), weights_only=True, input_signature=SIG)
+    model.save_to_file(str(tmp_path / "s.pkl.gz"))
+    with compat.unpatched("init_from_file"):
+        with pytest.raises(KeyError, match="flat_state"):
+            tiny_model().init_from_file(str(tmp_path / "w.pkl.gz"), input_signature=SIG)
+        with pytest.raises(KeyError, match="input_signature"):
+            model.init_from_file(str(tmp_path / "s.pkl.gz"))
+
+
+def test_signature_free_file_into_uninitialized_model_says_what_to_do(tmp_path):
+    model = tiny_model()
+    model.init(SIG)
+    model.save_to_file(str(tmp_path / "s.pkl.gz"))
+    with pytest.raises(ValueError, match="pass input_signature"):
+        tiny_model().init_from_file(str(tmp_path / "s.pkl.gz"))
+
+
+# --- 5. sentencepiece vocabularies without t5 ---------------------------------------------
+def test_sentencepiece_tokenize_detokenize_round_trip(tmp_path):
+    import sentencepiece
+
+    sentences = ["the cat sat on the mat", "a dog ran in the park", "attention is all you need",
+                 "summaries are short texts", "the model reads the article"] * 4
+    model = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model,
+                                             vocab_size=30, minloglevel=2)
+    (tmp_path / "sp.model").write_bytes(model.getvalue())
+    spec = dict(vocab_type="sentencepiece", vocab_file="sp.model", vocab_dir=str(tmp_path))
+    text = "the dog reads the mat"
+    ids = next(trax.data.Tokenize(**spec)(iter([text])))
+    assert ids.dtype.kind == "i" and len(ids) > 1
+    assert trax.data.detokenize(ids, **spec) == text
+    assert trax.data.vocab_size(**spec, n_reserved_ids=2) == 32
+    with compat.unpatched("_get_vocab"), pytest.raises(ImportError):
+        next(trax.data.Tokenize(**spec)(iter([text])))
+
+
+# --- 6. PadToLength -----------------------------------------------------------------------
+def test_pad_to_length_default_pad_value_and_multiple():
+    example = (np.arange(1, 6), np.arange(1, 4))
+    padded = next(trax.data.PadToLength(len_map={0: 8, 1: 6})(iter([example])))
+    np.testing.assert_array_equal(padded[0], [1, 2, 3, 4, 5, 0, 0, 0])
+    np.testing.assert_array_equal(padded[1], [1, 2, 3, 0, 0, 0])
+    by_key = next(trax.data.PadToLength(len_map={0: 6}, pad_value={0: -1})(iter([example])))
+    np.testing.assert_array_equal(by_key[0], [1, 2, 3, 4, 5, -1])
+    multiple = next(trax.data.PadToLength({0: 4, 1: 3}, 0, multiple=True)(iter([example])))
+    assert [len(a) for a in multiple] == [8, 3]
+    with compat.unpatched("PadToLength") as original:
+        with pytest.raises(TypeError):
+            next(original(len_map={0: 8})(iter([example])))
+        old = next(original({0: 4}, {0: 0}, multiple=True)(iter([example])))
+        assert len(old[0]) == 6  # trax pads by the remainder, not to the next multiple
+
+
+# --- 7. Memory-efficient trainer ----------------------------------------------------------
+def test_memory_efficient_loop_frees_accelerators_each_step(tmp_path):
+    # use_memory_efficient_trainer=2 frees accelerator memory every step; its optimizer is a
+    # function (trax's memory-efficient API), not an optimizer instance.
+    def make_loop(output_dir):
+        return tiny_loop(output_dir, optimizer=lambda: trax.optimizers.Adam(0.01),
+                         use_memory_efficient_trainer=2)
+
+    with compat.unpatched("_free_accelerators"), pytest.raises(AttributeError, match="xla_bridge"):
+        make_loop(tmp_path / "unpatched").run(1)
+    with only_unknown_warnings() as caught:
+        loop = make_loop(tmp_path / "patched")
+        loop.run(2)
+    assert [str(w.message) for w in caught] == []
+    assert loop.step == 2
+    assert all(np.isfinite(w).all() for w in flat(loop.model.weights))
