@@ -1,0 +1,235 @@
+"""The summarizer's input pipeline: the course's tokenize / detokenize / preprocess / bucketing.
+
+API (what the training, decoding and encoder–decoder modules use)::
+
+    tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None) -> list[int]   # ids + [EOS]
+    detokenize(integers, vocab_file=None, vocab_dir=None) -> str               # wrapped at 70
+    preprocess(stream, *, max_length=None, stats=None)      # (article, summary) ids ->
+                                                            #   (joint, joint, mask), course
+    preprocess_pairs(stream, *, max_length=None, stats=None)  # -> (inputs, targets, mask),
+                                                            #   no concatenation (enc–dec)
+    input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None)
+        # trax.data.Serial(clean, Tokenize, preprocess, FilterByLength(max_length))
+    make_streams(source="default", *, vocab_file=None, vocab_dir=None, max_length=2048,
+                 boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
+                 shuffle_buffer=1024, seed=0, concat=True, stats=None, **source_options)
+        -> (train_batches, eval_batches)   # endless iterators of (inputs, targets, mask)
+    pairs(source="default", split="validation", **source_options) -> iterator of
+        (article, summary) str pairs, finite (for ROUGE, Lead-3, the encoder–decoder)
+    vocab_for(source="default", vocab_file=None, vocab_dir=None, ...) -> path of the vocab
+        make_streams uses (pass it to tokenize/detokenize and save it with a checkpoint)
+
+``source`` is ``"default"`` (the embedded generated news corpus, ``trax_models.corpus``),
+``"cnn_dailymail"`` (the course's ``trax.data.TFDS`` call; needs a prepared ``data_dir``),
+a JSONL/CSV/TSV file of (article, summary) pairs (split into train/validation by
+``eval_fraction`` and ``seed``), or a dict ``{"train": path, "validation": path}``.
+See ``trax_models.sources`` for the options (``data_dir``, ``article_key``, ...).
+
+The vocabulary is an argument: ``vocab_file`` (a path, or a name inside ``vocab_dir`` as in
+the course); else ``trax_models.vocab.set_default_vocab``'s choice / ``$TRAX_MODELS_VOCAB``;
+else the source's own vocabulary (the default corpus ships one; for other sources one is
+built from the training split and cached).
+
+Batches, as the course's ``BucketByLength`` makes them::
+
+    inputs  (batch, length) int   # article + [EOS, SEP] + summary + [EOS], 0-padded
+    targets (batch, length) int   # the same array (a language model predicts its input)
+    mask    (batch, length) int   # 0 over article, EOS, SEP and padding; 1 over summary + EOS
+"""
+import functools
+import textwrap
+
+import numpy as np
+import trax
+
+import trax_models  # noqa: F401  (compat first)
+from trax_models import sources, vocab
+from trax_models.sources import DataError, DataStats, pairs  # noqa: F401  (re-exported API)
+from trax_models.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported API)
+
+SEP = 0  # the course's separator between article and summary (= the pad id)
+EOS = 1  # end of sequence
+
+wrapper = textwrap.TextWrapper(width=70)  # the course's detokenize wraps at 70 characters
+
+
+def tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None):  # noqa: N803 (course name)
+    """The course's ``tokenize``: subword ids of ``input_str`` with ``EOS`` appended.
+
+    Args:
+      input_str: str (or UTF-8 bytes).
+      EOS: id appended at the end (the course's 1).
+      vocab_file, vocab_dir: the vocabulary (see ``trax_models.vocab.resolve_vocab_path``).
+
+    Returns:
+      list[int] of length (n_subwords + 1,).
+    """
+    if isinstance(input_str, bytes):
+        input_str = input_str.decode("utf-8", errors="replace")
+    return list(vocab.load_vocab(vocab_file, vocab_dir).encode(input_str)) + [EOS]
+
+
+def detokenize(integers, vocab_file=None, vocab_dir=None):
+    """The course's ``detokenize``: ids → text, wrapped with ``TextWrapper(width=70)``.
+
+    Args:
+      integers: ids, any shape that squeezes to (n,) (list, np.ndarray, jax array).
+      vocab_file, vocab_dir: the vocabulary (see ``trax_models.vocab.resolve_vocab_path``).
+
+    Returns:
+      str; id 1 shows as ``<EOS>`` and 0 as ``<pad>``, as in the course.
+    """
+    ids = [int(i) for i in np.asarray(integers).reshape(-1)]
+    return wrapper.fill(vocab.load_vocab(vocab_file, vocab_dir).decode(ids))
+
+
+def _fit(article, summary, max_length, stats):
+    """Cut the article's end so that article + [EOS, SEP] + summary + [EOS] ≤ max_length."""
+    room = max_length - len(summary) - 3
+    if max_length is not None and len(article) > room > 0:
+        article = article[:room]
+        if stats is not None:
+            stats.truncated += 1
+    return article
+
+
+def preprocess(stream, *, max_length=None, stats=None):
+    """The course's ``preprocess``: concatenate article and summary for a language model.
+
+    Args:
+      stream: iterator of (article_ids (La,), summary_ids (Ls,)) — tokenized, without EOS.
+      max_length: if set, an article too long for ``max_length`` in total is cut at its end
+        (the summary is kept whole) and counted in ``stats.truncated``. ``None`` = course.
+      stats: optional ``DataStats``.
+
+    Yields:
+      (joint, joint, mask), each (La + Ls + 3,): joint = article + [EOS, SEP] + summary +
+      [EOS]; mask = 0 over article, EOS and SEP, 1 over summary and its EOS.
+    """
+    for (article, summary) in stream:
+        article = _fit(list(article), list(summary), max_length, stats)
+        joint = np.array(list(article) + [EOS, SEP] + list(summary) + [EOS])
+        mask = [0] * (len(list(article)) + 2) + [1] * (len(list(summary)) + 1)
+        yield joint, joint, np.array(mask)
+
+
+def preprocess_pairs(stream, *, max_length=None, stats=None):
+    """(article, summary) ids → (inputs, targets, mask) for an encoder–decoder (no concatenation).
+
+    Args:
+      stream: iterator of (article_ids (La,), summary_ids (Ls,)).
+      max_length: if set, the article is cut to ``max_length - 1`` ids (counted).
+      stats: optional ``DataStats``.
+
+    Yields:
+      inputs (La + 1,) = article + [EOS]; targets (Ls + 1,) = summary + [EOS];
+      mask (Ls + 1,) of ones (padding added by bucketing gets 0).
+    """
+    for (article, summary) in stream:
+        article = list(article)
+        if max_length is not None and len(article) + 1 > max_length:
+            article = article[:max_length - 1]
+            if stats is not None:
+                stats.truncated += 1
+        targets = np.array(list(summary) + [EOS])
+        yield np.array(article + [EOS]), targets, np.ones_like(targets)
+
+
+def _filter_by_length(stream, max_length, concat, stats):
+    """The course's FilterByLength(max_length) on the joint length, counting what it drops."""
+    for example in stream:
+        length = len(example[0]) if concat else max(len(example[0]), len(example[1]))
+        if length <= max_length:
+            yield example
+        elif stats is not None:
+            stats.filtered_long += 1
+
+
+def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None):
+    """The course's ``trax.data.Serial(Tokenize, preprocess, FilterByLength(2048))``.
+
+    With two additions that change nothing for clean data: text is decoded/cleaned first
+    (empty pairs skipped, bad UTF-8 replaced; counted), and an article too long for
+    ``max_length`` is truncated (counted) instead of the whole pair being dropped.
+
+    Args:
+      vocab_file, vocab_dir: the vocabulary; a path that must exist (see ``vocab_for``).
+      max_length: longest example kept (joint length; with ``concat=False`` each side).
+      concat: True → ``preprocess`` (decoder-only LM); False → ``preprocess_pairs``.
+      stats: optional ``DataStats`` to count skipped / replaced / truncated / filtered.
+
+    Returns:
+      A function: stream of (article, summary) str/bytes → stream of (inputs, targets, mask).
+    """
+    path = vocab.resolve_vocab_path(vocab_file, vocab_dir)
+    prep = preprocess if concat else preprocess_pairs
+    return trax.data.Serial(
+        functools.partial(sources.clean_pairs, stats=stats),
+        trax.data.Tokenize(vocab_file=path, vocab_dir=None),
+        functools.partial(prep, max_length=max_length, stats=stats),
+        functools.partial(_filter_by_length, max_length=max_length, concat=concat, stats=stats),
+    )
+
+
+def shuffle(stream, buffer_size, seed):
+    """Seeded buffer shuffle (trax.data.Shuffle draws from the global NumPy RNG)."""
+    if not buffer_size:
+        yield from stream
+        return
+    rng = np.random.default_rng(seed)
+    buffer = []
+    for example in stream:
+        if len(buffer) < buffer_size:
+            buffer.append(example)
+            continue
+        i = int(rng.integers(buffer_size))
+        yield buffer[i]
+        buffer[i] = example
+    rng.shuffle(buffer)
+    yield from buffer
+
+
+def vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=4000, **source_options):
+    """Path of the vocabulary ``make_streams(source, ...)`` uses with these arguments.
+
+    An explicit ``vocab_file`` (or ``set_default_vocab`` / ``$TRAX_MODELS_VOCAB``) wins; else
+    the source's own: the default corpus's, or one of ≈``vocab_size`` entries built from the
+    source's training split and cached (deterministic; first call takes ≈10–60 s).
+    """
+    if vocab_file is not None or vocab.has_default():
+        return vocab.resolve_vocab_path(vocab_file, vocab_dir)
+    return sources.source_vocab(source, vocab_size=vocab_size, **source_options)
+
+
+def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=4000,
+                 max_length=2048, boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
+                 shuffle_buffer=1024, seed=0, concat=True, stats=None, **source_options):
+    """Endless train and eval batch streams, as the course builds them.
+
+    Args:
+      source: "default" | "cnn_dailymail" | path of a JSONL/CSV/TSV file | dict of split → path.
+      vocab_file, vocab_dir, vocab_size: the vocabulary (see ``vocab_for``).
+      max_length: longest example (articles longer are truncated, see ``input_pipeline``).
+      boundaries, batch_sizes: ``trax.data.BucketByLength``'s (len(batch_sizes) =
+        len(boundaries) + 1).
+      shuffle_buffer: examples shuffled (seeded) before bucketing in the train stream; 0 = off.
+      seed: shuffle seed and (for a single file) the train/validation split seed.
+      concat: True: (joint, joint, mask) for TransformerLM; False: (article, summary, mask).
+      stats: optional ``DataStats`` that counts skipped/replaced/truncated/filtered examples.
+      **source_options: ``data_dir``, ``article_key``, ``summary_key``, ``eval_fraction``, ...
+
+    Returns:
+      (train_batches, eval_batches): iterators of (inputs, targets, mask), each
+      (batch, length) int; ``length`` ≤ the bucket's boundary (longer → batch of 1).
+    """
+    if len(batch_sizes) != len(boundaries) + 1:
+        raise ValueError(f"batch_sizes needs one more entry than boundaries: got "
+                         f"{len(batch_sizes)} batch sizes for {len(boundaries)} boundaries.")
+    path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
+    pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats)
+    bucket = trax.data.BucketByLength(list(boundaries), list(batch_sizes))
+    train = sources.stream(source, "train", seed=seed, **source_options)
+    evals = sources.stream(source, "validation", seed=seed, **source_options)
+    train_batches = bucket(shuffle(pipeline(train), shuffle_buffer, seed))
+    eval_batches = bucket(pipeline(evals))
+    return train_batches, eval_batches
