@@ -47,7 +47,11 @@ def _quiet_fd2():
     error stays visible.
     """
     sys.stderr.flush()
-    saved_fd = os.dup(2)
+    try:
+        saved_fd = os.dup(2)
+    except OSError:  # no fd 2 at all (some daemons): nothing to silence
+        yield
+        return
     with tempfile.TemporaryFile(mode="w+b") as captured:
         os.dup2(captured.fileno(), 2)
         try:
