@@ -12,11 +12,9 @@ every attention layer. One checkpoint serves all three: the weight trees are ide
 Predict mode, step by step::
 
     eval_model = TransformerLM(..., mode='eval')                # or the trained model
-    predict = TransformerLM(..., mode='predict')
-    predict.init(trax.shapes.ShapeDtype((batch, 1), jnp.int32))  # fixes batch; cache shapes
-    predict.weights = eval_model.weights
-    start_state = predict.state                                  # save once: the empty cache
-    predict.state = start_state                                  # ... reset before each prompt
+    predict = TransformerLM(..., mode='predict')                 # same config
+    start_state = init_predict(predict, eval_model.weights, batch_size=batch)  # the empty cache
+    predict.state = start_state                                  # reset before each prompt
     log_probs = predict(prompt)     # prefill: (batch, n) tokens = [0, x0 … x_{n-2}] (ShiftRight
                                     # is the identity in predict mode: feed the shifted tokens)
     log_probs = predict(next_token) # then (batch, 1) per step; positions advance by n each call
@@ -25,18 +23,24 @@ Predict mode, step by step::
 fed before. For ``jax.jit``/``lax`` loops use ``predict.pure_fn(tokens, weights, state, rng)`` →
 ``(log_probs, new_state)``; the state is a pytree of static-shape arrays (per layer: keys and
 values (batch·heads, cache_len, d_head) and an int32 position; PositionalEncoding: an int32).
+``init_predict`` also gives every sub-layer a concrete rng: trax otherwise creates sub-layer rngs
+lazily inside the first traced ``pure_fn`` and keeps the tracers, so a later eager call would
+fail with UnexpectedTracerError.
 
 KV-cache memory: batch × n_layers × cache_len × d_model × 2 × 4 bytes (``kv_cache_bytes``);
 the course model (6 layers, d_model 512, cache_len = max_len = 4096) needs 100.7 MB per sequence.
 """
 import trax_models  # noqa: F401  (compat before trax)
 
+import jax
 from trax import layers as tl
+from trax import shapes
+from trax.fastmath import numpy as jnp
 
 from trax_models.attention import CausalAttention, kv_cache_bytes
 
-__all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "count_params",
-           "kv_cache_bytes"]
+__all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "init_predict",
+           "count_params", "kv_cache_bytes"]
 
 
 def PositionalEncoder(vocab_size, d_model, dropout, max_len, mode):
@@ -105,6 +109,24 @@ def TransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=
         tl.Dense(vocab_size),
         tl.LogSoftmax(),
     )
+
+
+def init_predict(model, weights, batch_size=1, rng=None):
+    """Readies a ``TransformerLM(mode='predict')`` to decode ``batch_size`` sequences.
+
+    Initialises the caches for that batch, loads ``weights`` (an eval/train model's
+    ``.weights`` of the same config) and sets concrete rngs on every sub-layer.
+
+    Returns:
+      The empty state (cache zeroed, positions 0). ``model.state = start_state`` resets the
+      model before each prompt; ``model.pure_fn(tokens, model.weights, start_state, rng)`` is the
+      jit-friendly form.
+    """
+    rng = jax.random.PRNGKey(0) if rng is None else rng
+    model.init(shapes.ShapeDtype((batch_size, 1), jnp.int32), rng=rng)
+    model.weights = weights
+    model.rng = rng  # recursive: no sub-layer creates its rng lazily under a jax trace
+    return model.state
 
 
 def count_params(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, max_len=4096):
