@@ -19,8 +19,8 @@ How it is built so that the task is learnable yet not trivial:
 
 Files (cached under ``cache_dir()`` = ``$TRAX_MODELS_CACHE`` or ``~/.cache/trax_models``)::
 
-    news-v1-s{seed}-{n_train}-{n_validation}-{n_test}/
-        train.jsonl validation.jsonl test.jsonl   # {"id", "event", "article", "summary"}
+    news-v{GENERATOR_VERSION}-s{seed}-{n_train}-{n_validation}-{n_test}/
+        train.jsonl validation.jsonl test.jsonl   # {"id", "event", "article", "summary", "facts"}
         tfds/trax_models_news/1.0.0/...           # the same, as a TFDS dataset
         vocab-{size}.subwords                     # subword vocabulary built from train
 """
@@ -30,6 +30,7 @@ import os
 import pathlib
 import random
 import shutil
+import string
 import tempfile
 import time
 
@@ -38,10 +39,11 @@ import trax_models  # noqa: F401  (compat first)
 log = logging.getLogger(__name__)
 
 NAME = "trax_models_news"   # the TFDS dataset name
-VERSION = "1.0.0"
+VERSION = "1.0.0"          # the TFDS dataset version
+GENERATOR_VERSION = 2       # bump when generate_pair changes: the cache is keyed on it
 KEYS = ("article", "summary")
 DEFAULT_SIZES = {"train": 20_000, "validation": 1_000, "test": 1_000}
-DEFAULT_VOCAB_SIZE = 3000
+DEFAULT_VOCAB_SIZE = 2000
 
 # --- Entities (fictional) -----------------------------------------------------------------
 FIRST = ("Anna Ben Carla David Elena Frank Grace Henry Irene James Karen Luis Maria Nadia "
@@ -395,7 +397,8 @@ def generate_pair(seed, split, index):
     """One example, a pure function of (seed, split, index).
 
     Returns:
-      dict with "id", "event", "article" (≈150–600 words) and "summary" (1–2 sentences).
+      dict with "id", "event", "article" (≈150–600 words), "summary" (1–2 sentences) and
+      "facts" (the slot values the summary copies from the article: names, numbers, places).
     """
     rng = random.Random(f"trax_models_news/{seed}/{split}/{index}")
     event = rng.choice(sorted(EVENTS))
@@ -418,8 +421,9 @@ def generate_pair(seed, split, index):
         s = _fill(rest.pop(), f)
         sentences.insert(rng.randint(2, len(sentences)), s)
         words += len(s.split())
-    return {"id": f"{split}-{index:06d}", "event": event,
-            "article": " ".join(sentences), "summary": _fill(summary, f)}
+    facts = [str(f[name]) for _, name, _, _ in string.Formatter().parse(summary) if name]
+    return {"id": f"{split}-{index:06d}", "event": event, "article": " ".join(sentences),
+            "summary": _fill(summary, f), "facts": list(dict.fromkeys(facts))}
 
 
 def generate_corpus(seed=0, sizes=None):
@@ -453,7 +457,7 @@ def default_corpus_dir(corpus_seed=0, n_train=None, n_validation=None, n_test=No
     """Directory of the default corpus for these settings (it may not exist yet)."""
     s = _sizes(n_train, n_validation, n_test)
     base = pathlib.Path(data_dir).expanduser() if data_dir else cache_dir()
-    return base / f"news-v1-s{corpus_seed}-{s['train']}-{s['validation']}-{s['test']}"
+    return base / f"news-v{GENERATOR_VERSION}-s{corpus_seed}-{s['train']}-{s['validation']}-{s['test']}"
 
 
 def ensure_corpus(corpus_seed=0, n_train=None, n_validation=None, n_test=None, data_dir=None,

@@ -85,8 +85,10 @@ def detokenize(integers, vocab_file=None, vocab_dir=None):
 
 def _fit(article, summary, max_length, stats):
     """Cut the article's end so that article + [EOS, SEP] + summary + [EOS] ≤ max_length."""
+    if max_length is None:
+        return article
     room = max_length - len(summary) - 3
-    if max_length is not None and len(article) > room > 0:
+    if len(article) > room > 0:
         article = article[:room]
         if stats is not None:
             stats.truncated += 1
@@ -189,7 +191,7 @@ def shuffle(stream, buffer_size, seed):
     yield from buffer
 
 
-def vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=4000, **source_options):
+def vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=2000, **source_options):
     """Path of the vocabulary ``make_streams(source, ...)`` uses with these arguments.
 
     An explicit ``vocab_file`` (or ``set_default_vocab`` / ``$TRAX_MODELS_VOCAB``) wins; else
@@ -201,7 +203,7 @@ def vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=4000
     return sources.source_vocab(source, vocab_size=vocab_size, **source_options)
 
 
-def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=4000,
+def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=2000,
                  max_length=2048, boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
                  shuffle_buffer=1024, seed=0, concat=True, stats=None, **source_options):
     """Endless train and eval batch streams, as the course builds them.
@@ -225,11 +227,11 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     if len(batch_sizes) != len(boundaries) + 1:
         raise ValueError(f"batch_sizes needs one more entry than boundaries: got "
                          f"{len(batch_sizes)} batch sizes for {len(boundaries)} boundaries.")
+    train = sources.stream(source, "train", seed=seed, **source_options)  # checks the source
+    evals = sources.stream(source, "validation", seed=seed, **source_options)
     path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
     pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats)
     bucket = trax.data.BucketByLength(list(boundaries), list(batch_sizes))
-    train = sources.stream(source, "train", seed=seed, **source_options)
-    evals = sources.stream(source, "validation", seed=seed, **source_options)
     train_batches = bucket(shuffle(pipeline(train), shuffle_buffer, seed))
     eval_batches = bucket(pipeline(evals))
     return train_batches, eval_batches

@@ -261,14 +261,14 @@ def prepare_tfds(name, data_dir, splits, keys, version="1.0.0"):
     """
     import tensorflow_datasets as tfds
 
-    def rows(items):  # (key, example) pairs; keys keep the given order (shuffling disabled)
+    def rows(items):  # (key, example) pairs; TFDS stores them in a fixed key-hash order
         for i, item in enumerate(items):
             yield i, (dict(zip(keys, item)) if not isinstance(item, dict) else {k: item[k] for k in keys})
 
     tfds.disable_progress_bar()  # one line per split instead of bars in make train's log
     logging.getLogger("absl").setLevel(logging.ERROR)  # "Variant folder ... has no dataset_info"
     tfds.dataset_builders.store_as_tfds_dataset(
-        name=name, version=version, data_dir=str(data_dir), disable_shuffling=True,
+        name=name, version=version, data_dir=str(data_dir),
         features=tfds.features.FeaturesDict({k: tfds.features.Text() for k in keys}),
         split_datasets={s: list(rows(v)) for s, v in splits.items()})
     return str(data_dir)
@@ -379,7 +379,7 @@ def _source_key(source, options):
     return hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
 
 
-def source_vocab(source="default", vocab_size=4000, seed=0, **options):
+def source_vocab(source="default", vocab_size=2000, seed=0, **options):
     """Path of the source's own subword vocabulary, built from its train split and cached.
 
     The default corpus ships its own (built with the corpus). For other sources the file is

@@ -38,9 +38,9 @@ def set_default_vocab(vocab_file, vocab_dir=None):
     """Make ``vocab_file`` (a path, or a name inside ``vocab_dir``) the vocabulary that
     ``tokenize``/``detokenize``/``make_streams`` use when none is passed. ``None`` resets it."""
     global _default
+    if vocab_file is not None:
+        resolve_vocab_path(vocab_file, vocab_dir)  # fail now (and keep the old choice)
     _default = None if vocab_file is None else (str(vocab_file), vocab_dir and str(vocab_dir))
-    if _default is not None:
-        resolve_vocab_path(*_default)  # fail now, not at the first tokenize
 
 
 def has_default():

@@ -1,0 +1,76 @@
+"""trax_models.corpus: the embedded default corpus (checked on cheap properties of samples)."""
+import itertools
+import json
+import re
+
+import numpy as np
+import trax
+from data_helpers import small_corpus  # noqa: F401  (session fixture)
+from rouge_score import rouge_scorer
+
+from trax_models import corpus, data
+
+SAMPLE = [corpus.generate_pair(0, "train", i) for i in range(300)]
+
+
+def test_default_sizes_meet_the_spec():
+    assert corpus.DEFAULT_SIZES["train"] >= 20_000
+    assert corpus.DEFAULT_SIZES["validation"] >= 1_000 and corpus.DEFAULT_SIZES["test"] >= 1_000
+
+
+def test_deterministic_from_seed():
+    assert corpus.generate_pair(0, "train", 7) == SAMPLE[7]
+    assert corpus.generate_pair(1, "train", 7) != SAMPLE[7]
+    assert corpus.generate_pair(0, "test", 7) != SAMPLE[7]
+    small = corpus.generate_corpus(0, {"train": 5, "test": 2})
+    assert small["train"] == SAMPLE[:5] and len(small["test"]) == 2
+
+
+def test_article_and_summary_shape():
+    words = np.array([len(x["article"].split()) for x in SAMPLE])
+    assert words.min() >= 150 and words.max() <= 600
+    assert 180 <= words.mean() <= 300  # the lower part of the range: fits 512 subwords
+    for x in SAMPLE:
+        n_sentences = len(re.findall(r"[.!?](?:\s|$)", x["summary"]))
+        assert 1 <= n_sentences <= 3 and 10 <= len(x["summary"].split()) <= 45
+    assert len({x["event"] for x in SAMPLE}) >= 6
+    assert len({x["article"] for x in SAMPLE}) == len(SAMPLE)
+
+
+def test_summary_facts_come_from_the_article_not_the_lead():
+    far = 0
+    for x in SAMPLE:
+        facts = x["facts"]  # the slot values of the summary template
+        assert len(facts) >= 4 and all(f in x["summary"] and f in x["article"] for f in facts), x
+        sentences = re.split(r"(?<=[.!?\"])\s+", x["article"])
+        lead3 = " ".join(sentences[:3])
+        far += any(f not in lead3 for f in facts)
+    assert far == len(SAMPLE)  # every summary needs something beyond the first three sentences
+
+
+def test_lead3_scores_poorly():
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    lead3 = [" ".join(re.split(r"(?<=[.!?\"])\s+", x["article"])[:3]) for x in SAMPLE[:100]]
+    f = np.mean([scorer.score(x["summary"], l)["rougeL"].fmeasure for x, l in zip(SAMPLE, lead3)])
+    assert f < 0.3, f
+
+
+def test_cached_corpus_files_and_tfds(small_corpus):
+    d = corpus.default_corpus_dir(**{k: v for k, v in small_corpus.items() if k != "vocab_size"})
+    assert (d / "DONE").is_file() and json.loads((d / "DONE").read_text())["generate_s"] >= 0
+    stamp = (d / "DONE").stat().st_mtime_ns
+    assert corpus.ensure_corpus(**small_corpus) == d and (d / "DONE").stat().st_mtime_ns == stamp
+    jsonl = list(data.pairs("default", "validation", **small_corpus))
+    assert len(jsonl) == 20 and jsonl[0] == (lambda x: (x["article"], x["summary"]))(
+        corpus.generate_pair(0, "validation", 0))
+    # the same pairs through trax.data.TFDS (the course's path), read from the local dataset
+    fn = trax.data.TFDS(corpus.NAME, data_dir=str(d / "tfds"), keys=corpus.KEYS, train=False)
+    via_tfds = [(a.decode(), s.decode()) for a, s in itertools.islice(fn(), 20)]
+    assert set(via_tfds) == set(jsonl)
+
+
+def test_vocab_built_with_the_corpus(small_corpus):
+    path = data.vocab_for("default", **small_corpus)
+    assert path.endswith(f"vocab-{small_corpus['vocab_size']}.subwords")
+    ids = data.tokenize(SAMPLE[0]["summary"], vocab_file=path)
+    assert data.detokenize(ids, vocab_file=path).replace("\n", " ") == SAMPLE[0]["summary"] + "<EOS>"

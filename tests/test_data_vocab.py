@@ -1,0 +1,63 @@
+"""trax_models.vocab and the course's tokenize/detokenize on a chosen vocabulary."""
+import textwrap
+
+import numpy as np
+import pytest
+import trax
+
+from trax_models import data, vocab
+
+SKY = "I want to fly in the sky."
+
+
+def test_course_fact_tokenize(course_vocab):
+    ids = data.tokenize(SKY, vocab_file=course_vocab.name, vocab_dir=course_vocab.parent)
+    assert ids == [13, 483, 320, 4219, 132, 213, 2775, 10, 1]
+    # the same ids as the course's own call (trax.data.tokenize), plus EOS
+    course = next(trax.data.tokenize(iter([SKY]), vocab_file=course_vocab.name,
+                                     vocab_dir=str(course_vocab.parent)))
+    assert ids == list(course) + [1]
+
+
+def test_detokenize_course_wraps_at_70(course_vocab):
+    text = " ".join([SKY] * 12)
+    ids = data.tokenize(text, vocab_file=str(course_vocab))
+    out = data.detokenize(np.array(ids)[None, :], vocab_file=str(course_vocab))  # (1, n) squeezes
+    assert out == textwrap.TextWrapper(width=70).fill(text + "<EOS>")
+    assert max(len(line) for line in out.splitlines()) <= 70
+
+
+def test_set_default_vocab(course_vocab):
+    try:
+        vocab.set_default_vocab(course_vocab)
+        assert data.tokenize(SKY)[:3] == [13, 483, 320]
+        assert vocab.has_default()
+    finally:
+        vocab.set_default_vocab(None)
+    assert not vocab.has_default()
+
+
+def test_missing_vocab_file_is_a_clear_error(tmp_path):
+    with pytest.raises(vocab.VocabError, match=r"vocabulary file not found: .*nope\.subwords.*vocab_file="):
+        data.tokenize(SKY, vocab_file="nope.subwords", vocab_dir=tmp_path)
+    with pytest.raises(vocab.VocabError):
+        vocab.set_default_vocab(tmp_path / "nope.subwords")
+    assert not vocab.has_default()
+
+
+def test_build_vocab_deterministic_with_course_reserved_ids(tmp_path):
+    texts = [f"The {w} team beat the {v} side {i} to {j} in the final." for i, (w, v, j) in
+             enumerate(zip(["red", "blue", "green", "gold"] * 25, ["black", "white"] * 50, range(100)))]
+    p1, _ = vocab.build_vocab(texts, tmp_path / "a.subwords", target_size=150)
+    p2, _ = vocab.build_vocab(texts, tmp_path / "b.subwords", target_size=150)
+    assert open(p1, "rb").read() == open(p2, "rb").read()
+    enc = vocab.load_vocab(p1)
+    assert enc.decode([0, 1]) == "<pad><EOS>"
+    ids = data.tokenize(texts[3], vocab_file=p1)
+    assert ids[-1] == 1 and 0 not in ids and 1 not in ids[:-1]
+    assert data.detokenize(ids, vocab_file=p1) == texts[3] + "<EOS>"
+
+
+def test_build_vocab_needs_text(tmp_path):
+    with pytest.raises(ValueError, match="no text"):
+        vocab.build_vocab([], tmp_path / "x.subwords")
