@@ -19,6 +19,12 @@ def test_preprocess_course_layout():
     assert mask.tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
 
 
+def test_preprocess_article_weight():
+    (joint, _, mask), = data.preprocess([([5, 6, 7], [8, 9])], article_weight=0.1)
+    assert mask.dtype == np.float32
+    np.testing.assert_allclose(mask, [0.1, 0.1, 0.1, 0.1, 0, 1, 1, 1])
+
+
 def test_preprocess_truncates_long_article_keeps_summary():
     stats = DataStats()
     article, summary = list(range(2, 40)), [7, 8, 9]

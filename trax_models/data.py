@@ -4,7 +4,7 @@ API (what the training, decoding and encoder–decoder modules use)::
 
     tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None) -> list[int]   # ids + [EOS]
     detokenize(integers, vocab_file=None, vocab_dir=None) -> str               # wrapped at 70
-    preprocess(stream, *, max_length=None, stats=None)      # (article, summary) ids ->
+    preprocess(stream, *, max_length=None, stats=None, article_weight=0)  # (article, summary) ids ->
                                                             #   (joint, joint, mask), course
     preprocess_pairs(stream, *, max_length=None, stats=None)  # -> (inputs, targets, mask),
                                                             #   no concatenation (enc–dec)
@@ -12,7 +12,8 @@ API (what the training, decoding and encoder–decoder modules use)::
         # trax.data.Serial(clean, Tokenize, preprocess, FilterByLength(max_length))
     make_streams(source="default", *, vocab_file=None, vocab_dir=None, max_length=2048,
                  boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
-                 shuffle_buffer=1024, seed=0, concat=True, stats=None, **source_options)
+                 shuffle_buffer=1024, seed=0, concat=True, stats=None, article_weight=0,
+                 **source_options)
         -> (train_batches, eval_batches)   # endless iterators of (inputs, targets, mask)
     pairs(source="default", split="validation", **source_options) -> iterator of
         (article, summary) str pairs, finite (for ROUGE, Lead-3, the encoder–decoder)
@@ -95,7 +96,7 @@ def _fit(article, summary, max_length, stats):
     return article
 
 
-def preprocess(stream, *, max_length=None, stats=None):
+def preprocess(stream, *, max_length=None, stats=None, article_weight=0):
     """The course's ``preprocess``: concatenate article and summary for a language model.
 
     Args:
@@ -103,6 +104,9 @@ def preprocess(stream, *, max_length=None, stats=None):
       max_length: if set, an article too long for ``max_length`` in total is cut at its end
         (the summary is kept whole) and counted in ``stats.truncated``. ``None`` = course.
       stats: optional ``DataStats``.
+      article_weight: loss weight of the article part (the course: 0). A small value such as
+        0.1 also trains the language model on the article (more signal per example; beyond
+        the course); the mask then is float32.
 
     Yields:
       (joint, joint, mask), each (La + Ls + 3,): joint = article + [EOS, SEP] + summary +
@@ -112,6 +116,9 @@ def preprocess(stream, *, max_length=None, stats=None):
         article = _fit(list(article), list(summary), max_length, stats)
         joint = np.array(list(article) + [EOS, SEP] + list(summary) + [EOS])
         mask = [0] * (len(list(article)) + 2) + [1] * (len(list(summary)) + 1)
+        if article_weight:  # weight the article and its EOS; SEP (= pad id) stays 0
+            mask = np.array(mask, np.float32)
+            mask[:len(article) + 1] = article_weight
         yield joint, joint, np.array(mask)
 
 
@@ -147,7 +154,8 @@ def _filter_by_length(stream, max_length, concat, stats):
             stats.filtered_long += 1
 
 
-def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None):
+def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None,
+                   article_weight=0):
     """The course's ``trax.data.Serial(Tokenize, preprocess, FilterByLength(2048))``.
 
     With two additions that change nothing for clean data: text is decoded/cleaned first
@@ -159,12 +167,13 @@ def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True
       max_length: longest example kept (joint length; with ``concat=False`` each side).
       concat: True → ``preprocess`` (decoder-only LM); False → ``preprocess_pairs``.
       stats: optional ``DataStats`` to count skipped / replaced / truncated / filtered.
+      article_weight: see ``preprocess`` (concat=True only; 0 = the course).
 
     Returns:
       A function: stream of (article, summary) str/bytes → stream of (inputs, targets, mask).
     """
     path = vocab.resolve_vocab_path(vocab_file, vocab_dir)
-    prep = preprocess if concat else preprocess_pairs
+    prep = functools.partial(preprocess, article_weight=article_weight) if concat else preprocess_pairs
     return trax.data.Serial(
         functools.partial(sources.clean_pairs, stats=stats),
         trax.data.Tokenize(vocab_file=path, vocab_dir=None),
@@ -205,7 +214,8 @@ def vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=2000
 
 def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=2000,
                  max_length=2048, boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
-                 shuffle_buffer=1024, seed=0, concat=True, stats=None, **source_options):
+                 shuffle_buffer=1024, seed=0, concat=True, stats=None, article_weight=0,
+                 **source_options):
     """Endless train and eval batch streams, as the course builds them.
 
     Args:
@@ -218,6 +228,7 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
       seed: shuffle seed and (for a single file) the train/validation split seed.
       concat: True: (joint, joint, mask) for TransformerLM; False: (article, summary, mask).
       stats: optional ``DataStats`` that counts skipped/replaced/truncated/filtered examples.
+      article_weight: loss weight on the article tokens (course: 0; see ``preprocess``).
       **source_options: ``data_dir``, ``article_key``, ``summary_key``, ``eval_fraction``, ...
 
     Returns:
@@ -230,7 +241,8 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     train = sources.stream(source, "train", seed=seed, **source_options)  # checks the source
     evals = sources.stream(source, "validation", seed=seed, **source_options)
     path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
-    pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats)
+    pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats,
+                              article_weight=article_weight)
     bucket = trax.data.BucketByLength(list(boundaries), list(batch_sizes))
     train_batches = bucket(shuffle(pipeline(train), shuffle_buffer, seed))
     eval_batches = bucket(pipeline(evals))
