@@ -65,6 +65,11 @@ def test_missing_field_names_file_line_and_fields(tmp_path):
         sources.read_pairs(c)
 
 
+def test_unknown_source_name():
+    with pytest.raises(DataError, match="unknown data source 'cnn'.*cnn_dailymail"):
+        data.make_streams("cnn")
+
+
 def test_missing_file_and_unknown_type(tmp_path):
     with pytest.raises(DataError, match="data file not found"):
         sources.read_pairs(tmp_path / "none.jsonl")

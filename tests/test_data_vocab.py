@@ -37,6 +37,12 @@ def test_set_default_vocab(course_vocab):
     assert not vocab.has_default()
 
 
+def test_vocab_from_environment(course_vocab, monkeypatch):
+    monkeypatch.setenv("TRAX_MODELS_VOCAB", str(course_vocab))
+    assert vocab.has_default() and data.tokenize(SKY)[-3:] == [2775, 10, 1]
+    assert data.vocab_for("default") == str(course_vocab.resolve())  # wins over the source's own
+
+
 def test_missing_vocab_file_is_a_clear_error(tmp_path):
     with pytest.raises(vocab.VocabError, match=r"vocabulary file not found: .*nope\.subwords.*vocab_file="):
         data.tokenize(SKY, vocab_file="nope.subwords", vocab_dir=tmp_path)

@@ -187,6 +187,9 @@ def _file_split(source, split, seed, article_key="article", summary_key="summary
                 eval_fraction=0.1, fmt=None, stats=None, **_):
     """The pairs of one split of a user file source (a path or a dict of split → path)."""
     split = "validation" if split in ("eval", "valid") else split
+    if not isinstance(source, dict) and not pathlib.Path(str(source)).suffix:
+        raise DataError(f"unknown data source {source!r}: use 'default', 'cnn_dailymail', the path "
+                        "of a .jsonl/.csv/.tsv file, or a dict {'train': path, 'validation': path}.")
     kw = dict(article_key=article_key, summary_key=summary_key, fmt=fmt, stats=stats)
     if isinstance(source, dict):
         if split not in source:
