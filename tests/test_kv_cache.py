@@ -103,6 +103,25 @@ def test_reset_restores_a_fresh_cache(models):
     assert np.abs(got - expected).max() < TOL
 
 
+def test_right_padded_prefill_then_set_position_equals_eval(models):
+    """Bucketed prefill: pad the prompt to 8, rewind to its true length 5, decode on."""
+    eval_model, predict, start_state, x = models
+    expected = _eval(eval_model, x)
+    tokens, true_length, bucket = _shifted(x), 5, 8
+    padded = np.concatenate(
+        [tokens[:, :true_length], np.full((BATCH, bucket - true_length), 9, np.int32)], axis=1)
+    step = _jit(predict)
+    y, state = step(padded, predict.weights, start_state, _RNG)
+    state = jax.jit(mdl.set_position)(state, true_length)
+    outputs = [np.asarray(y)[:, :true_length]]
+    for i in range(true_length, LENGTH):
+        y, state = step(tokens[:, i:i + 1], predict.weights, state, _RNG)
+        outputs.append(np.asarray(y))
+    assert np.abs(np.concatenate(outputs, axis=1) - expected).max() < TOL
+    counters = [a for a in jax.tree_util.tree_leaves(state) if a.ndim == 0 and a.dtype == np.int32]
+    assert len(counters) == 1 + CFG['n_layers'] and all(int(c) == LENGTH for c in counters)
+
+
 def test_predict_weight_tree_is_the_eval_tree(models):
     eval_model, predict, _, _ = models
     same_structure = (jax.tree_util.tree_structure(predict.weights)

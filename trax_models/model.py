@@ -23,6 +23,10 @@ Predict mode, step by step::
 fed before. For ``jax.jit``/``lax`` loops use ``predict.pure_fn(tokens, weights, state, rng)`` →
 ``(log_probs, new_state)``; the state is a pytree of static-shape arrays (per layer: keys and
 values (batch·heads, cache_len, d_head) and an int32 position; PositionalEncoding: an int32).
+A prefill of distinct length recompiles a jitted step; to bucket lengths, right-pad the prompt
+chunk to a fixed length N, prefill, then ``state = set_position(state, n)`` with the true length
+n ≤ N: the next tokens overwrite the padded cache slots and never attend to them (the position
+is shared by the batch, so bucket rows of equal length together).
 ``init_predict`` also gives every sub-layer a concrete rng: trax otherwise creates sub-layer rngs
 lazily inside the first traced ``pure_fn`` and keeps the tracers, so a later eager call would
 fail with UnexpectedTracerError.
@@ -40,7 +44,7 @@ from trax.fastmath import numpy as jnp
 from trax_models.attention import CausalAttention, kv_cache_bytes
 
 __all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "init_predict",
-           "count_params", "kv_cache_bytes"]
+           "set_position", "count_params", "kv_cache_bytes"]
 
 
 def PositionalEncoder(vocab_size, d_model, dropout, max_len, mode):
@@ -127,6 +131,18 @@ def init_predict(model, weights, batch_size=1, rng=None):
     model.weights = weights
     model.rng = rng  # recursive: no sub-layer creates its rng lazily under a jax trace
     return model.state
+
+
+def set_position(state, position):
+    """A predict-mode state with every position counter set to ``position`` (jit-friendly).
+
+    The counters are the state's int32 scalars (PositionalEncoding's and each attention cache's);
+    cache contents are unchanged. Use after a right-padded prefill to rewind to the true length.
+    """
+    def rewind(leaf):
+        is_counter = leaf.ndim == 0 and leaf.dtype == jnp.int32
+        return jnp.asarray(position, dtype=jnp.int32) if is_counter else leaf
+    return jax.tree_util.tree_map(rewind, state)
 
 
 def count_params(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, max_len=4096):
