@@ -10,21 +10,24 @@ API (what the training, decoding and encoder–decoder modules use)::
                                                             #   no concatenation (enc–dec)
     input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None)
         # trax.data.Serial(clean, Tokenize, preprocess, FilterByLength(max_length))
-    make_streams(source="default", *, vocab_file=None, vocab_dir=None, max_length=2048,
+    make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=2000,
+                 max_length=2048,
                  boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
                  shuffle_buffer=1024, seed=0, concat=True, stats=None, article_weight=0,
                  **source_options)
         -> (train_batches, eval_batches)   # endless iterators of (inputs, targets, mask)
     pairs(source="default", split="validation", **source_options) -> iterator of
         (article, summary) str pairs, finite (for ROUGE, Lead-3, the encoder–decoder)
-    vocab_for(source="default", vocab_file=None, vocab_dir=None, ...) -> path of the vocab
-        make_streams uses (pass it to tokenize/detokenize and save it with a checkpoint)
+    vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=2000, ...) -> path
+        of the vocab make_streams uses (pass it to tokenize/detokenize; save it with a checkpoint)
 
 ``source`` is ``"default"`` (the embedded generated news corpus, ``trax_models.corpus``),
 ``"cnn_dailymail"`` (the course's ``trax.data.TFDS`` call; needs a prepared ``data_dir``),
 a JSONL/CSV/TSV file of (article, summary) pairs (split into train/validation by
 ``eval_fraction`` and ``seed``), or a dict ``{"train": path, "validation": path}``.
-See ``trax_models.sources`` for the options (``data_dir``, ``article_key``, ...).
+Source options: ``data_dir`` (TFDS dir; for "default" the cache base), ``article_key`` /
+``summary_key`` / ``eval_fraction`` / ``fmt`` (files), ``corpus_seed`` / ``n_train`` /
+``n_validation`` / ``n_test`` (the default corpus). Defaults for boundaries etc. are the course's.
 
 The vocabulary is an argument: ``vocab_file`` (a path, or a name inside ``vocab_dir`` as in
 the course); else ``trax_models.vocab.set_default_vocab``'s choice / ``$TRAX_MODELS_VOCAB``;
