@@ -71,6 +71,7 @@ def lead3_rouge(pairs):
 
 
 def bench_default(n_batches, tmp):
+    """The default corpus built from scratch in ``tmp``: sizes, times, vocab, lengths, throughput."""
     start = time.perf_counter()
     corpus_dir = corpus.ensure_corpus(data_dir=tmp)
     total = time.perf_counter() - start
@@ -97,6 +98,7 @@ def bench_default(n_batches, tmp):
 
 
 def bench_cnn(n_batches, tmp):
+    """The real sample through the course's TFDS call (data_dir prepared in ``tmp``), course vocab."""
     sample, course_vocab = SHARED / "cnn_dm_sample.jsonl", SHARED / "summarize32k.subword.subwords"
     if not sample.exists():
         return {"skipped": f"{sample} not found"}
