@@ -31,6 +31,9 @@ is shared by the batch, so bucket rows of equal length together).
 lazily inside the first traced ``pure_fn`` and keeps the tracers, so a later eager call would
 fail with UnexpectedTracerError.
 
+Keep prompt + output ≤ cache_len (≤ max_len): eager calls raise "KV cache full" beyond it, but
+under jit nothing can check, and the cache write and PositionalEncoding's slice would clamp.
+
 KV-cache memory: batch × n_layers × cache_len × d_model × 2 × 4 bytes (``kv_cache_bytes``);
 the course model (6 layers, d_model 512, cache_len = max_len = 4096) needs 100.7 MB per sequence.
 """
