@@ -209,3 +209,24 @@ def test_memory_efficient_loop_frees_accelerators_each_step(tmp_path):
     assert [str(w.message) for w in caught] == []
     assert loop.step == 2
     assert all(np.isfinite(w).all() for w in flat(loop.model.weights))
+
+
+def _jit_then_eager(layer, x):
+    """Run layer.pure_fn under jit on a layer whose sublayers have no rng yet, then eagerly."""
+    import jax
+    weights, state = layer.weights, layer.state
+    for sub in [layer, *layer.sublayers]:
+        sub._rng = None  # as for layers never given an rng (e.g. built inside a predict model)
+    jitted = jax.jit(lambda x, rng: layer.pure_fn(x, weights, state, rng)[0])
+    jitted(x, jax.random.PRNGKey(0))
+    return layer(x)
+
+
+def test_pure_fn_under_jit_leaks_no_tracer():
+    x = np.ones((2, 5), np.float32)
+    layer = tl.Serial(tl.Dense(4), tl.Dropout(0.5, mode="train"), tl.Dense(3))
+    layer.init(shapes.signature(x))
+    assert _jit_then_eager(layer, x).shape == (2, 3)
+    with compat.unpatched("pure_fn"):
+        with pytest.raises(Exception, match="unexpected tracer"):  # trax wraps it in LayerError
+            _jit_then_eager(layer, x)

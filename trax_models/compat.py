@@ -299,3 +299,19 @@ def _free_accelerators(self, exceptions=(), keep_constants=True):
 
 _patch("_free_accelerators", _free_accelerators,
        (trax.optimizers.trainer.ReversibleSerialTrainer, "_free_accelerators"))
+
+
+# --- 8. Layer.pure_fn under jit: no leaked tracer ------------------------------------------
+# pure_fn saves `old_rng = self.rng`; when a layer has no rng yet, that read *creates* one
+# from its seed — inside a jit trace, as a tracer — and the "restore" keeps it, so the next
+# eager call fails with UnexpectedTracerError. A layer without an rng gets none back.
+def _pure_fn(self, x, weights, state, rng, use_cache=False):
+    had_rng = self._rng is not None
+    try:
+        return ORIGINALS["pure_fn"][0](self, x, weights, state, rng, use_cache)
+    finally:
+        if not had_rng:
+            self._rng = None
+
+
+_patch("pure_fn", _pure_fn, (_layer_base.Layer, "pure_fn"))
