@@ -1,14 +1,17 @@
 """trax_models.corpus: the embedded default corpus (checked on cheap properties of samples)."""
 import itertools
 import json
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import trax
 from data_helpers import small_corpus  # noqa: F401  (session fixture)
 from rouge_score import rouge_scorer
 
-from trax_models import corpus, data
+from trax_models import corpus, data, vocab
 
 SAMPLE = [corpus.generate_pair(0, "train", i) for i in range(300)]
 
@@ -24,6 +27,21 @@ def test_deterministic_from_seed():
     assert corpus.generate_pair(0, "test", 7) != SAMPLE[7]
     small = corpus.generate_corpus(0, {"train": 5, "test": 2})
     assert small["train"] == SAMPLE[:5] and len(small["test"]) == 2
+
+
+def test_same_corpus_and_vocab_in_another_process(tmp_path):
+    """Nothing may depend on Python's per-process string hashing (set order)."""
+    code = (f"import json; from trax_models import corpus, vocab\n"
+            f"rows = [corpus.generate_pair(0, 'train', i) for i in range(40)]\n"
+            f"print(json.dumps(rows))\n"
+            f"vocab.build_vocab(vocab.texts_of((r['article'], r['summary']) for r in rows), "
+            f"{str(tmp_path / 'b.subwords')!r}, target_size=300)\n")
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == SAMPLE[:40]
+    vocab.build_vocab(vocab.texts_of((r["article"], r["summary"]) for r in SAMPLE[:40]),
+                      tmp_path / "a.subwords", target_size=300)
+    assert (tmp_path / "a.subwords").read_bytes() == (tmp_path / "b.subwords").read_bytes()
 
 
 def test_article_and_summary_shape():
