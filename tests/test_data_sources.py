@@ -92,6 +92,15 @@ def test_non_utf8_bytes_are_replaced_and_counted(tmp_path):
     assert stats.utf8_replaced == 1 and stats.kept == 2
 
 
+def test_null_or_blank_fields_in_a_file_are_skipped_and_counted(tmp_path):
+    p = _jsonl(tmp_path / "e.jsonl", [{"article": "a", "summary": None}, {"article": " ", "summary": "b"},
+                                      {"article": "real", "summary": "text"}])
+    stats = DataStats()
+    assert list(data.pairs(str(p), "train", eval_fraction=0.34, stats=stats)) + list(
+        data.pairs(str(p), "validation", eval_fraction=0.34, stats=stats)) == [("real", "text")]
+    assert stats.skipped_empty == 2
+
+
 def test_empty_pairs_are_skipped_and_counted():
     stats = DataStats()
     got = list(sources.clean_pairs([("a", "b"), ("  \n", "b"), ("a", ""), (b"c", b"d")], stats))

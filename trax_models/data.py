@@ -230,7 +230,8 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
       shuffle_buffer: examples shuffled (seeded) before bucketing in the train stream; 0 = off.
       seed: shuffle seed and (for a single file) the train/validation split seed.
       concat: True: (joint, joint, mask) for TransformerLM; False: (article, summary, mask).
-      stats: optional ``DataStats`` that counts skipped/replaced/truncated/filtered examples.
+      stats: optional ``DataStats`` that counts skipped/replaced/truncated/filtered examples
+        (both streams together).
       article_weight: loss weight on the article tokens (course: 0; see ``preprocess``).
       **source_options: ``data_dir``, ``article_key``, ``summary_key``, ``eval_fraction``, ...
 
@@ -241,8 +242,8 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     if len(batch_sizes) != len(boundaries) + 1:
         raise ValueError(f"batch_sizes needs one more entry than boundaries: got "
                          f"{len(batch_sizes)} batch sizes for {len(boundaries)} boundaries.")
-    train = sources.stream(source, "train", seed=seed, **source_options)  # checks the source
-    evals = sources.stream(source, "validation", seed=seed, **source_options)
+    train = sources.stream(source, "train", seed=seed, stats=stats, **source_options)  # checks it
+    evals = sources.stream(source, "validation", seed=seed, stats=stats, **source_options)
     path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
     pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats,
                               article_weight=article_weight)

@@ -102,6 +102,11 @@ def _format(path, fmt):
     return "jsonl" if fmt == "json" else fmt
 
 
+def _field(value):
+    """A JSON field as text; null becomes "" (then skipped as empty, and counted)."""
+    return "" if value is None else str(value)
+
+
 def read_pairs(path, article_key="article", summary_key="summary", fmt=None, stats=None):
     """Read (article, summary) pairs from a JSONL, CSV or TSV file (CSV/TSV with a header row).
 
@@ -147,7 +152,7 @@ def read_pairs(path, article_key="article", summary_key="summary", fmt=None, sta
             if missing:
                 raise DataError(f"{path}:{n}: missing field {missing[0]!r} (fields present: "
                                 f"{sorted(record)}) {hint}.")
-            out.append((str(record[article_key]), str(record[summary_key])))
+            out.append((_field(record[article_key]), _field(record[summary_key])))
         return out
     flag = [False]
     text = _text(raw, flag)  # rows with U+FFFD are counted below only if decoding replaced
@@ -321,7 +326,7 @@ def _tfds_pairs(name, data_dir, split, keys):
 
 # --- One entry point for all sources ------------------------------------------------------------
 
-def stream(source, split="train", seed=0, data_dir=None, **options):
+def stream(source, split="train", seed=0, data_dir=None, stats=None, **options):
     """Endless stream of raw (article, summary) pairs (str or bytes) of one split.
 
     ``"train"`` and ``"validation"`` go through ``trax.data.TFDS`` for TFDS sources
@@ -332,7 +337,7 @@ def stream(source, split="train", seed=0, data_dir=None, **options):
     if source == "default":
         from trax_models import corpus
         return corpus.tfds_stream(split == "train", data_dir=data_dir, **_corpus_opts(options))()
-    items = _file_split(source, split, seed, **options)
+    items = _file_split(source, split, seed, stats=stats, **options)
     return _repeat(items, seed, shuffle=split == "train")
 
 
