@@ -1,0 +1,474 @@
+"""Summaries from a trained TransformerLM: the course's greedy decoding and a fast jitted decoder.
+
+The course (UNQ_C9–C10)::
+
+    next_symbol(cur_output_tokens, model) -> int      # re-runs the eval model on the whole
+    greedy_decode(input_sentence, model) -> str       #   re-padded sequence for every token
+
+Beyond the course, ``Decoder`` uses predict mode's key/value cache inside ONE ``jax.jit``-ed
+``lax.while_loop`` (no Python dispatch per token), for a batch of articles at once::
+
+    decoder = Decoder.from_checkpoint("build/model")            # or Decoder(model_args, weights,
+    decoder.summarize(["article one ...", "article two ..."])   #             vocab_file=...)
+    decoder.generate(prompts, method="greedy" | "sample" | "beam", max_new_tokens=64,
+                     temperature=1.0, seed=0, beam_width=4, length_penalty=0.6) -> list[ids]
+    decoder.beam_search(prompts, beam_width=4) -> per prompt [(ids, score), …] best first
+
+A prompt is what the language model continues: ``tokenize(article) + [0]`` = article ids +
+[EOS, SEP] (the course's layout), n tokens. Positions, with f = [0] + prompt (ShiftRight's
+view): feeding f_p at position p yields log-probs of token p, so the first summary token comes
+from position n.
+
+Batches and padding (right padding, per-example lengths). Prompts are right-padded to a bucket
+length Lp (a power of two). The cache's position counter is shared by the batch, so:
+(1) one prefill pass feeds f[:, :Lp] and the counter is rewound to P = min(n_i) (positions ≥ P
+hold padding and are overwritten before anything attends to them); (2) the loop then feeds one
+position per step for every row: row i's own prompt token while p < n_i (teacher forcing inside
+the jitted loop), its last generated token afterwards. No row ever attends to a padding token,
+so each row decodes exactly as it would alone; for batch 1 (and equal lengths) the whole prompt
+is prefilled in one pass. Compilations: one per (method, batch, Lp, max_new_tokens).
+
+Caps: the article is cut from its end (``TruncationWarning``) so that the prompt has at most
+``max_input_len`` tokens and prompt + ``max_new_tokens`` ≤ the model's ``max_len``.
+"""
+import argparse
+import inspect
+import math
+import sys
+import warnings
+
+import numpy as np
+
+import trax_models  # noqa: F401  (compat before trax)
+import jax
+import jax.numpy as jnp
+
+from trax_models import data
+from trax_models.data import detokenize, tokenize
+from trax_models.errors import UserError
+
+__all__ = ["next_symbol", "greedy_decode", "Decoder", "TruncationWarning", "cli"]
+
+EOS = 1  # end of sequence
+SEP = 0  # separator between article and summary (= pad)
+
+
+# --- The course's graded functions (UNQ_C9–C10) -----------------------------------------------
+
+def next_symbol(cur_output_tokens, model):
+    """The next token by greedy decoding (UNQ_C9).
+
+    Pads ``cur_output_tokens`` (a list of n ids) with 0 to the next power of two above n (so
+    that few shapes get compiled), runs the eval-mode model on the batch of one, and returns the
+    argmax of the log-probabilities at position n.
+
+    Args:
+      cur_output_tokens: list[int], the article's ids + [EOS, SEP] + the summary so far.
+      model: TransformerLM in 'eval' mode, initialised; log-probs (1, padded, vocab).
+
+    Returns:
+      int: the id of the next token.
+    """
+    token_length = len(cur_output_tokens)
+    padded_length = 2 ** int(np.ceil(np.log2(token_length + 1)))
+    padded = cur_output_tokens + [0] * (padded_length - token_length)
+    padded_with_batch = np.array(padded)[None, :]  # (1, padded_length): the batch axis
+    output, _ = model((padded_with_batch, padded_with_batch))  # (1, padded_length, vocab)
+    log_probs = output[0, token_length, :]  # (vocab,): position n predicts token n
+    return int(np.argmax(log_probs))
+
+
+def greedy_decode(input_sentence, model, next_symbol=next_symbol, tokenize=tokenize,
+                  detokenize=detokenize, verbose=True, max_length=None):
+    """Greedy summary of ``input_sentence`` (UNQ_C10): argmax tokens until EOS.
+
+    Starts from ``tokenize(input_sentence) + [0]`` (article + EOS + the separator), appends
+    ``next_symbol``'s token until it is EOS (1) and prints the growing summary at every step, as
+    the course does.
+
+    Args:
+      input_sentence: the article (str).
+      model: TransformerLM in 'eval' mode.
+      next_symbol, tokenize, detokenize: the course's functions (replaceable, e.g. in tests).
+      verbose: print the summary after every token (the course: True).
+      max_length: stop after this many tokens even without EOS (the course: None = no cap).
+
+    Returns:
+      str: ``detokenize`` of the generated ids, EOS included (shows as ``<EOS>``).
+    """
+    cur_output_tokens = tokenize(input_sentence) + [0]
+    generated_output = []
+    cur_output = 0
+    while cur_output != EOS:
+        cur_output = next_symbol(cur_output_tokens, model)
+        cur_output_tokens.append(cur_output)
+        generated_output.append(cur_output)
+        if verbose:
+            print(detokenize(generated_output))
+        if max_length is not None and len(generated_output) >= max_length:
+            break
+    return detokenize(generated_output)
+
+
+# --- Fast decoding ------------------------------------------------------------------------------
+
+class TruncationWarning(UserWarning):
+    """An article was cut from its end to fit the input cap or the model's max_len."""
+
+
+def _bucket(n, minimum=16):
+    return max(minimum, 2 ** int(math.ceil(math.log2(max(n, 1)))))
+
+
+def _set_position(state, position):
+    """Every int32 scalar of a predict-mode state (the position counters) set to ``position``."""
+    def rewind(leaf):
+        if jnp.ndim(leaf) == 0 and jnp.asarray(leaf).dtype == jnp.int32:
+            return jnp.asarray(position, jnp.int32)
+        return leaf
+    return jax.tree_util.tree_map(rewind, state)
+
+
+def _gather_rows(state, rows, n_rows):
+    """Reorder the batch of a predict-mode state: row r of the result is row ``rows[r]``.
+
+    Cache leaves have a batch-major leading axis (batch·heads, …); scalars are left alone.
+    """
+    def gather(leaf):
+        if jnp.ndim(leaf) == 0 or leaf.shape[0] % n_rows:
+            return leaf
+        grouped = leaf.reshape((n_rows, leaf.shape[0] // n_rows) + leaf.shape[1:])
+        return jnp.take(grouped, rows, axis=0).reshape(leaf.shape)
+    return jax.tree_util.tree_map(gather, state)
+
+
+def _length_penalty(length, alpha):
+    """GNMT's length penalty ((5 + length) / 6) ** alpha; a beam's score is logp / penalty."""
+    return ((5.0 + length) / 6.0) ** alpha
+
+
+def _loop_greedy_or_sample(apply, max_new, sample):
+    """The jitted decode loop for greedy decoding or sampling; see ``Decoder`` for the layout.
+
+    Returns run(weights, state, prompts (B, Lp), lengths (B,), rng, temperature) →
+    tokens (B, max_new) int32 (0 after EOS).
+    """
+    def run(weights, state, prompts, lengths, rng, temperature):
+        batch, lp = prompts.shape
+        shifted = jnp.concatenate([jnp.zeros((batch, 1), prompts.dtype), prompts[:, :-1]], 1)
+        model_rng = jax.random.PRNGKey(0)  # eval/predict: no dropout, the rng is unused
+        _, state = apply(shifted, weights, state, model_rng)  # prefill positions 0 … Lp-1
+        start = jnp.min(lengths)
+        state = _set_position(state, start)  # positions ≥ min(n_i) are re-fed below
+        rows = jnp.arange(batch)
+
+        def cond(carry):
+            p, _, _, _, done, _ = carry
+            return (p < jnp.max(lengths) + max_new) & ~jnp.all(done)
+
+        def body(carry):
+            p, state, prev, out, done, rng = carry
+            in_prompt = p - 1 < lengths  # (B,): still feeding the prompt
+            prompt_tok = jnp.take(prompts, jnp.clip(p - 1, 0, lp - 1), axis=1)
+            tok_in = jnp.where(in_prompt, prompt_tok, prev)  # (B,)
+            log_probs, state = apply(tok_in[:, None], weights, state, model_rng)  # (B, 1, V)
+            log_probs = log_probs[:, 0]
+            if sample:
+                rng, key = jax.random.split(rng)
+                tok = jax.random.categorical(key, log_probs / temperature, axis=-1)
+            else:
+                tok = jnp.argmax(log_probs, axis=-1)
+            tok = tok.astype(jnp.int32)
+            index = p - lengths  # (B,): which summary token position p predicts
+            active = (index >= 0) & ~done
+            slot = jnp.clip(index, 0, max_new - 1)
+            out = out.at[rows, slot].set(jnp.where(active, tok, out[rows, slot]))
+            done = done | (active & ((tok == EOS) | (index + 1 >= max_new)))
+            prev = jnp.where(active, tok, prev)
+            return p + 1, state, prev, out, done, rng
+
+        carry = (start, state, jnp.zeros((batch,), jnp.int32),
+                 jnp.zeros((batch, max_new), jnp.int32), jnp.zeros((batch,), bool), rng)
+        return jax.lax.while_loop(cond, body, carry)[3]
+
+    return run
+
+
+def _loop_beam(apply, max_new, width):
+    """The jitted beam-search loop (batch B of prompts × ``width`` beams = B·width model rows).
+
+    Keeps per prompt ``width`` alive beams (raw log-prob sums) and the ``width`` best finished
+    ones (score = logp / length penalty; a beam also finishes when it reaches ``max_new``).
+    Each step ranks the 2·width best continuations: those ending in EOS compete for the
+    finished pool, the best non-EOS ones stay alive, and the cache rows follow their beams.
+    A prompt is done when no alive beam can still beat its worst finished beam.
+
+    Returns run(weights, state, prompts (B, Lp), lengths (B,), rng, alpha) → (seqs (B, width,
+    max_new) int32, scores (B, width)) with the finished beams best first (-inf = empty).
+    """
+    k = width
+
+    def run(weights, state, prompts, lengths, rng, alpha):
+        del rng
+        batch, lp = prompts.shape
+        rows = batch * k
+        shifted = jnp.concatenate([jnp.zeros((batch, 1), prompts.dtype), prompts[:, :-1]], 1)
+        model_rng = jax.random.PRNGKey(0)
+        _, state = apply(jnp.repeat(shifted, k, axis=0), weights, state, model_rng)
+        start = jnp.min(lengths)
+        state = _set_position(state, start)
+        neg = jnp.array(-jnp.inf, jnp.float32)
+        best_possible_penalty = _length_penalty(float(max_new), alpha)
+
+        def cond(carry):
+            return (carry[0] < jnp.max(lengths) + max_new) & ~jnp.all(carry[-1])
+
+        def body(carry):
+            p, state, prev, alive_seq, alive_lp, fin_seq, fin_score, done = carry
+            in_prompt = p - 1 < lengths  # (B,)
+            prompt_tok = jnp.take(prompts, jnp.clip(p - 1, 0, lp - 1), axis=1)  # (B,)
+            tok_in = jnp.where(in_prompt[:, None], prompt_tok[:, None], prev)  # (B, k)
+            log_probs, state = apply(tok_in.reshape(rows, 1), weights, state, model_rng)
+            vocab = log_probs.shape[-1]
+            log_probs = log_probs.reshape(batch, k, vocab)
+            index = p - lengths  # (B,) summary position being predicted
+            active = (index >= 0) & ~done  # (B,)
+            length = (index + 1).astype(jnp.float32)
+            penalty = _length_penalty(length, alpha)  # (B,)
+
+            cand = (alive_lp[:, :, None] + log_probs).reshape(batch, k * vocab)
+            top_lp, top_id = jax.lax.top_k(cand, 2 * k)  # (B, 2k), best first
+            beam, tok = top_id // vocab, (top_id % vocab).astype(jnp.int32)
+            slot = jnp.clip(index, 0, max_new - 1)
+            cand_seq = jnp.take_along_axis(alive_seq, beam[:, :, None], axis=1)  # (B, 2k, T)
+            cand_seq = jax.vmap(lambda s, t, i: s.at[:, i].set(t))(cand_seq, tok, slot)
+            is_eos = tok == EOS
+            last = (index + 1 >= max_new)[:, None]  # cut by length: finished too
+            fin_cand = jnp.where(is_eos | last, top_lp / penalty[:, None], neg)
+            pool_score = jnp.concatenate([fin_score, fin_cand], axis=1)  # (B, 3k)
+            pool_seq = jnp.concatenate([fin_seq, cand_seq], axis=1)
+            new_fin_score, pick = jax.lax.top_k(pool_score, k)
+            new_fin_seq = jnp.take_along_axis(pool_seq, pick[:, :, None], axis=1)
+
+            alive_cand = jnp.where(is_eos, neg, top_lp)
+            new_alive_lp, pick = jax.lax.top_k(alive_cand, k)  # (B, k)
+            new_alive_seq = jnp.take_along_axis(cand_seq, pick[:, :, None], axis=1)
+            origin = jnp.take_along_axis(beam, pick, axis=1)  # (B, k): parent beam
+            new_prev = jnp.take_along_axis(tok, pick, axis=1)
+
+            a, a3 = active[:, None], active[:, None, None]  # prompts not yet generating: keep
+            origin = jnp.where(a, origin, jnp.arange(k)[None, :])
+            state = _gather_rows(state, (origin + k * jnp.arange(batch)[:, None]).reshape(-1),
+                                 rows)
+            alive_lp = jnp.where(a, new_alive_lp, alive_lp)
+            alive_seq = jnp.where(a3, new_alive_seq, alive_seq)
+            fin_score = jnp.where(a, new_fin_score, fin_score)
+            fin_seq = jnp.where(a3, new_fin_seq, fin_seq)
+            prev = jnp.where(a, new_prev, prev)
+            # Alive log-probs only fall and the penalty only grows: an alive beam's final score
+            # is at most its current logp / penalty(max_new).
+            hopeless = jnp.max(alive_lp, axis=1) / best_possible_penalty <= fin_score[:, -1]
+            done = done | (active & (hopeless | (index + 1 >= max_new)))
+            return p + 1, state, prev, alive_seq, alive_lp, fin_seq, fin_score, done
+
+        alive_lp = jnp.tile(jnp.array([0.0] + [-jnp.inf] * (k - 1), jnp.float32), (batch, 1))
+        carry = (start, state, jnp.zeros((batch, k), jnp.int32),
+                 jnp.zeros((batch, k, max_new), jnp.int32), alive_lp,
+                 jnp.zeros((batch, k, max_new), jnp.int32), jnp.full((batch, k), neg),
+                 jnp.zeros((batch,), bool))
+        out = jax.lax.while_loop(cond, body, carry)
+        return out[5], out[6]
+
+    return run
+
+
+def _cut(tokens):
+    """Generated ids up to and including the first EOS (all of them if there is none)."""
+    tokens = [int(t) for t in tokens]
+    return tokens[:tokens.index(EOS) + 1] if EOS in tokens else tokens
+
+
+class Decoder:
+    """Fast batched decoding of a TransformerLM with predict mode's KV cache in one jitted loop.
+
+    Args:
+      model_args: the model's config (``config.json``'s "model_args": vocab_size, d_model, d_ff,
+        n_layers, n_heads, dropout, max_len, …).
+      weights: the trained weights (an eval/train model's ``.weights``; same tree in predict).
+      vocab_file: vocabulary for ``summarize`` (text in/out); not needed for ``generate``.
+      model_fn: builds the model: ``model_fn(**model_args, mode='predict')`` (default
+        ``trax_models.model.TransformerLM``; any LM whose predict mode keeps its history in a
+        state of static-shape arrays with int32 scalar positions works).
+      max_input_len: cap on prompt tokens (article + EOS + SEP); default: what max_len leaves.
+      max_new_tokens: default cap on generated tokens.
+    """
+
+    def __init__(self, model_args, weights, vocab_file=None, model_fn=None, max_input_len=None,
+                 max_new_tokens=64):
+        if model_fn is None:
+            from trax_models.model import TransformerLM as model_fn
+        self.model_args = {k: v for k, v in dict(model_args).items() if k != "mode"}
+        self.weights = weights
+        self.vocab_file = vocab_file
+        self.model_fn = model_fn
+        self.max_len = int(self.model_args.get("max_len", 2048))
+        self.max_input_len = max_input_len
+        self.max_new_tokens = max_new_tokens
+        self._models = {}  # (rows, cache_len) → (predict model, start state)
+        self._loops = {}   # (method, rows, Lp, max_new, width) → jitted loop
+
+    @classmethod
+    def from_checkpoint(cls, directory, **kwargs):
+        """The decoder of a checkpoint directory (config.json + vocab + model.pkl.gz)."""
+        from trax_models import checkpoint
+        model, config = checkpoint.load_model(directory, mode="eval")
+        if config["model"] != "transformer_lm":
+            raise UserError(f"{directory} holds a {config['model']!r} model; summarize/evaluate "
+                            "decode TransformerLM checkpoints (model 'transformer_lm')")
+        kwargs.setdefault("vocab_file", config.get("vocab_path"))
+        return cls(config["model_args"], model.weights, **kwargs)
+
+    # -- prompts ---------------------------------------------------------------------------------
+
+    def prompt(self, article, max_new_tokens=None):
+        """The prompt of one article: its ids, cut from the end to fit, + [EOS, SEP]."""
+        ids = data.tokenize(article, vocab_file=self.vocab_file)[:-1]  # without its EOS
+        return self.fit_prompt(ids + [EOS, SEP], max_new_tokens)
+
+    def fit_prompt(self, prompt, max_new_tokens=None):
+        """``prompt`` (article ids + [EOS, SEP]) with the article cut so that it fits the caps."""
+        max_new = self.max_new_tokens if max_new_tokens is None else max_new_tokens
+        limit = self.max_len - max_new
+        if self.max_input_len is not None:
+            limit = min(limit, self.max_input_len)
+        if limit < 3:
+            raise UserError(f"max_new_tokens={max_new} leaves no room for an article in the "
+                            f"model's max_len={self.max_len}: ask for fewer new tokens")
+        prompt = list(prompt)
+        if len(prompt) > limit:
+            warnings.warn(f"article of {len(prompt) - 2} tokens cut to {limit - 2} (input cap "
+                          f"{limit} tokens incl. EOS and separator; model max_len {self.max_len}"
+                          f", {max_new} new tokens)", TruncationWarning, stacklevel=3)
+            prompt = prompt[:limit - 2] + prompt[-2:]
+        return prompt
+
+    def _batch(self, prompts, max_new):
+        if not prompts:
+            raise UserError("nothing to decode: pass at least one prompt")
+        prompts = [self.fit_prompt(p, max_new) for p in prompts]
+        if min(len(p) for p in prompts) < 1:
+            raise UserError("empty prompt: a prompt needs at least one token")
+        lengths = np.array([len(p) for p in prompts], np.int32)
+        lp = min(_bucket(int(lengths.max())), self.max_len - max_new)
+        padded = np.zeros((len(prompts), lp), np.int32)
+        for i, p in enumerate(prompts):
+            padded[i, :len(p)] = p
+        return padded, lengths
+
+    def _predict_model(self, rows, cache_len):
+        key = (rows, cache_len)
+        if key not in self._models:
+            from trax_models.model import init_predict
+            args = dict(self.model_args)
+            if "cache_len" in inspect.signature(self.model_fn).parameters:
+                args["cache_len"] = cache_len
+            model = self.model_fn(**args, mode="predict")
+            start_state = init_predict(model, self.weights, batch_size=rows)
+            self._models[key] = (model, start_state)
+        return self._models[key]
+
+    def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0):
+        rows = padded.shape[0] * width
+        cache_len = padded.shape[1] + max_new
+        model, start_state = self._predict_model(rows, cache_len)
+        key = (method, rows, padded.shape[1], max_new, width)
+        if key not in self._loops:
+            if method == "beam":
+                loop = _loop_beam(model.pure_fn, max_new, width)
+            else:
+                loop = _loop_greedy_or_sample(model.pure_fn, max_new, method == "sample")
+            self._loops[key] = jax.jit(loop)
+        return self._loops[key](self.weights, start_state, jnp.asarray(padded),
+                                jnp.asarray(lengths), jax.random.PRNGKey(seed),
+                                jnp.float32(scalar))
+
+    # -- decoding --------------------------------------------------------------------------------
+
+    def generate(self, prompts, method="greedy", max_new_tokens=None, temperature=1.0, seed=0,
+                 beam_width=4, length_penalty=0.6):
+        """Continue each prompt: the summary ids (EOS included when the model produced it).
+
+        Args:
+          prompts: list of B prompts, each a list of ids (article + [EOS, SEP]).
+          method: 'greedy' (argmax), 'sample' (temperature sampling, reproducible for a
+            ``seed``; temperature 0 = greedy) or 'beam' (the best beam of ``beam_search``).
+          max_new_tokens: cap on generated tokens (default: the decoder's).
+
+        Returns:
+          list of B lists of ids.
+        """
+        if method == "beam":
+            return [beams[0][0] for beams in self.beam_search(
+                prompts, beam_width, length_penalty, max_new_tokens)]
+        if method not in ("greedy", "sample"):
+            raise UserError(f"unknown decoding method {method!r}: use greedy, sample or beam")
+        if method == "sample" and not temperature >= 0:
+            raise UserError(f"temperature={temperature} must be ≥ 0 (0 = greedy)")
+        if method == "sample" and temperature == 0:
+            method = "greedy"
+        max_new = self._max_new(max_new_tokens)
+        padded, lengths = self._batch(prompts, max_new)
+        out = self._run(method, padded, lengths, max_new, seed=seed, scalar=temperature)
+        return [_cut(row) for row in np.asarray(out)]
+
+    def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None):
+        """Beam search: per prompt, the finished beams best first as (ids, score).
+
+        score = sum of the tokens' log-probs / ((5 + length) / 6) ** length_penalty (GNMT);
+        a beam finishes at EOS or at ``max_new_tokens``. ``beam_width=1`` with
+        ``length_penalty=0`` is greedy decoding.
+
+        Returns:
+          list of B lists of up to ``beam_width`` (ids, score) pairs, best first.
+        """
+        if int(beam_width) < 1:
+            raise UserError(f"beam_width={beam_width} must be ≥ 1")
+        if not length_penalty >= 0:
+            raise UserError(f"length_penalty={length_penalty} must be ≥ 0")
+        max_new = self._max_new(max_new_tokens)
+        padded, lengths = self._batch(prompts, max_new)
+        seqs, scores = self._run("beam", padded, lengths, max_new, width=int(beam_width),
+                                 scalar=length_penalty)
+        seqs, scores = np.asarray(seqs), np.asarray(scores)
+        return [[(_cut(s), float(v)) for s, v in zip(seqs[i], scores[i]) if np.isfinite(v)]
+                for i in range(len(seqs))]
+
+    def _max_new(self, max_new_tokens):
+        max_new = self.max_new_tokens if max_new_tokens is None else int(max_new_tokens)
+        if max_new < 1:
+            raise UserError(f"max_new_tokens={max_new} must be ≥ 1")
+        return max_new
+
+    def summarize(self, articles, method="greedy", batch_size=8, **options):
+        """Summaries (str, EOS dropped) of a list of articles, decoded ``batch_size`` at a time.
+
+        ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
+        length_penalty).
+        """
+        max_new = self._max_new(options.get("max_new_tokens"))
+        prompts = [self.prompt(a, max_new) for a in articles]
+        # Similar lengths together: fewer positions fed one by one, fewer bucket shapes.
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        ids = [None] * len(prompts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            for i, out in zip(chunk, self.generate([prompts[i] for i in chunk], method,
+                                                   **options)):
+                ids[i] = out
+        return [self.detokenize(x) for x in ids]
+
+    def detokenize(self, ids):
+        """Text of generated ids without the EOS (unwrapped)."""
+        from trax_models import vocab
+        ids = [int(i) for i in ids if int(i) != EOS]
+        return vocab.load_vocab(self.vocab_file).decode(ids)
