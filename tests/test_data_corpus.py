@@ -55,6 +55,14 @@ def test_article_and_summary_shape():
     assert len({x["article"] for x in SAMPLE}) == len(SAMPLE)
 
 
+def test_fewer_background_sentences_make_shorter_articles():
+    short = [corpus.generate_pair(0, "train", i, background=(4, 8)) for i in range(len(SAMPLE))]
+    words = np.array([len(x["article"].split()) for x in short])
+    default = np.array([len(x["article"].split()) for x in SAMPLE])
+    assert words.min() >= 150 and words.mean() < default.mean() - 20
+    assert corpus.default_corpus_dir(background=(4, 8)) != corpus.default_corpus_dir()
+
+
 def test_summary_facts_come_from_the_article_not_the_lead():
     far = 0
     for x in SAMPLE:

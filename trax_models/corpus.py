@@ -44,6 +44,7 @@ GENERATOR_VERSION = 3       # bump when generate_pair changes: the cache is keye
 KEYS = ("article", "summary")
 DEFAULT_SIZES = {"train": 20_000, "validation": 1_000, "test": 1_000}
 DEFAULT_VOCAB_SIZE = 2000
+DEFAULT_BACKGROUND = (9, 14)  # distractor sentences per article: mean ≈220 words
 
 # --- Entities (fictional) -----------------------------------------------------------------
 FIRST = ("Anna Ben Carla David Elena Frank Grace Henry Irene James Karen Luis Maria Nadia "
@@ -395,8 +396,11 @@ def _fill(template, f):
     return template.format(**f)
 
 
-def generate_pair(seed, split, index):
-    """One example, a pure function of (seed, split, index).
+def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND):
+    """One example, a pure function of (seed, split, index, background).
+
+    ``background`` = (fewest, most) background/distractor sentences around the facts; fewer
+    makes shorter articles (never under 150 words) and a cheaper task to train on.
 
     Returns:
       dict with "id", "event", "article" (≈150–600 words), "summary" (1–2 sentences) and
@@ -407,7 +411,7 @@ def generate_pair(seed, split, index):
     opening, key, pool, summary, f = EVENTS[event](rng)
     pool = pool + _GENERIC
     rng.shuffle(pool)
-    n = rng.randint(9, 14)
+    n = rng.randint(*background)
     body, rest = pool[:n], pool[n:]
     if rng.random() < 0.08:  # the long tail (up to ≈600 words): background about other people
         _, _, other, _, f_other = EVENTS[event](rng)  # same templates, new random entities
@@ -428,18 +432,20 @@ def generate_pair(seed, split, index):
             "summary": _fill(summary, f), "facts": list(dict.fromkeys(facts))}
 
 
-def generate_corpus(seed=0, sizes=None):
+def generate_corpus(seed=0, sizes=None, background=DEFAULT_BACKGROUND):
     """The default corpus, in memory: {split: [example dict, ...]}.
 
     Args:
       seed: corpus seed; the same seed gives the same corpus, byte for byte.
       sizes: {split: count}; default 20,000 train / 1,000 validation / 1,000 test.
+      background: (fewest, most) distractor sentences per article (see ``generate_pair``).
 
     Returns:
       dict split → list of {"id", "event", "article", "summary"}.
     """
     sizes = dict(DEFAULT_SIZES if sizes is None else sizes)
-    return {split: [generate_pair(seed, split, i) for i in range(n)] for split, n in sizes.items()}
+    return {split: [generate_pair(seed, split, i, tuple(background)) for i in range(n)]
+            for split, n in sizes.items()}
 
 
 # --- Cache on disk --------------------------------------------------------------------------
@@ -455,21 +461,23 @@ def _sizes(n_train=None, n_validation=None, n_test=None):
             "test": DEFAULT_SIZES["test"] if n_test is None else n_test}
 
 
-def default_corpus_dir(corpus_seed=0, n_train=None, n_validation=None, n_test=None, data_dir=None):
+def default_corpus_dir(corpus_seed=0, n_train=None, n_validation=None, n_test=None, data_dir=None,
+                       background=DEFAULT_BACKGROUND):
     """Directory of the default corpus for these settings (it may not exist yet)."""
     s = _sizes(n_train, n_validation, n_test)
     base = pathlib.Path(data_dir).expanduser() if data_dir else cache_dir()
-    return base / f"news-v{GENERATOR_VERSION}-s{corpus_seed}-{s['train']}-{s['validation']}-{s['test']}"
+    bg = "" if tuple(background) == DEFAULT_BACKGROUND else "-bg{}-{}".format(*background)
+    return base / f"news-v{GENERATOR_VERSION}-s{corpus_seed}-{s['train']}-{s['validation']}-{s['test']}{bg}"
 
 
 def ensure_corpus(corpus_seed=0, n_train=None, n_validation=None, n_test=None, data_dir=None,
-                  vocab_size=DEFAULT_VOCAB_SIZE):
+                  vocab_size=DEFAULT_VOCAB_SIZE, background=DEFAULT_BACKGROUND):
     """Generate the corpus (JSONL + local TFDS dataset + vocabulary) once; return its directory.
 
     Built in a temporary directory and renamed into place, so a killed build or two processes
     building at once never leave a half-written corpus. Logs the time of each step.
     """
-    target = default_corpus_dir(corpus_seed, n_train, n_validation, n_test, data_dir)
+    target = default_corpus_dir(corpus_seed, n_train, n_validation, n_test, data_dir, background)
     if (target / "DONE").is_file():
         return target
     from trax_models import sources, vocab
@@ -478,7 +486,7 @@ def ensure_corpus(corpus_seed=0, n_train=None, n_validation=None, n_test=None, d
     try:
         timings = {}
         start = time.perf_counter()
-        corpus = generate_corpus(corpus_seed, _sizes(n_train, n_validation, n_test))
+        corpus = generate_corpus(corpus_seed, _sizes(n_train, n_validation, n_test), background)
         for split, rows in corpus.items():
             with open(tmp / f"{split}.jsonl", "w", encoding="utf-8") as fh:
                 for row in rows:

@@ -27,7 +27,7 @@ a JSONL/CSV/TSV file of (article, summary) pairs (split into train/validation by
 ``eval_fraction`` and ``seed``), or a dict ``{"train": path, "validation": path}``.
 Source options: ``data_dir`` (TFDS dir; for "default" the cache base), ``article_key`` /
 ``summary_key`` / ``eval_fraction`` / ``fmt`` (files), ``corpus_seed`` / ``n_train`` /
-``n_validation`` / ``n_test`` (the default corpus). Defaults for boundaries etc. are the course's.
+``n_validation`` / ``n_test`` / ``background`` (the default corpus). Defaults for boundaries etc. are the course's.
 
 The vocabulary is an argument: ``vocab_file`` (a path, or a name inside ``vocab_dir`` as in
 the course); else ``trax_models.vocab.set_default_vocab``'s choice / ``$TRAX_MODELS_VOCAB``;

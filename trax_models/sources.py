@@ -342,7 +342,8 @@ def stream(source, split="train", seed=0, data_dir=None, stats=None, **options):
 
 
 def _corpus_opts(options):
-    return {k: options[k] for k in ("corpus_seed", "n_train", "n_validation", "n_test") if k in options}
+    keys = ("corpus_seed", "n_train", "n_validation", "n_test", "background")
+    return {k: options[k] for k in keys if k in options}
 
 
 def pairs(source="default", split="validation", seed=0, data_dir=None, stats=None, **options):
