@@ -101,9 +101,11 @@ def run_notebook(path, out_dir=None, timeout=900, env=None):
     nb = _read(path)
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
                             resources={"metadata": {"path": str(path.parent.resolve())}})
+    # TF's C++ logging starts before Python's, so only an env var keeps it out of the outputs.
+    env = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), **(env or {})}
     error = None
     start = time.perf_counter()
-    with _environ(env or {}):
+    with _environ(env):
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
