@@ -1,0 +1,228 @@
+"""Training: the graded training_loop (UNQ_C8), determinism, kill -9 + resume, NaN stop,
+data parallelism over 2 (forced host) devices, and the `train` CLI's configuration."""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import trax_models  # noqa: F401  (compat first)
+import trax
+from trax import layers as tl
+from trax.supervised import training as trax_training
+
+from trax_models import checkpoint, training
+from trax_models.errors import UserError
+from trax_models.model import TransformerLM
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+VOCAB = 40
+
+
+def tiny_config(output_dir, **overrides):
+    """A model small enough to train a step in milliseconds."""
+    values = dict(output_dir=str(output_dir), d_model=16, d_ff=32, n_layers=1, n_heads=2,
+                  dropout=0.1, steps=20, lr=0.01, warmup_steps=5, checkpoint_every=5,
+                  eval_every=10, eval_batches=1, max_length=32, seed=3)
+    values.update(overrides)
+    return training.TrainConfig(**values)
+
+
+def run_tiny(config, n_steps=None, seed=1):
+    """Train ``config`` on synthetic batches; returns (loop, {step: loss})."""
+    losses = {}
+    loop = training.make_loop(config, VOCAB, training.synthetic_batches(seed=seed),
+                              training.synthetic_batches(seed=seed + 100),
+                              on_step=lambda step, loss, batch: losses.__setitem__(step, loss))
+    loop.run(config.steps - loop.step if n_steps is None else n_steps)
+    return loop, losses
+
+
+# --- 1. The graded function ---------------------------------------------------------------------
+
+def test_training_loop_graded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    gen = training.synthetic_batches(batch_size=2, length=16, vocab_size=33300, seed=0)
+    loop = training_loop = training.training_loop(TransformerLM, gen, gen, output_dir="~/model")
+    task = loop._tasks[0]
+    assert str(task._loss_layer) == "CrossEntropyLoss_in3"
+    assert isinstance(task.optimizer, trax.optimizers.adam.Adam)
+    expected = {"weight_decay_rate": 1e-5, "b1": 0.9, "b2": 0.999, "eps": 1e-5,
+                "learning_rate": 0.01}
+    assert {k: float(v) for k, v in task.optimizer.opt_params.items()} == pytest.approx(expected)
+    assert isinstance(task._lr_schedule, trax.supervised.lr_schedules._BodyAndTail)
+    assert task._lr_schedule._body_value == 0.01
+    assert task._n_steps_per_checkpoint == 10
+    assert list(map(str, loop._eval_tasks[0]._metric_names)) == ["CrossEntropyLoss", "Accuracy"]
+    assert loop.output_dir == str(tmp_path / "model")  # ~ expanded
+    training_loop.run(10)
+    saved = checkpoint.read_checkpoint(tmp_path / "model" / "model.pkl.gz")
+    assert saved["step"] == 10
+
+
+# --- 3. Determinism, resume, NaN ----------------------------------------------------------------
+
+def test_fixed_seed_gives_bitwise_identical_losses(tmp_path):
+    _, a = run_tiny(tiny_config(tmp_path / "a", steps=8))
+    _, b = run_tiny(tiny_config(tmp_path / "b", steps=8))
+    _, c = run_tiny(tiny_config(tmp_path / "c", steps=8, seed=4))
+    assert list(a) == list(range(1, 9))
+    assert a == b  # float equality: bit for bit
+    assert a != c  # the seed matters (init and dropout)
+
+
+def test_resume_in_process_continues_exactly(tmp_path):
+    _, straight = run_tiny(tiny_config(tmp_path / "straight", steps=12))
+    run_tiny(tiny_config(tmp_path / "resumed", steps=12), n_steps=7)  # checkpoint at step 5
+    loop, rest = run_tiny(tiny_config(tmp_path / "resumed", steps=12))
+    assert min(rest) == 6 and loop.step == 12
+    assert {s: straight[s] for s in rest} == rest
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    from trax_models import training
+    out, log_path, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    config = training.TrainConfig(output_dir=out, d_model=16, d_ff=32, n_layers=1, n_heads=2,
+        dropout=0.1, steps=steps, lr=0.01, warmup_steps=5, checkpoint_every=5, eval_every=10,
+        eval_batches=1, max_length=32, seed=3)
+    log = open(log_path, "a")
+    def on_step(step, loss, batch):
+        log.write(json.dumps([step, loss]) + "\\n"); log.flush()
+        time.sleep(0.03)  # give the test time to kill us mid-run
+    loop = training.make_loop(config, 40, training.synthetic_batches(seed=1),
+                              training.synthetic_batches(seed=101), on_step=on_step)
+    print("START", loop.step, flush=True)
+    loop.run(steps - loop.step)
+""")
+
+
+def _losses(path):
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_losses(tmp_path):
+    steps = 40
+    script = tmp_path / "train_tiny.py"
+    script.write_text(KILL_SCRIPT)
+    out, log = tmp_path / "run", tmp_path / "losses.jsonl"
+    cmd = [sys.executable, str(script), str(out), str(log), str(steps)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 90
+    while time.time() < deadline:  # kill between two checkpoints, well into the run
+        if log.exists() and any(s >= 23 for s, _ in _losses(log)):
+            break
+        if proc.poll() is not None:
+            pytest.fail("the training process ended before it could be killed")
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    killed_at = max(s for s, _ in _losses(log))
+    assert killed_at < steps
+
+    second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr[-2000:]
+    start = int(second.stdout.split("START")[1].split()[0])
+    assert 20 <= start <= killed_at and start % 5 == 0  # resumed from a checkpoint, not step 0
+
+    resumed = {}
+    for s, loss in _losses(log):  # steps re-run after the resume overwrite the killed run's
+        resumed[s] = loss
+    _, straight = run_tiny(tiny_config(tmp_path / "straight", steps=steps))
+    assert sorted(resumed) == list(range(1, steps + 1))
+    assert resumed == straight  # bit for bit
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    config = tiny_config(tmp_path / "run", steps=20)
+    loop, _ = run_tiny(config, n_steps=5)  # checkpoint at step 5
+    poisoned = trax.fastmath.nested_map(lambda w: w * np.nan, loop.model.weights)
+    loop.update_weights_and_state(weights=poisoned)
+    with pytest.raises(training.NonFiniteLossError, match=r"step 6.*step 5"):
+        loop.run(3)
+    saved = checkpoint.read_checkpoint(tmp_path / "run" / "model.pkl.gz")
+    assert saved["step"] == 5
+    assert all(np.isfinite(w).all() for w in saved["flat_weights"])
+    resumed, _ = run_tiny(config, n_steps=1)  # and it resumes from there
+    assert resumed.step == 6
+
+
+# --- 4. Data parallel over 2 devices ------------------------------------------------------------
+
+DEVICES_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import jax
+    from trax_models import training
+    config = training.TrainConfig(output_dir=sys.argv[1], d_model=16, d_ff=32, n_layers=1,
+        n_heads=2, dropout=0.0, steps=4, lr=0.01, warmup_steps=2, checkpoint_every=100,
+        eval_every=100, eval_batches=1, max_length=32, seed=3)
+    losses = []
+    loop = training.make_loop(config, 40, training.synthetic_batches(seed=1),
+                              training.synthetic_batches(seed=101),
+                              on_step=lambda step, loss, batch: losses.append(loss))
+    loop.run(config.steps)
+    print(json.dumps({"devices": jax.local_device_count(), "n_devices": loop.n_devices,
+                      "losses": losses}))
+""")
+
+
+def test_two_devices_give_the_one_device_losses(tmp_path):
+    script = tmp_path / "devices.py"
+    script.write_text(DEVICES_SCRIPT)
+    procs = {}
+    for n in (1, 2):
+        env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={n}",
+                   JAX_PLATFORMS="cpu")
+        procs[n] = subprocess.Popen([sys.executable, str(script), str(tmp_path / f"d{n}")],
+                                    cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+    results = {}
+    for n, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr[-2000:]
+        results[n] = json.loads(stdout.strip().splitlines()[-1])
+    assert results[2]["devices"] == 2 and results[2]["n_devices"] == 2
+    assert results[1]["n_devices"] == 1
+    np.testing.assert_allclose(results[2]["losses"], results[1]["losses"], rtol=0, atol=1e-5)
+    assert len(results[1]["losses"]) == 4 and len(set(results[1]["losses"])) > 1  # it trains
+
+
+# --- The CLI's configuration --------------------------------------------------------------------
+
+def test_cli_help_documents_the_options(capsys):
+    with pytest.raises(SystemExit) as e:
+        training.cli(["--help"])
+    assert e.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--source", "--vocab_file", "--d_model", "--n_layers", "--steps",
+                 "--batch_sizes", "--boundaries", "--lr", "--seed", "--output_dir",
+                 "--eval_every", "--gin_file", "--gin_param"):
+        assert flag in text
+
+
+def test_gin_bindings_then_flags_override():
+    config = training.config_from_args(["--gin_param", "TrainConfig.steps = 7",
+                                        "--gin_param", "TrainConfig.d_model = 64", "--d_model", "32"])
+    assert config.steps == 7 and config.d_model == 32
+    assert training.config_from_args(["--batch_sizes", "8,4,2"]).batch_sizes == (8, 4, 2)
+    with pytest.raises(UserError, match="TrainConfig.nonsense"):
+        training.config_from_args(["--gin_param", "TrainConfig.nonsense = 1"])
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--d_model", "30", "--n_heads", "4"], "divisible"),
+    (["--batch_sizes", "8,4"], "one more entry"),
+    (["--steps", "0"], "positive"),
+    (["--lr", "-1"], "positive"),
+])
+def test_bad_settings_are_one_clear_error(flags, message, tmp_path):
+    with pytest.raises(UserError, match=message):
+        training.train(training.config_from_args(flags + ["--output_dir", str(tmp_path)]))

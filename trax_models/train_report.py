@@ -1,0 +1,278 @@
+"""What a training run shows a person: live progress, the loss-curve PNG, held-out samples + ROUGE.
+
+    Progress(total_steps, log_path)      steps/s, tokens/s, train/eval loss, accuracy, ETA;
+                                         a tqdm bar on a terminal, plain lines otherwise;
+                                         one JSON line per step in log_path
+    plot_loss_curve(history, png, log)   train loss (per step + smoothed), eval loss, accuracy
+    heldout_report(model, vocab, pairs)  summarizes held-out articles, prints a few next to
+                                         their references, ROUGE-1/2/L vs Lead-3
+    greedy_summaries(model, prompts)     batched greedy decoding used by the report when
+                                         trax_models.decoding's fast decoder is not available
+"""
+import json
+import math
+import sys
+import time
+
+import numpy as np
+
+import trax_models  # noqa: F401  (compat first)
+import jax
+import jax.numpy as jnp
+
+__all__ = ["Progress", "plot_loss_curve", "heldout_report", "greedy_summaries"]
+
+
+def _fmt_time(seconds):
+    if seconds is None or not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class Progress:
+    """Follows a training run: per-step callback ``on_step``, per-eval callback ``on_eval``.
+
+    Throughput excludes the steps that compiled a new batch shape (reported separately as
+    compile time): each bucket shape is jit-compiled once, on its first batch.
+    """
+
+    def __init__(self, total_steps, log_path=None, stream=None, line_every_s=30.0):
+        self.total_steps = total_steps
+        self.stream = stream or sys.stderr
+        self.log = open(log_path, "a") if log_path else None  # noqa: SIM115 (closed in close)
+        self.line_every_s = line_every_s
+        self.bar = None
+        self.shapes = set()
+        self.steps = self.tokens = self.positions = 0
+        self.seconds = self.compile_seconds = 0.0
+        self.recent = []  # recent losses, for the running average shown
+        self.last_eval = {}
+
+    def start(self, step):
+        self.first_step = step
+        self.t_last = self.t_line = time.perf_counter()
+        if self.stream.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=self.total_steps, initial=step, file=self.stream,
+                            unit="step", dynamic_ncols=True, smoothing=0.05)
+
+    def on_step(self, step, loss, batch):
+        now = time.perf_counter()
+        dt, self.t_last = now - self.t_last, now
+        shape = None if batch is None else tuple(np.shape(batch[0]))
+        tokens = 0 if batch is None else int(np.count_nonzero(batch[0]))
+        if shape not in self.shapes:  # this step compiled the step function for the shape
+            self.shapes.add(shape)
+            self.compile_seconds += dt
+        else:
+            self.steps += 1
+            self.seconds += dt
+            self.tokens += tokens
+            self.positions += int(np.prod(shape)) if shape else 0
+        self.recent = (self.recent + [loss])[-50:]
+        if self.log is not None:
+            self.log.write(json.dumps({"step": step, "loss": loss, "tokens": tokens,
+                                       "shape": shape, "seconds": round(dt, 4)}) + "\n")
+            self.log.flush()
+        if self.bar is not None:
+            self.bar.update(step - self.bar.n)
+            self.bar.set_postfix_str(self._status(step, short=True), refresh=False)
+        elif now - self.t_line >= self.line_every_s:
+            self.t_line = now
+            print(self._status(step), file=self.stream, flush=True)
+
+    def on_eval(self, step, metrics):
+        self.last_eval = metrics
+        line = self._status(step)
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            self.t_line = time.perf_counter()
+            print(line, file=self.stream, flush=True)
+
+    def _status(self, step, short=False):
+        rate = self.steps / self.seconds if self.seconds else float("nan")
+        tok = self.tokens / self.seconds if self.seconds else float("nan")
+        loss = sum(self.recent) / len(self.recent) if self.recent else float("nan")
+        ev = self.last_eval
+        eval_part = (f" | eval loss {ev.get('CrossEntropyLoss', float('nan')):.3f} "
+                     f"acc {ev.get('Accuracy', float('nan')):.3f}") if ev else ""
+        if short:
+            return f"loss {loss:.3f}{eval_part.replace(' | ', ' ')} {tok:,.0f} tok/s"
+        eta = (self.total_steps - step) / rate if rate == rate and rate > 0 else None
+        return (f"step {step}/{self.total_steps} | train loss {loss:.3f}{eval_part} | "
+                f"{rate:.2f} steps/s {tok:,.0f} tok/s | ETA {_fmt_time(eta)}")
+
+    def throughput(self):
+        """Steady-state figures of this session (compile steps excluded)."""
+        s = self.seconds or float("nan")
+        return {"steps_per_s": round(self.steps / s, 3), "tokens_per_s": round(self.tokens / s),
+                "positions_per_s": round(self.positions / s),
+                "timed_steps": self.steps, "compile_s": round(self.compile_seconds, 1)}
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+
+def _read_log(path):
+    losses = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except ValueError:  # a line cut by a kill
+                    continue
+                losses[row["step"]] = row["loss"]  # a re-run step (after resume) overwrites
+    except OSError:
+        pass
+    steps = sorted(losses)
+    return np.array(steps), np.array([losses[s] for s in steps])
+
+
+def plot_loss_curve(history, png_path, log_path=None):
+    """Save the loss curve: per-step train loss (from log_path) and eval loss/accuracy."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    steps, losses = _read_log(log_path) if log_path else (np.array([]), np.array([]))
+    if len(steps):
+        ax.plot(steps, losses, color="tab:blue", alpha=0.25, lw=0.8, label="train loss (step)")
+        k = max(1, min(50, len(losses) // 10))
+        smooth = np.convolve(losses, np.ones(k) / k, mode="valid")
+        ax.plot(steps[k - 1:], smooth, color="tab:blue", label=f"train loss ({k}-step mean)")
+    ev = history.get("eval", "metrics/CrossEntropyLoss")
+    if ev:
+        ax.plot([s for s, _ in ev], [float(v) for _, v in ev], "o-", color="tab:orange",
+                label="eval loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (summary tokens)")
+    ax.set_yscale("log")
+    acc = history.get("eval", "metrics/Accuracy")
+    lines, labels = ax.get_legend_handles_labels()
+    if acc:
+        ax2 = ax.twinx()
+        ax2.plot([s for s, _ in acc], [float(v) for _, v in acc], "s--", color="tab:green",
+                 label="eval accuracy")
+        ax2.set_ylabel("token accuracy")
+        ax2.set_ylim(0, 1)
+        l2, b2 = ax2.get_legend_handles_labels()
+        lines, labels = lines + l2, labels + b2
+    ax.legend(lines, labels, loc="center right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+
+
+# --- Held-out report ----------------------------------------------------------------------------
+
+def greedy_summaries(model, prompts, max_new_tokens=64, batch_size=16, pad_multiple=64):
+    """Greedy continuation of each prompt with an eval-mode TransformerLM, batched.
+
+    Each step re-runs the model on the whole (batch, L) array (no KV cache): simple and exact;
+    ``trax_models.decoding`` has the fast cached decoder.
+
+    Args:
+      model: TransformerLM in 'eval' mode, with weights.
+      prompts: list of id lists (article + [EOS, SEP]), each ≤ model max_len - max_new_tokens.
+      max_new_tokens: generation cap.
+
+    Returns:
+      list of generated id lists, without the final EOS.
+    """
+    weights, state = model.weights, model.state
+    rng = jax.random.PRNGKey(0)
+
+    @jax.jit
+    def next_tokens(tokens, pos, weights, state):  # tokens (B, L), pos (B,) → (B,)
+        log_probs, _ = model.pure_fn(tokens, weights, state, rng)  # (B, L, V)
+        return jnp.argmax(log_probs[jnp.arange(tokens.shape[0]), pos], axis=-1)
+
+    out = [None] * len(prompts)
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        longest = max(len(prompts[i]) for i in idx) + max_new_tokens
+        length = -(-longest // pad_multiple) * pad_multiple
+        tokens = np.zeros((batch_size, length), np.int32)  # fixed batch: one compile per length
+        pos = np.zeros(batch_size, np.int32)
+        done = np.ones(batch_size, bool)
+        for row, i in enumerate(idx):
+            tokens[row, :len(prompts[i])] = prompts[i]
+            pos[row], done[row] = len(prompts[i]), False
+        generated = [[] for _ in idx]
+        for _ in range(max_new_tokens):
+            nxt = np.asarray(next_tokens(tokens, pos, weights, state))
+            for row in range(len(idx)):
+                if done[row]:
+                    continue
+                if nxt[row] == 1:  # EOS
+                    done[row] = True
+                    continue
+                generated[row].append(int(nxt[row]))
+                tokens[row, pos[row]] = nxt[row]
+                pos[row] += 1
+            if done.all():
+                break
+        for row, i in enumerate(idx):
+            out[i] = generated[row]
+    return out
+
+
+def heldout_report(model, vocab_path, pairs, n_articles=100, n_samples=3, max_length=512,
+                   max_summary_len=64, stream=None):
+    """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
+
+    Args:
+      model: trained TransformerLM in 'eval' mode.
+      vocab_path: its vocabulary.
+      pairs: iterator of (article, reference summary) str pairs (held out from training).
+      n_articles: how many to summarize; n_samples: how many to print.
+      max_length: the model's max_len: article ids are cut to leave room for the summary.
+
+    Returns:
+      dict: rouge1/rouge2/rougeL (model), lead3 {rouge1, rouge2, rougeL}, n, seconds,
+      decoder, samples [{article, reference, generated}].
+    """
+    from trax_models import data, metrics
+
+    stream = stream or sys.stdout
+    vocab = data.load_vocab(vocab_path)
+    articles, refs = [], []
+    for article, summary in pairs:
+        articles.append(article.decode() if isinstance(article, bytes) else article)
+        refs.append(summary.decode() if isinstance(summary, bytes) else summary)
+        if len(articles) >= n_articles:
+            break
+    room = max_length - max_summary_len - 2
+    prompts = [list(vocab.encode(a))[:room] + [1, 0] for a in articles]  # + [EOS, SEP]
+    t0 = time.perf_counter()
+    generated_ids = greedy_summaries(model, prompts, max_new_tokens=max_summary_len)
+    seconds = time.perf_counter() - t0
+    generated = [vocab.decode(ids) for ids in generated_ids]
+    scores = metrics.rouge(generated, refs)
+    lead3 = metrics.rouge([metrics.lead_n(a, 3) for a in articles], refs)
+    samples = [{"article": a[:300], "reference": r, "generated": g}
+               for a, r, g in list(zip(articles, refs, generated))[:n_samples]]
+    for i, s in enumerate(samples, 1):
+        print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
+              f"REFERENCE: {s['reference']}\nGENERATED: {s['generated']}", file=stream)
+    print(f"\nheld-out ROUGE on {len(articles)} articles (F1)   rouge1  rouge2  rougeL\n"
+          f"  model (greedy)                       {scores['rouge1']:.3f}   "
+          f"{scores['rouge2']:.3f}   {scores['rougeL']:.3f}\n"
+          f"  Lead-3 baseline                      {lead3['rouge1']:.3f}   "
+          f"{lead3['rouge2']:.3f}   {lead3['rougeL']:.3f}\n"
+          f"  ({seconds:.1f} s to decode)", file=stream, flush=True)
+    return {**{k: round(v, 4) for k, v in scores.items()}, "n": len(articles),
+            "lead3": {k: round(v, 4) for k, v in lead3.items()},
+            "seconds": round(seconds, 1), "decoder": "greedy (train_report.greedy_summaries)",
+            "samples": samples}
