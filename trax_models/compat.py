@@ -109,15 +109,27 @@ from trax.layers import base as _layer_base  # noqa: E402
 # trax.fastmath.numpy as an attribute is the backend-numpy proxy, not the module of that name.
 _trax_numpy = sys.modules["trax.fastmath.numpy"]
 
-# Patch bookkeeping: name -> (original, [(owner, attribute), ...]).
+# Patch bookkeeping: name -> (original, [(owner, attribute), ...]). An owner is a module or
+# class (attribute) or a dict (key: trax's backend tables are dicts).
 ORIGINALS = {}
+
+
+def _get(owner, attribute):
+    return owner[attribute] if isinstance(owner, dict) else getattr(owner, attribute)
+
+
+def _set(owner, attribute, value):
+    if isinstance(owner, dict):
+        owner[attribute] = value
+    else:
+        setattr(owner, attribute, value)
 
 
 def _patch(name, new, *places):
     """Install ``new`` at every ``(owner, attribute)`` in places, remembering the original."""
-    ORIGINALS[name] = (getattr(*places[0]), places)
+    ORIGINALS[name] = (_get(*places[0]), places)
     for owner, attribute in places:
-        setattr(owner, attribute, new)
+        _set(owner, attribute, new)
     return new
 
 
@@ -125,14 +137,14 @@ def _patch(name, new, *places):
 def unpatched(name):
     """Temporarily put trax's original back (tests use this to show the bug being fixed)."""
     original, places = ORIGINALS[name]
-    patched = [getattr(owner, attribute) for owner, attribute in places]
+    patched = [_get(owner, attribute) for owner, attribute in places]
     for owner, attribute in places:
-        setattr(owner, attribute, original)
+        _set(owner, attribute, original)
     try:
         yield original
     finally:
         for (owner, attribute), new in zip(places, patched):
-            setattr(owner, attribute, new)
+            _set(owner, attribute, new)
 
 
 # --- 3. Loop resume: tree_unflatten -------------------------------------------------------
@@ -315,3 +327,55 @@ def _pure_fn(self, x, weights, state, rng, use_cache=False):
 
 
 _patch("pure_fn", _pure_fn, (_layer_base.Layer, "pure_fn"))
+
+
+# --- 9. Data parallelism: replicating weights on n devices --------------------------------
+# tl.for_n_devices (used by Loop, the optimizer trainer and tl.Accelerate whenever more than
+# one device is visible) calls jax.device_put_replicated, which jax 0.10 removed. Same result
+# on today's API: a leading device axis, one copy per device, sharded along that axis — the
+# layout pmap expects for replicated arguments.
+def _for_n_devices(x, n_devices):
+    if n_devices <= 1 or not trax.fastmath.is_backend(trax.fastmath.Backend.JAX):
+        return ORIGINALS["for_n_devices"][0](x, n_devices)
+    devices = jax.local_devices()[:n_devices]
+    sharding = jax.sharding.NamedSharding(jax.sharding.Mesh(np.array(devices), ("devices",)),
+                                          jax.sharding.PartitionSpec("devices"))
+
+    def replicate(leaf):
+        leaf = jax.numpy.asarray(leaf)
+        return jax.device_put(jax.numpy.broadcast_to(leaf, (n_devices,) + leaf.shape), sharding)
+
+    return trax.fastmath.nested_map(replicate, x)
+
+
+_patch("for_n_devices", _for_n_devices, (trax.layers.acceleration, "for_n_devices"),
+       (trax.layers, "for_n_devices"))
+
+
+# --- 10. Data parallelism: pmap's argument placement ---------------------------------------
+# jax 0.10's pmap is a jit over shard_map with fixed input shardings, and it refuses an
+# argument already committed to another placement (trax commits optimizer slots to one device
+# with tl.on_cpu, and replicated weights arrive from for_n_devices) instead of moving it as
+# the old pmap did. Committed arguments are moved to the mesh pmap will use: leading axis over
+# the first devices, under the same axis name.
+def _pmap(fun, axis_name=None, **kwargs):
+    axis_name = "pmap" if axis_name is None else axis_name  # pmap's mesh needs a fixed name
+    mapped = ORIGINALS["pmap"][0](fun, axis_name=axis_name, **kwargs)
+
+    def place(leaf):
+        if not (isinstance(leaf, jax.Array) and leaf.ndim and leaf.committed):
+            return leaf
+        mesh = jax.sharding.Mesh(np.array(jax.devices()[:leaf.shape[0]]), (axis_name,))
+        target = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(axis_name))
+        if leaf.sharding.is_equivalent_to(target, leaf.ndim):
+            return leaf
+        return jax.device_put(leaf, target)
+
+    @functools.wraps(fun)
+    def call(*args, **kw):
+        return mapped(*jax.tree_util.tree_map(place, args), **kw)
+
+    return call
+
+
+_patch("pmap", _pmap, (trax.fastmath.jax.JAX_BACKEND, "pmap"))
