@@ -32,6 +32,7 @@ Caps: the article is cut from its end (``TruncationWarning``) so that the prompt
 ``max_input_len`` tokens and prompt + ``max_new_tokens`` ≤ the model's ``max_len``.
 """
 import argparse
+import json
 import inspect
 import math
 import sys
@@ -288,6 +289,17 @@ def _cut(tokens):
     return tokens[:tokens.index(EOS) + 1] if EOS in tokens else tokens
 
 
+_MODELS = {}  # (architecture, rows, cache_len) → (predict model, start state)
+_LOOPS = {}   # (architecture, method, rows, Lp, max_new, width) → jitted loop
+_CACHE_SIZE = 32
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_SIZE:  # drop the oldest entry (dicts keep insertion order)
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
 class Decoder:
     """Fast batched decoding of a TransformerLM with predict mode's KV cache in one jitted loop.
 
@@ -314,8 +326,14 @@ class Decoder:
         self.max_len = int(self.model_args.get("max_len", 2048))
         self.max_input_len = max_input_len
         self.max_new_tokens = max_new_tokens
-        self._models = {}  # (rows, cache_len) → (predict model, start state)
-        self._loops = {}   # (method, rows, Lp, max_new, width) → jitted loop
+        # Predict models and jitted loops take the weights as arguments: decoders of the same
+        # architecture share them (no recompilation for a second decoder in the process).
+        try:
+            arch = (model_fn, tuple(sorted(self.model_args.items())))
+            hash(arch)
+        except TypeError:  # unhashable model_args: this decoder's own cache
+            arch = id(self)
+        self._arch = arch
 
     @classmethod
     def from_checkpoint(cls, directory, **kwargs):
@@ -366,29 +384,29 @@ class Decoder:
         return padded, lengths
 
     def _predict_model(self, rows, cache_len):
-        key = (rows, cache_len)
-        if key not in self._models:
+        key = (self._arch, rows, cache_len)
+        if key not in _MODELS:
             from trax_models.model import init_predict
             args = dict(self.model_args)
             if "cache_len" in inspect.signature(self.model_fn).parameters:
                 args["cache_len"] = cache_len
             model = self.model_fn(**args, mode="predict")
             start_state = init_predict(model, self.weights, batch_size=rows)
-            self._models[key] = (model, start_state)
-        return self._models[key]
+            _remember(_MODELS, key, (model, start_state))
+        return _MODELS[key]
 
     def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0):
         rows = padded.shape[0] * width
         cache_len = padded.shape[1] + max_new
         model, start_state = self._predict_model(rows, cache_len)
-        key = (method, rows, padded.shape[1], max_new, width)
-        if key not in self._loops:
+        key = (self._arch, method, rows, padded.shape[1], max_new, width)
+        if key not in _LOOPS:
             if method == "beam":
                 loop = _loop_beam(model.pure_fn, max_new, width)
             else:
                 loop = _loop_greedy_or_sample(model.pure_fn, max_new, method == "sample")
-            self._loops[key] = jax.jit(loop)
-        return self._loops[key](self.weights, start_state, jnp.asarray(padded),
+            _remember(_LOOPS, key, jax.jit(loop))
+        return _LOOPS[key](self.weights, start_state, jnp.asarray(padded),
                                 jnp.asarray(lengths), jax.random.PRNGKey(seed),
                                 jnp.float32(scalar))
 
@@ -462,8 +480,10 @@ class Decoder:
         ids = [None] * len(prompts)
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            for i, out in zip(chunk, self.generate([prompts[i] for i in chunk], method,
-                                                   **options)):
+            batch = [prompts[i] for i in chunk]
+            if len(order) > batch_size:  # a short last batch: fill it up, no new compilation
+                batch += [batch[-1]] * (batch_size - len(batch))
+            for i, out in zip(chunk, self.generate(batch, method, **options)):
                 ids[i] = out
         return [self.detokenize(x) for x in ids]
 
@@ -472,3 +492,97 @@ class Decoder:
         from trax_models import vocab
         ids = [int(i) for i in ids if int(i) != EOS]
         return vocab.load_vocab(self.vocab_file).decode(ids)
+
+
+# --- CLI: python -m trax_models summarize -------------------------------------------------------
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models summarize",
+        description="Summarize text files (or stdin) with a trained checkpoint; the model and "
+                    "its vocabulary come from the checkpoint directory.")
+    p.add_argument("inputs", nargs="*", metavar="FILE",
+                   help="text files, one article each; '-' or none: read stdin")
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="checkpoint directory of `python -m trax_models train` (--output_dir)")
+    p.add_argument("--method", choices=("greedy", "sample", "beam"), default="greedy")
+    p.add_argument("--max-new-tokens", type=int, default=64, help="cap on summary tokens")
+    p.add_argument("--max-input-tokens", type=int, default=None,
+                   help="cap on article tokens (cut from the end; default: what the model's "
+                        "max_len leaves after --max-new-tokens)")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature "
+                   "(0 = greedy)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed")
+    p.add_argument("--beam-width", type=int, default=4)
+    p.add_argument("--length-penalty", type=float, default=0.6,
+                   help="beam score = logp / ((5 + length) / 6) ** this")
+    p.add_argument("--batch-size", type=int, default=8, help="articles decoded at once")
+    p.add_argument("--json", action="store_true", help="one JSON line per input")
+    p.add_argument("--attention-png", metavar="PATH", default=None,
+                   help="also save the attention heatmaps (every layer and head) of the first "
+                        "input (cut to --attention-max-tokens) and its summary as a PNG")
+    p.add_argument("--attention-max-tokens", type=int, default=96,
+                   help="longest sequence the heatmap shows (the article is cut to fit)")
+    return p
+
+
+def _read_inputs(inputs):
+    """[(name, text)] of the input files / stdin; UserError for unreadable or empty input."""
+    texts = []
+    for name in inputs or ["-"]:
+        if name == "-":
+            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        else:
+            try:
+                with open(name, "rb") as f:
+                    raw = f.read()
+            except OSError as e:
+                raise UserError(f"cannot read {name}: {e.strerror} — pass a readable text "
+                                "file") from None
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        if not text.strip():
+            where = "stdin" if name == "-" else name
+            raise UserError(f"{where} is empty — nothing to summarize; pass an article's text")
+        texts.append((name, text))
+    return texts
+
+
+def cli(argv):
+    """``python -m trax_models summarize --checkpoint DIR [FILE …|-]``; returns the exit code."""
+    args = _parser().parse_args(argv)
+    for flag, value, low in (("--max-new-tokens", args.max_new_tokens, 1),
+                             ("--beam-width", args.beam_width, 1),
+                             ("--batch-size", args.batch_size, 1),
+                             ("--attention-max-tokens", args.attention_max_tokens, 4)):
+        if value < low:
+            raise UserError(f"{flag}={value} must be ≥ {low}")
+    if args.temperature < 0:
+        raise UserError(f"--temperature={args.temperature} must be ≥ 0 (0 = greedy)")
+    from trax_models import checkpoint
+    checkpoint.load_config(args.checkpoint)  # a missing checkpoint is reported before stdin is read
+    inputs = _read_inputs(args.inputs)
+    decoder = Decoder.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
+                                      max_new_tokens=args.max_new_tokens)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncationWarning)
+        summaries = decoder.summarize(
+            [text for _, text in inputs], method=args.method, batch_size=args.batch_size,
+            temperature=args.temperature, seed=args.seed, beam_width=args.beam_width,
+            length_penalty=args.length_penalty)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    for (name, _), summary in zip(inputs, summaries):
+        if args.json:
+            print(json.dumps({"source": name, "summary": summary}, ensure_ascii=False))
+        elif len(inputs) > 1:
+            print(f"==> {name} <==\n{summary}\n")
+        else:
+            print(summary)
+    if args.attention_png:
+        from trax_models import attention_plot
+        path = attention_plot.plot_for_summary(
+            decoder, inputs[0][1], args.attention_png, max_tokens=args.attention_max_tokens,
+            method=args.method, temperature=args.temperature, seed=args.seed,
+            beam_width=args.beam_width, length_penalty=args.length_penalty)
+        print(f"attention heatmaps: {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,339 @@
+"""Decoding: the graded next_symbol/greedy_decode, the jitted KV-cache Decoder, the summarize CLI."""
+import io
+import json
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import trax_models  # noqa: F401  (compat first)
+import jax
+from trax import shapes
+
+from trax_models import checkpoint, decoding
+from trax_models.decoding import Decoder, TruncationWarning, greedy_decode, next_symbol
+from trax_models.errors import UserError
+from trax_models.model import TransformerLM
+
+ARGS = dict(vocab_size=40, d_model=16, d_ff=32, n_layers=2, n_heads=2, dropout=0.0, max_len=96)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A tiny TransformerLM (eval mode, random weights) and a Decoder on the same weights."""
+    model = TransformerLM(**ARGS, mode="eval")
+    model.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(3))
+    return model, Decoder(ARGS, model.weights, max_new_tokens=12)
+
+
+def _prompts(lengths, seed=0):
+    rs = np.random.RandomState(seed)
+    return [list(rs.randint(2, ARGS["vocab_size"], size=n)) + [1, 0] for n in lengths]
+
+
+_FORWARD = {}
+
+
+def _jitted(model):
+    """The eval model as next_symbol calls it, ``model((x, x)) -> (log_probs, x)``, jitted.
+
+    One jitted function per model (compiled once per padded length, not once per prompt).
+    """
+    if id(model) not in _FORWARD:
+        _FORWARD[id(model)] = (model, jax.jit(
+            lambda x, w: model.pure_fn(x, w, model.state, model.rng)[0]))
+    forward = _FORWARD[id(model)][1]
+    return lambda inputs: (forward(inputs[0], model.weights), inputs[1])
+
+
+def _course_greedy(prompt, model, max_length):
+    """greedy_decode's token ids for a prompt (identity tokenize/detokenize)."""
+    return greedy_decode(None, _jitted(model), tokenize=lambda _: list(prompt[:-1]),
+                         detokenize=list, verbose=False, max_length=max_length)
+
+
+# --- The graded functions -------------------------------------------------------------------
+
+def test_next_symbol_course_value(course_rng):
+    """The course's graded fact: the default model at PRNGKey(1234) predicts 23317."""
+    model = TransformerLM(mode="eval")
+    model.init(shapes.ShapeDtype((1, 1), dtype=np.int32), rng=jax.random.PRNGKey(1234))
+    tokens = [13, 483, 320, 4219, 132, 213, 2775, 10, 1, 0]
+    assert next_symbol(tokens, model) == 23317
+
+
+def test_next_symbol_pads_to_power_of_two_and_reads_position_n():
+    seen = []
+
+    def model(inputs):
+        x, y = inputs
+        assert x is y or np.array_equal(x, y)
+        seen.append(x.shape)
+        out = np.zeros(x.shape + (50,), np.float32)
+        out[0, np.arange(x.shape[1]), np.arange(x.shape[1]) + 7] = 1.0  # position i → 7 + i
+        return out, None
+
+    assert next_symbol([5] * 10, model) == 17
+    assert next_symbol([5] * 15, model) == 22
+    assert next_symbol([5] * 16, model) == 23
+    assert seen == [(1, 16), (1, 16), (1, 32)]
+
+
+def test_greedy_decode_with_mocked_next_symbol(capsys):
+    tokenize = lambda s: {"I like tea": [11, 12, 13]}[s] + [1]  # noqa: E731
+    detokenize = lambda ids: " ".join(f"w{i}" for i in ids)  # noqa: E731
+    table = {(11, 12, 13, 1, 0): 21, (11, 12, 13, 1, 0, 21): 22, (11, 12, 13, 1, 0, 21, 22): 1}
+    mocked = lambda tokens, model: table[tuple(tokens)]  # noqa: E731
+
+    out = greedy_decode("I like tea", "model", next_symbol=mocked, tokenize=tokenize,
+                        detokenize=detokenize)
+    assert out == "w21 w22 w1"
+    assert capsys.readouterr().out.splitlines() == ["w21", "w21 w22", "w21 w22 w1"]
+    greedy_decode("I like tea", None, next_symbol=mocked, tokenize=tokenize,
+                  detokenize=detokenize, verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_greedy_decode_course_vocab_string(course_vocab, capsys):
+    """With the course vocabulary the result is the exact text, <EOS> included."""
+    from trax_models import data
+    tok = lambda s: data.tokenize(s, vocab_file=str(course_vocab))  # noqa: E731
+    detok = lambda ids: data.detokenize(ids, vocab_file=str(course_vocab))  # noqa: E731
+    prompt = tok("I want to fly in the sky.")
+    assert prompt == [13, 483, 320, 4219, 132, 213, 2775, 10, 1]
+    answer = tok("It flies.")[:-1] + [1]
+    table = {tuple(prompt + [0] + answer[:i]): answer[i] for i in range(len(answer))}
+    out = greedy_decode("I want to fly in the sky.", None,
+                        next_symbol=lambda t, m: table[tuple(t)], tokenize=tok, detokenize=detok)
+    assert out == "It flies.<EOS>"
+    assert capsys.readouterr().out.splitlines()[-1] == "It flies.<EOS>"
+
+
+# --- The fast decoder -------------------------------------------------------------------------
+
+def test_fast_greedy_equals_greedy_decode_batched(tiny):
+    model, decoder = tiny
+    prompts = _prompts([5, 13, 9, 13])
+    fast = decoder.generate(prompts, max_new_tokens=12)
+    for prompt, ids in zip(prompts, fast):
+        assert ids == _course_greedy(prompt, model, 12)
+    assert decoder.generate([prompts[1]], max_new_tokens=12) == [fast[1]]  # alone = in batch
+
+
+def test_state_is_reset_per_call(tiny):
+    _, decoder = tiny
+    a, b = _prompts([7]), _prompts([11], seed=1)
+    first = decoder.generate(a)
+    decoder.generate(b)
+    assert decoder.generate(a) == first
+
+
+def test_fast_greedy_stops_at_eos():
+    """A model whose weights make EOS likely stops early and ends with EOS."""
+    model = TransformerLM(**ARGS, mode="eval")
+    model.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(0))
+    weights = jax.tree_util.tree_map(lambda w: w, model.weights)
+    bias = np.zeros(ARGS["vocab_size"], np.float32)
+    bias[1] = 4.0  # raise EOS's logit: most prompts end after a few tokens
+    dense_w, dense_b = weights[-2]
+    weights = tuple(weights[:-2]) + ((dense_w, dense_b + bias),) + tuple(weights[-1:])
+    model.weights = weights
+    decoder = Decoder(ARGS, weights, max_new_tokens=20)
+    prompts = _prompts([4, 9, 6])
+    out = decoder.generate(prompts)
+    assert any(ids[-1] == 1 and len(ids) < 20 for ids in out)
+    for prompt, ids in zip(prompts, out):
+        assert ids == _course_greedy(prompt, model, 20)
+        assert 1 not in ids[:-1]
+
+
+def test_sampling_reproducible_and_temperature_limits(tiny):
+    _, decoder = tiny
+    prompts = _prompts([6, 10])
+    greedy = decoder.generate(prompts)
+    s1 = decoder.generate(prompts, method="sample", temperature=1.0, seed=7)
+    assert decoder.generate(prompts, method="sample", temperature=1.0, seed=7) == s1
+    others = [decoder.generate(prompts, method="sample", temperature=1.0, seed=s)
+              for s in (8, 9)]
+    assert any(o != s1 for o in others)
+    assert decoder.generate(prompts, method="sample", temperature=0.0) == greedy
+    assert decoder.generate(prompts, method="sample", temperature=1e-6, seed=3) == greedy
+
+
+def test_sampling_follows_the_model_distribution(tiny):
+    """First sampled token over 2,000 rows ~ softmax of the model's log-probs (temperature 1)."""
+    model, decoder = tiny
+    prompt = _prompts([6])[0]
+    n = 2000
+    first = [ids[0] for ids in decoder.generate([prompt] * n, method="sample", seed=1,
+                                                max_new_tokens=1)]
+    x = np.array(prompt + [0])[None]
+    probs = np.exp(np.asarray(model(x))[0, len(prompt)])  # position n predicts token n
+    counts = np.bincount(first, minlength=ARGS["vocab_size"]) / n
+    assert np.abs(counts - probs).max() < 4 * np.sqrt(probs.max() / n) + 0.01
+
+
+def _logprob(model, prompt, ids):
+    """log P(ids | prompt) under the eval model (right-padded to 64: one compilation)."""
+    x = np.zeros((1, 64), np.int32)
+    x[0, :len(prompt) + len(ids)] = prompt + ids
+    logp = np.asarray(_jitted(model)((x, x))[0])[0]  # causal: the padding changes nothing
+    return float(sum(logp[len(prompt) + i, t] for i, t in enumerate(ids)))
+
+
+def test_beam_width_one_is_greedy(tiny):
+    _, decoder = tiny
+    prompts = _prompts([5, 12, 8])
+    beams = decoder.beam_search(prompts, beam_width=1, length_penalty=0.0)
+    assert [b[0][0] for b in beams] == decoder.generate(prompts)
+
+
+def test_beam_scores_are_the_beams_log_probs_and_best_first(tiny):
+    model, decoder = tiny
+    prompts = _prompts([5, 11])
+    alpha = 0.6
+    results = decoder.beam_search(prompts, beam_width=4, length_penalty=alpha)
+    for prompt, beams in zip(prompts, results):
+        assert 1 <= len(beams) <= 4
+        scores = [s for _, s in beams]
+        assert scores == sorted(scores, reverse=True)  # returned first = best of the beams
+        assert len({tuple(ids) for ids, _ in beams}) == len(beams)  # distinct
+        for ids, score in beams:
+            expected = _logprob(model, prompt, ids) / ((5 + len(ids)) / 6) ** alpha
+            assert score == pytest.approx(expected, abs=1e-3)
+    assert decoder.generate(prompts, method="beam", beam_width=4) == [r[0][0] for r in results]
+
+
+def test_caps_truncate_article_end_with_warning(tiny):
+    model, _ = tiny
+    decoder = Decoder(ARGS, model.weights, max_input_len=12, max_new_tokens=5)
+    long_prompt = list(range(2, 32)) + [1, 0]
+    with pytest.warns(TruncationWarning, match="cut to 10"):
+        fitted = decoder.fit_prompt(long_prompt)
+    assert fitted == list(range(2, 12)) + [1, 0]  # the start kept, EOS + SEP kept
+    with pytest.warns(TruncationWarning):
+        out = decoder.generate([long_prompt])
+    assert out == decoder.generate([fitted]) and len(out[0]) <= 5
+    # max_len = 96 also caps: 90 + 10 new tokens do not fit
+    big = Decoder(ARGS, model.weights, max_new_tokens=10)
+    with pytest.warns(TruncationWarning):
+        assert len(big.fit_prompt(list(range(2, 92)) + [1, 0])) == 86
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big.fit_prompt(list(range(2, 50)) + [1, 0])  # fits: no warning
+
+
+def test_bad_arguments_are_user_errors(tiny):
+    _, decoder = tiny
+    with pytest.raises(UserError, match="unknown decoding method"):
+        decoder.generate(_prompts([3]), method="nucleus")
+    with pytest.raises(UserError, match="temperature"):
+        decoder.generate(_prompts([3]), method="sample", temperature=-1)
+    with pytest.raises(UserError, match="nothing to decode"):
+        decoder.generate([])
+    with pytest.raises(UserError, match="beam_width"):
+        decoder.beam_search(_prompts([3]), beam_width=0)
+
+
+def test_works_with_the_library_causal_attention(tiny):
+    """The decoder is not tied to our attention: the lab model (tl.CausalAttention) decodes too."""
+    from trax_models import decoder_lab
+    model, decoder = tiny
+    lab = decoder_lab.TransformerLM(**ARGS, mode="eval")
+    lab.init(shapes.ShapeDtype((1, 8), np.int32))
+    decoder_lab.load_weights_from(lab, model.weights)
+    lab_decoder = Decoder(ARGS, lab.weights, model_fn=decoder_lab.TransformerLM,
+                          max_new_tokens=8)
+    prompts = _prompts([4, 9])
+    assert lab_decoder.generate(prompts) == decoder.generate(prompts, max_new_tokens=8)
+
+
+# --- The summarize CLI --------------------------------------------------------------------------
+
+TEXTS = ["The council approved the new budget on Tuesday after a long debate.",
+         "Rain is expected across the north of the region this weekend.",
+         "The home team won the final by three goals to one."]
+
+
+def make_checkpoint(directory, d_model=16, seed=0):
+    """A real checkpoint directory (config.json, vocab, model.pkl.gz) of a tiny random model."""
+    from trax import layers as tl
+    from trax_models import vocab
+    vocab_path, _ = vocab.build_vocab(TEXTS * 3, directory / "src.subwords", target_size=200)
+    vocab_size = vocab.load_vocab(vocab_path).vocab_size
+    args = dict(ARGS, vocab_size=vocab_size, d_model=d_model)
+    model = TransformerLM(**args, mode="eval")
+    model.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(seed))
+    checkpoint.save_config(directory, {"model": "transformer_lm", "model_args": args,
+                                       "data": {"source": "default"}}, vocab_path)
+    flat, _ = tl.flatten_weights_and_state(model.weights, ())
+    checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE,
+                                {"flat_weights": [np.asarray(w) for w in flat], "step": 0})
+    return model
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("ckpt")
+    return directory, make_checkpoint(directory)
+
+
+def _main(argv, monkeypatch=None, stdin=None):
+    from trax_models.__main__ import main
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(argv)
+
+
+def test_summarize_cli_files_and_stdin(ckpt, tmp_path, capsys, monkeypatch):
+    directory, model = ckpt
+    files = []
+    for i, text in enumerate(TEXTS[:2]):
+        files.append(tmp_path / f"a{i}.txt")
+        files[-1].write_text(text)
+    assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
+                  *map(str, files)]) == 0
+    out = capsys.readouterr().out
+    decoder = Decoder.from_checkpoint(directory)
+    expected = decoder.summarize(TEXTS[:2], max_new_tokens=6)
+    for f, summary in zip(files, expected):
+        assert f"==> {f} <==" in out and summary in out
+    assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
+                  "--json"], monkeypatch, stdin=TEXTS[0]) == 0
+    record = json.loads(capsys.readouterr().out.strip())
+    assert record["summary"] == expected[0] and record["source"] == "-"
+    assert _main(["summarize", "--checkpoint", str(directory), "--method", "beam",
+                  "--beam-width", "2", "--max-new-tokens", "4", str(files[0])]) == 0
+    assert _main(["summarize", "--checkpoint", str(directory), "--method", "sample",
+                  "--temperature", "0.7", "--seed", "3", "--max-new-tokens", "4",
+                  str(files[0])]) == 0
+
+
+def test_summarize_cli_errors(ckpt, tmp_path, capsys, monkeypatch):
+    directory, _ = ckpt
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    cases = [
+        (["--checkpoint", str(directory), str(empty)], "is empty"),
+        (["--checkpoint", str(directory), "-"], "is empty"),
+        (["--checkpoint", str(tmp_path / "nope"), str(empty)], "does not exist"),
+        (["--checkpoint", str(directory), str(tmp_path / "missing.txt")], "cannot read"),
+        (["--checkpoint", str(directory), "--max-new-tokens", "0", str(empty)], "must be"),
+    ]
+    for argv, message in cases:
+        assert _main(["summarize", *argv], monkeypatch, stdin="") == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and message in err[0], err
+
+
+def test_summarize_cli_mismatched_checkpoint(tmp_path, capsys):
+    make_checkpoint(tmp_path, d_model=16)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["model_args"]["d_model"] = 32  # the weights are d_model 16
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    text = tmp_path / "a.txt"
+    text.write_text(TEXTS[0])
+    assert _main(["summarize", "--checkpoint", str(tmp_path), str(text)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not fit the model" in err[0] and "16" in err[0]
