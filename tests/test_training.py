@@ -226,3 +226,33 @@ def test_gin_bindings_then_flags_override():
 def test_bad_settings_are_one_clear_error(flags, message, tmp_path):
     with pytest.raises(UserError, match=message):
         training.train(training.config_from_args(flags + ["--output_dir", str(tmp_path)]))
+
+
+# --- 2. The whole `train` job on a user's file --------------------------------------------------
+
+def test_train_on_a_users_jsonl_writes_the_report(tmp_path, capsys):
+    """data → vocab → Loop → checkpoint → loss curve → held-out samples + ROUGE vs Lead-3."""
+    rng = np.random.default_rng(0)
+    words = "alpha beta gamma delta river city storm team court vote market".split()
+    with open(tmp_path / "pairs.jsonl", "w") as f:
+        for i in range(60):
+            article = " ".join(rng.choice(words, 30)) + "."
+            f.write(json.dumps({"article": article, "summary": article[:20]}) + "\n")
+    out = tmp_path / "run"
+    results = training.train(training.config_from_args([
+        "--source", str(tmp_path / "pairs.jsonl"), "--eval_fraction", "0.2", "--vocab_size", "300",
+        "--d_model", "16", "--d_ff", "32", "--n_layers", "1", "--n_heads", "2", "--steps", "3",
+        "--max_length", "96", "--boundaries", "64", "--batch_sizes", "4,2", "--eval_every", "2",
+        "--article_weight", "0.1", "--rouge_articles", "4", "--samples", "2",
+        "--max_summary_len", "8", "--output_dir", str(out)]))
+    printed = capsys.readouterr().out
+    assert results["steps"] == 3
+    assert printed.count("--- held-out sample") == 2 and "Lead-3 baseline" in printed
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["heldout"]["n"] == 4 and 0 <= saved["heldout"]["rougeL"] <= 1
+    assert saved["heldout"]["lead3"]["rougeL"] > 0  # Lead-3 copies the article: overlaps
+    assert (out / "loss_curve.png").stat().st_size > 0
+    assert len((out / "progress.jsonl").read_text().splitlines()) == 3
+    config = json.loads((out / checkpoint.CONFIG_FILE).read_text())
+    assert config["data"]["article_weight"] == 0.1
+    assert checkpoint.read_checkpoint(out / checkpoint.CHECKPOINT_FILE)["step"] == 3

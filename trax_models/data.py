@@ -232,7 +232,8 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
       concat: True: (joint, joint, mask) for TransformerLM; False: (article, summary, mask).
       stats: optional ``DataStats`` that counts skipped/replaced/truncated/filtered examples
         (both streams together).
-      article_weight: loss weight on the article tokens (course: 0; see ``preprocess``).
+      article_weight: loss weight on the article tokens of the train stream (course: 0; see
+        ``preprocess``); the eval stream always weights the summary only.
       **source_options: ``data_dir``, ``article_key``, ``summary_key``, ``eval_fraction``, ...
 
     Returns:
@@ -245,9 +246,10 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     train = sources.stream(source, "train", seed=seed, stats=stats, **source_options)  # checks it
     evals = sources.stream(source, "validation", seed=seed, stats=stats, **source_options)
     path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
-    pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats,
-                              article_weight=article_weight)
+    train_pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats,
+                                    article_weight=article_weight)
+    eval_pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats)
     bucket = trax.data.BucketByLength(list(boundaries), list(batch_sizes))
-    train_batches = bucket(shuffle(pipeline(train), shuffle_buffer, seed))
-    eval_batches = bucket(pipeline(evals))
+    train_batches = bucket(shuffle(train_pipeline(train), shuffle_buffer, seed))
+    eval_batches = bucket(eval_pipeline(evals))  # eval metrics: the summary tokens only
     return train_batches, eval_batches

@@ -4,23 +4,21 @@
                                          a tqdm bar on a terminal, plain lines otherwise;
                                          one JSON line per step in log_path
     plot_loss_curve(history, png, log)   train loss (per step + smoothed), eval loss, accuracy
-    heldout_report(model, vocab, pairs)  summarizes held-out articles, prints a few next to
-                                         their references, ROUGE-1/2/L vs Lead-3
-    greedy_summaries(model, prompts)     batched greedy decoding used by the report when
-                                         trax_models.decoding's fast decoder is not available
+    heldout_report(model_args, weights,  summarizes held-out articles (fast KV-cache decoder),
+                   vocab, pairs)         prints a few next to their references, ROUGE-1/2/L
+                                         vs Lead-3
 """
 import json
 import math
 import sys
 import time
+import warnings
 
 import numpy as np
 
 import trax_models  # noqa: F401  (compat first)
-import jax
-import jax.numpy as jnp
 
-__all__ = ["Progress", "plot_loss_curve", "heldout_report", "greedy_summaries"]
+__all__ = ["Progress", "plot_loss_curve", "heldout_report"]
 
 
 def _fmt_time(seconds):
@@ -175,90 +173,39 @@ def plot_loss_curve(history, png_path, log_path=None):
 
 # --- Held-out report ----------------------------------------------------------------------------
 
-def greedy_summaries(model, prompts, max_new_tokens=64, batch_size=16, pad_multiple=64):
-    """Greedy continuation of each prompt with an eval-mode TransformerLM, batched.
-
-    Each step re-runs the model on the whole (batch, L) array (no KV cache): simple and exact;
-    ``trax_models.decoding`` has the fast cached decoder.
-
-    Args:
-      model: TransformerLM in 'eval' mode, with weights.
-      prompts: list of id lists (article + [EOS, SEP]), each ≤ model max_len - max_new_tokens.
-      max_new_tokens: generation cap.
-
-    Returns:
-      list of generated id lists, without the final EOS.
-    """
-    weights, state = model.weights, model.state
-    rng = jax.random.PRNGKey(0)
-
-    @jax.jit
-    def next_tokens(tokens, pos, weights, state):  # tokens (B, L), pos (B,) → (B,)
-        log_probs, _ = model.pure_fn(tokens, weights, state, rng)  # (B, L, V)
-        return jnp.argmax(log_probs[jnp.arange(tokens.shape[0]), pos], axis=-1)
-
-    out = [None] * len(prompts)
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        longest = max(len(prompts[i]) for i in idx) + max_new_tokens
-        length = -(-longest // pad_multiple) * pad_multiple
-        tokens = np.zeros((batch_size, length), np.int32)  # fixed batch: one compile per length
-        pos = np.zeros(batch_size, np.int32)
-        done = np.ones(batch_size, bool)
-        for row, i in enumerate(idx):
-            tokens[row, :len(prompts[i])] = prompts[i]
-            pos[row], done[row] = len(prompts[i]), False
-        generated = [[] for _ in idx]
-        for _ in range(max_new_tokens):
-            nxt = np.asarray(next_tokens(tokens, pos, weights, state))
-            for row in range(len(idx)):
-                if done[row]:
-                    continue
-                if nxt[row] == 1:  # EOS
-                    done[row] = True
-                    continue
-                generated[row].append(int(nxt[row]))
-                tokens[row, pos[row]] = nxt[row]
-                pos[row] += 1
-            if done.all():
-                break
-        for row, i in enumerate(idx):
-            out[i] = generated[row]
-    return out
-
-
-def heldout_report(model, vocab_path, pairs, n_articles=100, n_samples=3, max_length=512,
-                   max_summary_len=64, stream=None):
+def heldout_report(model_args, weights, vocab_path, pairs, n_articles=100, n_samples=3,
+                   max_summary_len=64, batch_size=16, stream=None):
     """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
 
     Args:
-      model: trained TransformerLM in 'eval' mode.
+      model_args: the TransformerLM's arguments (config.json's "model_args").
+      weights: its trained weights.
       vocab_path: its vocabulary.
       pairs: iterator of (article, reference summary) str pairs (held out from training).
       n_articles: how many to summarize; n_samples: how many to print.
-      max_length: the model's max_len: article ids are cut to leave room for the summary.
+      max_summary_len: cap on summary tokens (articles are cut to leave room for them).
+      batch_size: articles decoded at once (the fast KV-cache ``decoding.Decoder``, greedy).
 
     Returns:
       dict: rouge1/rouge2/rougeL (model), lead3 {rouge1, rouge2, rougeL}, n, seconds,
       decoder, samples [{article, reference, generated}].
     """
-    from trax_models import data, metrics
+    from trax_models import decoding, metrics
 
     stream = stream or sys.stdout
-    vocab = data.load_vocab(vocab_path)
     articles, refs = [], []
     for article, summary in pairs:
         articles.append(article.decode() if isinstance(article, bytes) else article)
         refs.append(summary.decode() if isinstance(summary, bytes) else summary)
         if len(articles) >= n_articles:
             break
-    room = max_length - max_summary_len - 2
-    prompts = [list(vocab.encode(a))[:room] + [1, 0] for a in articles]  # + [EOS, SEP]
+    decoder = decoding.Decoder(model_args, weights, vocab_file=vocab_path,
+                               max_new_tokens=max_summary_len)
     t0 = time.perf_counter()
-    generated_ids = greedy_summaries(model, prompts, max_new_tokens=max_summary_len)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", decoding.TruncationWarning)  # long articles are cut
+        generated = decoder.summarize(articles, batch_size=batch_size)
     seconds = time.perf_counter() - t0
-    generated = [vocab.decode(ids) for ids in generated_ids]
     scores = metrics.rouge(generated, refs)
     lead3 = metrics.rouge([metrics.lead_n(a, 3) for a in articles], refs)
     samples = [{"article": a[:300], "reference": r, "generated": g}
@@ -274,5 +221,5 @@ def heldout_report(model, vocab_path, pairs, n_articles=100, n_samples=3, max_le
           f"  ({seconds:.1f} s to decode)", file=stream, flush=True)
     return {**{k: round(v, 4) for k, v in scores.items()}, "n": len(articles),
             "lead3": {k: round(v, 4) for k, v in lead3.items()},
-            "seconds": round(seconds, 1), "decoder": "greedy (train_report.greedy_summaries)",
+            "seconds": round(seconds, 1), "decoder": "greedy (decoding.Decoder, KV cache)",
             "samples": samples}

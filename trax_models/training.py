@@ -314,6 +314,7 @@ class TrainConfig:
     boundaries: tuple = (256, 384)   # bucket boundaries (token lengths)
     batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
     shuffle_buffer: int = 2048
+    article_weight: float = 0.0      # loss weight of article tokens (course: 0 = summary only)
     # model (the course's TransformerLM at CPU size)
     model: str = "transformer_lm"
     d_model: int = 128
@@ -472,7 +473,7 @@ def train(config):
             config.source, vocab_file=vocab_path, max_length=config.max_length,
             boundaries=config.boundaries, batch_sizes=config.batch_sizes,
             shuffle_buffer=config.shuffle_buffer, seed=config.seed, stats=stats,
-            **config.source_options())
+            article_weight=config.article_weight, **config.source_options())
     except (data.DataError, FileNotFoundError) as e:
         raise UserError(str(e)) from None
     t_data = time.perf_counter() - t_start
@@ -483,7 +484,7 @@ def train(config):
         "data": {"source": config.source, **config.source_options(),
                  "max_length": config.max_length, "boundaries": list(config.boundaries),
                  "batch_sizes": list(config.batch_sizes), "shuffle_buffer": config.shuffle_buffer,
-                 "seed": config.seed},
+                 "article_weight": config.article_weight, "seed": config.seed},
         "train": {"steps": config.steps, "lr": config.lr, "warmup_steps": config.warmup_steps,
                   "seed": config.seed, "optimizer": "Adam", "loss": "CrossEntropyLoss",
                   "schedule": "warmup_and_rsqrt_decay"},
@@ -551,8 +552,8 @@ def train(config):
         except (data.DataError, FileNotFoundError) as e:
             raise UserError(str(e)) from None
         report = train_report.heldout_report(
-            loop.eval_model, vocab_path, held_out, n_articles=config.rouge_articles,
-            n_samples=config.samples, max_length=config.max_length,
+            config_dict["model_args"], loop.eval_model.weights, vocab_path, held_out,
+            n_articles=config.rouge_articles, n_samples=config.samples,
             max_summary_len=config.max_summary_len)
         results["heldout"] = report
         results["seconds"]["heldout"] = round(time.perf_counter() - t2, 1)
@@ -608,6 +609,10 @@ def _parser():
                    help="batch size per bucket (one more than boundaries), multiples of the "
                         "device count")
     g.add_argument("--shuffle_buffer", type=int, default=d.shuffle_buffer)
+    g.add_argument("--article_weight", type=float, default=d.article_weight,
+                   help="loss weight of the article tokens (the course: 0, the loss is on the "
+                        "summary only); a small value also trains the language model on the "
+                        "articles: more signal per example, faster learning to copy names")
     g = p.add_argument_group("model")
     g.add_argument("--model", default=d.model, choices=sorted(checkpoint.MODELS))
     g.add_argument("--d_model", type=int, default=d.d_model)
