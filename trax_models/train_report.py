@@ -4,21 +4,19 @@
                                          a tqdm bar on a terminal, plain lines otherwise;
                                          one JSON line per step in log_path
     plot_loss_curve(history, png, log)   train loss (per step + smoothed), eval loss, accuracy
-    heldout_report(model_args, weights,  summarizes held-out articles (fast KV-cache decoder),
-                   vocab, pairs)         prints a few next to their references, ROUGE-1/2/L
-                                         vs Lead-3
+
+The held-out samples + ROUGE at the end of training: ``trax_models.evaluation``.
 """
 import json
 import math
 import sys
 import time
-import warnings
 
 import numpy as np
 
 import trax_models  # noqa: F401  (compat first)
 
-__all__ = ["Progress", "plot_loss_curve", "heldout_report"]
+__all__ = ["Progress", "plot_loss_curve"]
 
 
 def _fmt_time(seconds):
@@ -169,57 +167,3 @@ def plot_loss_curve(history, png_path, log_path=None):
     fig.tight_layout()
     fig.savefig(png_path, dpi=100)
     plt.close(fig)
-
-
-# --- Held-out report ----------------------------------------------------------------------------
-
-def heldout_report(model_args, weights, vocab_path, pairs, n_articles=100, n_samples=3,
-                   max_summary_len=64, batch_size=16, stream=None):
-    """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
-
-    Args:
-      model_args: the TransformerLM's arguments (config.json's "model_args").
-      weights: its trained weights.
-      vocab_path: its vocabulary.
-      pairs: iterator of (article, reference summary) str pairs (held out from training).
-      n_articles: how many to summarize; n_samples: how many to print.
-      max_summary_len: cap on summary tokens (articles are cut to leave room for them).
-      batch_size: articles decoded at once (the fast KV-cache ``decoding.Decoder``, greedy).
-
-    Returns:
-      dict: rouge1/rouge2/rougeL (model), lead3 {rouge1, rouge2, rougeL}, n, seconds,
-      decoder, samples [{article, reference, generated}].
-    """
-    from trax_models import decoding, metrics
-
-    stream = stream or sys.stdout
-    articles, refs = [], []
-    for article, summary in pairs:
-        articles.append(article.decode() if isinstance(article, bytes) else article)
-        refs.append(summary.decode() if isinstance(summary, bytes) else summary)
-        if len(articles) >= n_articles:
-            break
-    decoder = decoding.Decoder(model_args, weights, vocab_file=vocab_path,
-                               max_new_tokens=max_summary_len)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", decoding.TruncationWarning)  # long articles are cut
-        generated = decoder.summarize(articles, batch_size=batch_size)
-    seconds = time.perf_counter() - t0
-    scores = metrics.rouge(generated, refs)
-    lead3 = metrics.rouge([metrics.lead_n(a, 3) for a in articles], refs)
-    samples = [{"article": a[:300], "reference": r, "generated": g}
-               for a, r, g in list(zip(articles, refs, generated))[:n_samples]]
-    for i, s in enumerate(samples, 1):
-        print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
-              f"REFERENCE: {s['reference']}\nGENERATED: {s['generated']}", file=stream)
-    print(f"\nheld-out ROUGE on {len(articles)} articles (F1)   rouge1  rouge2  rougeL\n"
-          f"  model (greedy)                       {scores['rouge1']:.3f}   "
-          f"{scores['rouge2']:.3f}   {scores['rougeL']:.3f}\n"
-          f"  Lead-3 baseline                      {lead3['rouge1']:.3f}   "
-          f"{lead3['rouge2']:.3f}   {lead3['rougeL']:.3f}\n"
-          f"  ({seconds:.1f} s to decode)", file=stream, flush=True)
-    return {**{k: round(v, 4) for k, v in scores.items()}, "n": len(articles),
-            "lead3": {k: round(v, 4) for k, v in lead3.items()},
-            "seconds": round(seconds, 1), "decoder": "greedy (decoding.Decoder, KV cache)",
-            "samples": samples}

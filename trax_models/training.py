@@ -448,7 +448,7 @@ def train(config):
     every ``checkpoint_every`` steps), train/ and eval/ TensorBoard events, progress.jsonl
     (one line per step: step, loss, tokens), loss_curve.png and results.json.
     """
-    from trax_models import data, train_report
+    from trax_models import data, decoding, evaluation, train_report
 
     _check_config(config)
     out = pathlib.Path(config.output_dir).expanduser()
@@ -551,10 +551,11 @@ def train(config):
                                   **config.source_options())
         except (data.DataError, FileNotFoundError) as e:
             raise UserError(str(e)) from None
-        report = train_report.heldout_report(
-            config_dict["model_args"], loop.eval_model.weights, vocab_path, held_out,
-            n_articles=config.rouge_articles, n_samples=config.samples,
-            max_summary_len=config.max_summary_len)
+        decoder = decoding.Decoder(config_dict["model_args"], loop.eval_model.weights,
+                                   vocab_file=vocab_path, max_new_tokens=config.max_summary_len)
+        report = evaluation.summarize_and_score(
+            decoder, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
+            max_new_tokens=config.max_summary_len, batch_size=16)
         results["heldout"] = report
         results["seconds"]["heldout"] = round(time.perf_counter() - t2, 1)
     results["seconds"]["total"] = round(time.perf_counter() - t_start, 1)
