@@ -1,4 +1,4 @@
-"""Decoding: the graded next_symbol/greedy_decode, the jitted KV-cache Decoder, the summarize CLI."""
+"""Decoding: graded next_symbol/greedy_decode, the jitted KV-cache Decoder, the summarize CLI."""
 import io
 import json
 import sys
@@ -38,12 +38,12 @@ _FORWARD = {}
 def _jitted(model):
     """The eval model as next_symbol calls it, ``model((x, x)) -> (log_probs, x)``, jitted.
 
-    One jitted function per model (compiled once per padded length, not once per prompt).
+    One jitted function per architecture (compiled once per padded length, not per prompt).
     """
-    if id(model) not in _FORWARD:
-        _FORWARD[id(model)] = (model, jax.jit(
-            lambda x, w: model.pure_fn(x, w, model.state, model.rng)[0]))
-    forward = _FORWARD[id(model)][1]
+    key = str(jax.tree_util.tree_map(np.shape, model.weights))  # models of one architecture
+    if key not in _FORWARD:
+        _FORWARD[key] = jax.jit(lambda x, w: model.pure_fn(x, w, model.state, model.rng)[0])
+    forward = _FORWARD[key]
     return lambda inputs: (forward(inputs[0], model.weights), inputs[1])
 
 
@@ -139,18 +139,18 @@ def test_fast_greedy_stops_at_eos():
     dense_w, dense_b = weights[-2]
     weights = tuple(weights[:-2]) + ((dense_w, dense_b + bias),) + tuple(weights[-1:])
     model.weights = weights
-    decoder = Decoder(ARGS, weights, max_new_tokens=20)
-    prompts = _prompts([4, 9, 6])
+    decoder = Decoder(ARGS, weights, max_new_tokens=12)
+    prompts = _prompts([4, 9, 6, 13])
     out = decoder.generate(prompts)
-    assert any(ids[-1] == 1 and len(ids) < 20 for ids in out)
+    assert any(ids[-1] == 1 and len(ids) < 12 for ids in out)
     for prompt, ids in zip(prompts, out):
-        assert ids == _course_greedy(prompt, model, 20)
+        assert ids == _course_greedy(prompt, model, 12)
         assert 1 not in ids[:-1]
 
 
 def test_sampling_reproducible_and_temperature_limits(tiny):
     _, decoder = tiny
-    prompts = _prompts([6, 10])
+    prompts = _prompts([6, 10, 3, 12])
     greedy = decoder.generate(prompts)
     s1 = decoder.generate(prompts, method="sample", temperature=1.0, seed=7)
     assert decoder.generate(prompts, method="sample", temperature=1.0, seed=7) == s1
@@ -184,7 +184,7 @@ def _logprob(model, prompt, ids):
 
 def test_beam_width_one_is_greedy(tiny):
     _, decoder = tiny
-    prompts = _prompts([5, 12, 8])
+    prompts = _prompts([5, 12, 8, 2])
     beams = decoder.beam_search(prompts, beam_width=1, length_penalty=0.0)
     assert [b[0][0] for b in beams] == decoder.generate(prompts)
 
@@ -207,14 +207,14 @@ def test_beam_scores_are_the_beams_log_probs_and_best_first(tiny):
 
 def test_caps_truncate_article_end_with_warning(tiny):
     model, _ = tiny
-    decoder = Decoder(ARGS, model.weights, max_input_len=12, max_new_tokens=5)
+    decoder = Decoder(ARGS, model.weights, max_input_len=12, max_new_tokens=12)
     long_prompt = list(range(2, 32)) + [1, 0]
     with pytest.warns(TruncationWarning, match="cut to 10"):
         fitted = decoder.fit_prompt(long_prompt)
     assert fitted == list(range(2, 12)) + [1, 0]  # the start kept, EOS + SEP kept
     with pytest.warns(TruncationWarning):
         out = decoder.generate([long_prompt])
-    assert out == decoder.generate([fitted]) and len(out[0]) <= 5
+    assert out == decoder.generate([fitted]) and len(out[0]) <= 12
     # max_len = 96 also caps: 90 + 10 new tokens do not fit
     big = Decoder(ARGS, model.weights, max_new_tokens=10)
     with pytest.warns(TruncationWarning):
@@ -303,11 +303,13 @@ def test_summarize_cli_files_and_stdin(ckpt, tmp_path, capsys, monkeypatch):
                   "--json"], monkeypatch, stdin=TEXTS[0]) == 0
     record = json.loads(capsys.readouterr().out.strip())
     assert record["summary"] == expected[0] and record["source"] == "-"
+    png = tmp_path / "attention.png"
     assert _main(["summarize", "--checkpoint", str(directory), "--method", "beam",
-                  "--beam-width", "2", "--max-new-tokens", "4", str(files[0])]) == 0
-    assert _main(["summarize", "--checkpoint", str(directory), "--method", "sample",
-                  "--temperature", "0.7", "--seed", "3", "--max-new-tokens", "4",
+                  "--beam-width", "2", "--max-new-tokens", "4", "--attention-png", str(png),
                   str(files[0])]) == 0
+    beam = decoder.summarize(TEXTS[:1], method="beam", beam_width=2, max_new_tokens=4)[0]
+    assert capsys.readouterr().out.strip() == beam.strip()
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_summarize_cli_errors(ckpt, tmp_path, capsys, monkeypatch):

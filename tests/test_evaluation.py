@@ -41,7 +41,7 @@ def test_attention_weights_reproduce_the_model_output(lm):
     weights the layers computed (on the residual stream they were fed)."""
     tokens = np.random.RandomState(1).randint(2, 30, size=(1, 9))
     w = attention_plot.attention_weights(lm, tokens)
-    top = lm.sublayers  # ShiftRight, Embedding, Dropout, PositionalEncoding, blocks…, LN, Dense, LogSoftmax
+    top = lm.sublayers  # ShiftRight, Embedding, Dropout, PosEnc, blocks…, LN, Dense, LogSoftmax
     x = tokens
     for layer in top[:4]:
         x = layer(x)

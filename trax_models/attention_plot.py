@@ -44,7 +44,7 @@ def _find_attention(layer):
 def _causal_softmax(q, k):
     """softmax(q kᵀ/√d + causal mask), as attention.DotProductAttention computes it.
 
-    q, k: (batch·heads, L, d_head) → (batch·heads, L, L); rows sum to 1, zero above the diagonal.
+    q, k: (batch·heads, L, d_head) → (batch·heads, L, L): rows sum to 1, 0 above the diagonal.
     """
     length, depth = q.shape[1], q.shape[-1]
     dots = jnp.matmul(q, jnp.swapaxes(k, -1, -2)) / jnp.sqrt(depth)  # (B·H, L, L)

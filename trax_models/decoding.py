@@ -496,6 +496,12 @@ class Decoder:
 
 # --- CLI: python -m trax_models summarize -------------------------------------------------------
 
+def spellings(flag):
+    """``--max-new-tokens`` and ``--max_new_tokens`` both (train's flags use underscores)."""
+    dashes, underscores = "--" + flag[2:].replace("_", "-"), "--" + flag[2:].replace("-", "_")
+    return [dashes] if dashes == underscores else [dashes, underscores]
+
+
 def _parser():
     p = argparse.ArgumentParser(
         prog="python -m trax_models summarize",
@@ -506,22 +512,24 @@ def _parser():
     p.add_argument("--checkpoint", required=True, metavar="DIR",
                    help="checkpoint directory of `python -m trax_models train` (--output_dir)")
     p.add_argument("--method", choices=("greedy", "sample", "beam"), default="greedy")
-    p.add_argument("--max-new-tokens", type=int, default=64, help="cap on summary tokens")
-    p.add_argument("--max-input-tokens", type=int, default=None,
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=64,
+                   help="cap on summary tokens")
+    p.add_argument(*spellings("--max-input-tokens"), type=int, default=None,
                    help="cap on article tokens (cut from the end; default: what the model's "
                         "max_len leaves after --max-new-tokens)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature "
                    "(0 = greedy)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed")
-    p.add_argument("--beam-width", type=int, default=4)
-    p.add_argument("--length-penalty", type=float, default=0.6,
+    p.add_argument(*spellings("--beam-width"), type=int, default=4)
+    p.add_argument(*spellings("--length-penalty"), type=float, default=0.6,
                    help="beam score = logp / ((5 + length) / 6) ** this")
-    p.add_argument("--batch-size", type=int, default=8, help="articles decoded at once")
+    p.add_argument(*spellings("--batch-size"), type=int, default=8,
+                   help="articles decoded at once")
     p.add_argument("--json", action="store_true", help="one JSON line per input")
-    p.add_argument("--attention-png", metavar="PATH", default=None,
+    p.add_argument(*spellings("--attention-png"), metavar="PATH", default=None,
                    help="also save the attention heatmaps (every layer and head) of the first "
                         "input (cut to --attention-max-tokens) and its summary as a PNG")
-    p.add_argument("--attention-max-tokens", type=int, default=96,
+    p.add_argument(*spellings("--attention-max-tokens"), type=int, default=96,
                    help="longest sequence the heatmap shows (the article is cut to fit)")
     return p
 

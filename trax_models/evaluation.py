@@ -113,6 +113,7 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
 # --- CLI: python -m trax_models evaluate ------------------------------------------------------
 
 def _parser():
+    from trax_models.decoding import spellings
     p = argparse.ArgumentParser(
         prog="python -m trax_models evaluate",
         description="ROUGE-1/2/L of a checkpoint's summaries on a data split, next to the Lead-3 "
@@ -124,18 +125,22 @@ def _parser():
                         "a .jsonl/.csv/.tsv file of (article, summary) pairs; default: the "
                         "source the checkpoint was trained on")
     p.add_argument("--split", default="validation", choices=("train", "validation", "test"))
-    p.add_argument("--data_dir", default=None, help="TFDS data_dir (cnn_dailymail)")
-    p.add_argument("--article_key", default=None, help="article field of a JSONL/CSV file")
-    p.add_argument("--summary_key", default=None, help="summary field of a JSONL/CSV file")
+    p.add_argument(*spellings("--data_dir"), default=None,
+                   help="TFDS data_dir (cnn_dailymail)")
+    p.add_argument(*spellings("--article_key"), default=None,
+                   help="article field of a JSONL/CSV file")
+    p.add_argument(*spellings("--summary_key"), default=None,
+                   help="summary field of a JSONL/CSV file (CNN/DM files: highlights)")
     p.add_argument("--n", type=int, default=100, help="articles to evaluate (0 = all)")
     p.add_argument("--samples", type=int, default=3, help="summaries printed")
     p.add_argument("--method", choices=("greedy", "sample", "beam"), default="greedy")
-    p.add_argument("--max-new-tokens", type=int, default=64, help="cap on summary tokens")
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=64,
+                   help="cap on summary tokens")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--beam-width", type=int, default=4)
-    p.add_argument("--length-penalty", type=float, default=0.6)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument(*spellings("--beam-width"), type=int, default=4)
+    p.add_argument(*spellings("--length-penalty"), type=float, default=0.6)
+    p.add_argument(*spellings("--batch-size"), type=int, default=8)
     p.add_argument("--json", default=None, metavar="PATH",
                    help="results file (default: DIR/eval_<split>.json)")
     return p
@@ -174,7 +179,7 @@ def _take(iterator, n):
 
 
 def cli(argv):
-    """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; returns the exit code."""
+    """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; the exit code."""
     args = _parser().parse_args(argv)
     for flag, value, low in (("--n", args.n, 0), ("--samples", args.samples, 0),
                              ("--max-new-tokens", args.max_new_tokens, 1),
