@@ -27,7 +27,7 @@ from trax.fastmath import numpy as jnp
 from trax.layers import base
 from trax.layers import initializers
 
-__all__ = ["RNNCell", "SimpleRNN", "RecurrentLayer", "RNNLM", "CELLS", "count_weights"]
+__all__ = ["RNNCell", "SimpleRNN", "RecurrentLayer", "RNNLM", "CELLS", "count_weights", "rnn_lm_params"]
 
 CELLS = ("rnn", "gru", "lstm")
 
@@ -118,3 +118,14 @@ def count_weights(weights):
     """Number of scalars in a (nested) weight tree, e.g. ``count_weights(model.weights)``."""
     leaves = fastmath.tree_flatten(weights)
     return int(sum(getattr(w, 'size', 0) for w in leaves))
+
+
+def rnn_lm_params(vocab_size, d_model=128, n_layers=1, cell='lstm'):
+    """Closed-form parameter count of ``RNNLM``: embedding V·n, cells, Dense n·V + V.
+
+    Per layer (input width n = d_model): tanh RNN 2n² + n; GRU (two gate matrices and a
+    candidate) 6n² + 3n; LSTM (four gates) 8n² + 4n.
+    """
+    n, V = d_model, vocab_size
+    per_layer = {'rnn': 2 * n * n + n, 'gru': 6 * n * n + 3 * n, 'lstm': 8 * n * n + 4 * n}[cell]
+    return V * n + n_layers * per_layer + n * V + V
