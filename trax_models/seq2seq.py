@@ -40,7 +40,7 @@ from trax.fastmath import numpy as jnp
 from trax.layers import base
 
 __all__ = ["SCORINGS", "additive_scores", "dot_scores", "general_scores", "attend",
-           "BiLSTMEncoder", "AttentionDecoder", "Seq2Seq", "decode"]
+           "BiLSTMEncoder", "AttentionDecoder", "Seq2Seq", "decode", "count_params"]
 
 SCORINGS = ("bahdanau", "dot", "general", None)
 EOS = 1
@@ -96,6 +96,16 @@ def _reverse_valid(x, mask):
     return jnp.take_along_axis(x, idx[:, :, None], axis=1), mask
 
 
+def _LSTM(n_units):
+    """LSTM over axis 1 whose input width may differ from n_units: (batch, S, d) → (batch, S, n).
+
+    (``tl.LSTM`` sizes its zero state from the input width, so it needs d == n_units.)
+    """
+    zero_state = tl.Fn('ZeroState', lambda x: jnp.zeros((x.shape[0], 2 * n_units), jnp.float32))
+    return tl.Serial(tl.Branch([], zero_state), tl.Scan(tl.LSTMCell(n_units), axis=1),
+                     tl.Select([0], n_in=2), name=f'LSTM_{n_units}', sublayers_to_print=[])
+
+
 def BiLSTMEncoder(vocab_size, d_model, n_units):
     """Bidirectional LSTM: src (batch, S) int → (H (batch, S, n_units), mask (batch, S) float).
 
@@ -109,8 +119,8 @@ def BiLSTMEncoder(vocab_size, d_model, n_units):
         tl.Branch(tl.Embedding(vocab_size, d_model),                           # x (batch, S, d)
                   tl.Fn('SourceMask', lambda s: (s != 0).astype(jnp.float32))),  # mask (batch, S)
         tl.Branch(
-            tl.Serial(tl.Select([0], n_in=2), tl.LSTM(half)),                 # forward (batch, S, n/2)
-            tl.Serial(reverse, tl.LSTM(half), reverse, tl.Select([0], n_in=2)),  # backward
+            tl.Serial(tl.Select([0], n_in=2), _LSTM(half)),                 # forward (batch, S, n/2)
+            tl.Serial(reverse, _LSTM(half), reverse, tl.Select([0], n_in=2)),  # backward
             tl.Select([1], n_in=2)),                                          # mask
         tl.Concatenate(n_items=2),                                            # H (batch, S, n), mask
     )
@@ -293,8 +303,27 @@ def decode(model, src, max_len, temperature=0.0, rng=None):
     """
     encoder, decoder = model.sublayers[0], model.sublayers[1]
     src = np.asarray(src, dtype=np.int32)
-    enc, mask = encoder(src)
+    run_encoder = jax.jit(lambda w, s, x: encoder.pure_fn(x, w, s, jax.random.PRNGKey(0))[0])
+    enc, mask = run_encoder(encoder.weights, encoder.state, src)
     tokens, alpha, _ = decoder.free_run(enc, mask, max_len, temperature, rng)
     tokens = np.asarray(tokens)
     after_eos = np.cumsum(np.cumsum(tokens == EOS, axis=1), axis=1) > 1   # strictly after 1st EOS
     return np.where(after_eos, 0, tokens), np.asarray(alpha)
+
+
+def count_params(input_vocab_size, target_vocab_size=None, d_model=32, n_units=64,
+                 attention='bahdanau'):
+    """Closed-form parameter count of ``Seq2Seq`` (equals the initialised weights' size).
+
+    Encoder: embedding V_in·d and two LSTMs of n/2 units; decoder: embedding V_out·d, bridge
+    n·2n + 2n, LSTM (d + c + n)·4n + 4n with c = n with attention else 0, scoring weights
+    (Bahdanau 2n² + n, general n², dot 0), output tanh layer (n + c)·n + n, Dense n·V + V.
+    """
+    V_in, V_out = input_vocab_size, target_vocab_size or input_vocab_size
+    d, n, h = d_model, n_units, n_units // 2
+    c = 0 if attention is None else n
+    scoring = {'bahdanau': 2 * n * n + n, 'general': n * n, 'dot': 0, None: 0}[attention]
+    encoder = V_in * d + 2 * ((d + h) * 4 * h + 4 * h)
+    decoder = (V_out * d + (n * 2 * n + 2 * n) + ((d + c + n) * 4 * n + 4 * n) + scoring
+               + ((n + c) * n + n) + (n * V_out + V_out))
+    return encoder + decoder
