@@ -1,0 +1,304 @@
+"""The encoder–decoder Transformer: masks, padding invariance, no leak, trax equality, predict mode.
+
+Tiny models (d_model 16, 1–2 layers) so the whole file runs in well under a minute.
+"""
+import numpy as np
+import pytest
+
+import trax_models  # noqa: F401  (compat first)
+import jax
+import trax
+from trax import layers as tl
+from trax import shapes
+
+from trax_models import attention
+from trax_models import encoder_decoder as ed
+
+V = 40
+TINY = dict(d_model=16, d_ff=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=2,
+            dropout=0.0, max_len=32)
+CACHE = 8  # predict-mode KV cache length of the shared predict model
+
+
+def _sig(*arrays):
+    return tuple(shapes.signature(np.asarray(a)) for a in arrays)
+
+
+def _batch(seed=0, batch=3, len_src=9, len_tgt=6):
+    rng = np.random.RandomState(seed)
+    source = rng.randint(2, V, size=(batch, len_src)).astype(np.int32)
+    source[1, 6:] = 0  # a shorter article, padded
+    target = rng.randint(2, V, size=(batch, len_tgt)).astype(np.int32)
+    return source, target
+
+
+@pytest.fixture(scope="module")
+def eval_model():
+    model = ed.Transformer(V, **TINY, mode="eval")
+    model.init(_sig(*_batch()), rng=jax.random.PRNGKey(3))
+    return model
+
+
+@pytest.fixture(scope="module")
+def predict(eval_model):
+    """(model, start_state, jitted step): one predict model for batch 3, source length 9."""
+    model = ed.Transformer(V, **TINY, mode="predict", cache_len=CACHE)
+    start = ed.init_predict(model, eval_model.weights, source_len=9, batch_size=3)
+    step = jax.jit(lambda tokens, state, source: model.pure_fn(
+        (source, tokens), eval_model.weights, state, jax.random.PRNGKey(0)))
+    return model, start, step
+
+
+# --- Attention --------------------------------------------------------------------------------
+
+def test_attention_weights_sum_to_one_and_padding_keys_get_none():
+    rng = np.random.RandomState(0)
+    n_heads, batch, lq, lk = 2, 2, 4, 5
+    d = lk  # the graded DotProductAttention wants q, k, v equally wide: v = I is (lk, lk)
+    q = rng.randn(batch * n_heads, lq, d).astype(np.float32)
+    k = rng.randn(batch * n_heads, lk, d).astype(np.float32)
+    identity = np.broadcast_to(np.eye(lk, dtype=np.float32), (batch * n_heads, lk, lk))
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+    weights = np.asarray(ed.masked_attention(q, k, identity, mask, n_heads))  # v = I → weights
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-6)
+    assert np.all(weights[:n_heads, :, 3:] < 1e-9)   # example 0 (both heads): padding keys
+    assert np.all(weights[n_heads:, :, 3:] > 1e-4)   # example 1 has no padding there
+    causal = np.asarray(ed.masked_attention(q[:, :4, :4], k[:, :4, :4], identity[:, :4, :4],
+                                            mask[:, :4], n_heads, causal=True))
+    np.testing.assert_allclose(causal.sum(-1), 1.0, atol=1e-6)
+    assert np.all(np.triu(causal, k=1) < 1e-9)      # no weight on later keys
+
+
+def test_causal_multi_head_attention_equals_the_graded_causal_attention():
+    x = np.random.RandomState(1).randn(2, 5, 16).astype(np.float32)
+    ours = ed.MultiHeadAttention(16, 4, causal=True, mode="eval")
+    ours.init(_sig(x, x, np.ones((2, 5), bool)))
+    graded = attention.CausalAttention(16, 4, mode="eval")
+    graded.init(shapes.signature(x))
+    flat, _ = tl.flatten_weights_and_state(ours.weights, ())
+    graded_flat, _ = tl.flatten_weights_and_state(graded.weights, ())
+    assert [w.shape for w in flat] == [w.shape for w in graded_flat]  # q, k, v, output Dense
+    graded.weights = trax.fastmath.tree_unflatten(list(flat), graded.weights)[0]
+    np.testing.assert_allclose(ours((x, x, np.ones((2, 5), bool))), graded(x), atol=1e-6)
+
+
+def test_cross_attention_ignores_keys_at_padding():
+    rng = np.random.RandomState(2)
+    layer = ed.MultiHeadAttention(16, 2, mode="eval")
+    y, x = rng.randn(2, 3, 16).astype(np.float32), rng.randn(2, 6, 16).astype(np.float32)
+    mask = np.array([[1, 1, 1, 1, 0, 0], [1] * 6], dtype=bool)
+    layer.init(_sig(y, x, mask))
+    out = layer((y, x, mask))
+    x2 = x.copy()
+    x2[0, 4:] = rng.randn(2, 16)          # change what sits at example 0's padding
+    np.testing.assert_allclose(layer((y, x2, mask)), out, atol=1e-6)
+    x2[1, 4:] = rng.randn(2, 16)          # the same change at real keys does matter
+    assert np.abs(np.asarray(layer((y, x2, mask)))[1] - np.asarray(out)[1]).max() > 1e-3
+
+
+# --- The model --------------------------------------------------------------------------------
+
+def test_outputs_log_probs_and_passes_the_target_through(eval_model):
+    source, target = _batch()
+    log_probs, target_out = eval_model((source, target))
+    assert log_probs.shape == (3, 6, V)
+    np.testing.assert_allclose(np.exp(log_probs).sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(target_out, target)
+    assert eval_model.n_in == 2 and eval_model.n_out == 2
+
+
+def test_parameter_count_is_the_closed_form(eval_model):
+    flat, _ = tl.flatten_weights_and_state(eval_model.weights, ())
+    n = sum(int(np.size(w)) for w in flat)
+    assert n == ed.count_params(V, 16, 32, 1, 2, 32)
+
+
+def test_padding_the_source_never_changes_the_output(eval_model):
+    source, target = _batch()
+    expected = np.asarray(eval_model((source, target))[0])
+    for extra in (1, 13):
+        padded = np.pad(source, ((0, 0), (0, extra)))
+        got = np.asarray(eval_model((padded, target))[0])
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    changed = source.copy()
+    changed[1, 2] = (changed[1, 2] + 1) % (V - 2) + 2   # a real token: the output must move
+    assert np.abs(np.asarray(eval_model((changed, target))[0])[1] - expected[1]).max() > 1e-4
+
+
+def test_decoder_is_causal(eval_model):
+    source, target = _batch()
+    base = np.asarray(eval_model((source, target))[0])
+    for j in range(target.shape[1]):
+        changed = target.copy()
+        changed[:, j] = (changed[:, j] + 7) % (V - 2) + 2
+        out = np.asarray(eval_model((source, changed))[0])
+        # position t predicts target[t] from target[:t]: only positions > j may move
+        np.testing.assert_allclose(out[:, :j + 1], base[:, :j + 1], atol=1e-5)
+        if j + 1 < target.shape[1]:
+            assert np.abs(out[:, j + 1] - base[:, j + 1]).max() > 1e-4
+
+
+def test_equals_trax_transformer_with_the_same_weights(eval_model):
+    """Same weights in flattening order → same outputs after trax's logits go through
+    LogSoftmax. The differences that remain are documented: trax outputs logits, and shares
+    the two embeddings when output_vocab_size is None (ours: always separate)."""
+    source, target = _batch()
+    library = trax.models.Transformer(V, output_vocab_size=V, **TINY, mode="eval")
+    library.init(_sig(source, target))
+    ours_flat, _ = tl.flatten_weights_and_state(eval_model.weights, ())
+    lib_flat, _ = tl.flatten_weights_and_state(library.weights, ())
+    assert [w.shape for w in ours_flat] == [w.shape for w in lib_flat]
+    library.weights = trax.fastmath.tree_unflatten(list(ours_flat), library.weights)[0]
+    logits, target_out = library((source, target))
+    ours = np.asarray(eval_model((source, target))[0])
+    np.testing.assert_allclose(ours, jax.nn.log_softmax(logits, axis=-1), atol=1e-5)
+    np.testing.assert_array_equal(target_out, target)
+    # trax's default (output_vocab_size=None) shares one embedding: a weight array fewer
+    shared = trax.models.Transformer(V, **TINY, mode="eval")
+    shared.init(_sig(source, target))
+    assert len(tl.flatten_weights_and_state(shared.weights, ())[0]) == len(ours_flat) - 1
+
+
+def test_weight_tree_is_the_same_in_every_mode(eval_model):
+    source, target = _batch()
+    flat_eval = jax.tree_util.tree_structure(eval_model.weights)
+    for mode in ("train", "predict"):
+        model = ed.Transformer(V, **TINY, mode=mode)
+        if mode == "predict":
+            ed.init_predict(model, eval_model.weights, source_len=9, batch_size=3)
+        else:
+            model.init(_sig(source, target))
+        assert jax.tree_util.tree_structure(model.weights) == flat_eval
+
+
+# --- Predict mode -----------------------------------------------------------------------------
+
+def _shifted(target):
+    return np.concatenate([np.zeros((target.shape[0], 1), np.int32), target[:, :-1]], axis=1)
+
+
+def test_predict_mode_equals_eval_token_by_token_in_chunks_and_after_reset(eval_model, predict):
+    """Jitted steps (state threaded through, ComputeOnce via lax.cond) vs the eval model."""
+    _, start, step = predict
+    source, _ = _batch()
+    for length in (1, 3, CACHE):
+        _, target = _batch(seed=length, len_tgt=length)
+        expected = np.asarray(eval_model((source, target))[0])
+        state, steps = start, []                 # reset: a new prompt
+        for i in range(length):
+            (log_probs, _), state = step(_shifted(target)[:, i:i + 1], state, source)
+            steps.append(np.asarray(log_probs))
+        np.testing.assert_allclose(np.concatenate(steps, 1), expected, atol=1e-5)
+    half = 2                                     # prefill a chunk, then one at a time
+    (first, _), state = step(_shifted(target)[:, :half], start, source)
+    rest = []
+    for i in range(half, length):
+        (log_probs, _), state = step(_shifted(target)[:, i:i + 1], state, source)
+        rest.append(np.asarray(log_probs))
+    np.testing.assert_allclose(np.concatenate([first] + rest, 1), expected, atol=1e-5)
+
+
+def test_predict_mode_encodes_once_and_replays_the_cache(eval_model, predict):
+    """Eager calls (ComputeOnce's Python branch): after the first call the source is unused."""
+    model, start, _ = predict
+    source, target = _batch(len_tgt=3)
+    model.state = start
+    first = np.asarray(model((source, _shifted(target)[:, :2]))[0])
+    second = np.asarray(model((np.zeros_like(source), target[:, 1:2]))[0])
+    expected = np.asarray(eval_model((source, target))[0])
+    np.testing.assert_allclose(np.concatenate([first, second], 1), expected, atol=1e-5)
+
+
+def test_jitted_decode_equals_greedy_on_the_eval_model(eval_model, predict):
+    model, start, _ = predict
+    source, _ = _batch()
+    n = 5
+    fast = ed.decode(model, eval_model.weights, start, source, max_new_tokens=n, eos_id=-1)
+    generated = np.zeros((3, 0), np.int32)      # the slow way: re-run the whole eval model
+    for _ in range(n):
+        log_probs = np.asarray(eval_model((source, np.pad(generated, ((0, 0), (0, 1)))))[0])
+        generated = np.concatenate([generated, log_probs[:, -1].argmax(-1)[:, None]], 1)
+    np.testing.assert_array_equal(fast, generated)
+    # EOS stops a row: everything after its first EOS is padding
+    eos = int(generated[0, 2])
+    stopped = ed.decode(model, eval_model.weights, start, source, max_new_tokens=n, eos_id=eos)
+    first = list(generated[0]).index(eos)
+    np.testing.assert_array_equal(stopped[0, :first + 1], generated[0, :first + 1])
+    assert np.all(stopped[0, first + 1:] == 0)
+
+
+def test_sampling_is_seeded(eval_model, predict):
+    model, start, _ = predict
+    source, _ = _batch()
+    runs = [ed.decode(model, eval_model.weights, start, source, CACHE, temperature=t, seed=s)
+            for t, s in ((1.0, 1), (1.0, 1), (3.0, 2))]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+# --- Training, data, errors -------------------------------------------------------------------
+
+def test_trains_with_trax_loop_on_source_target_mask_batches(tmp_path):
+    """(source, target) → (log_probs, target) fits Loop: its loss is the model's masked
+    cross-entropy on (source, target, mask) batches, and training lowers it."""
+    from trax.supervised import training
+
+    rng = np.random.RandomState(0)
+    source = rng.randint(2, 12, size=(8, 6)).astype(np.int32)
+    target = source[:, :4].copy()
+    mask = np.ones_like(target, dtype=np.float32)
+    mask[:, 3] = 0                                       # a padded position: not in the loss
+
+    def batches():
+        while True:
+            yield source, target, mask
+
+    model = ed.Transformer(12, d_model=16, d_ff=32, n_heads=2, n_encoder_layers=1,
+                           n_decoder_layers=1, dropout=0.0, max_len=16, mode="train")
+    task = training.TrainTask(batches(), tl.CrossEntropyLoss(), trax.optimizers.Adam(0.01))
+    eval_task = training.EvalTask(batches(), [tl.CrossEntropyLoss()])
+    loop = training.Loop(model, task, eval_tasks=[eval_task], output_dir=str(tmp_path),
+                         eval_at=lambda step: step in (1, 20))
+    loop.run(1)
+    log_probs = np.asarray(loop.eval_model((source, target))[0])
+    picked = np.take_along_axis(log_probs, target[..., None], axis=-1)[..., 0]
+    by_hand = -(picked * mask).sum() / mask.sum()
+    losses = [v for _, v in loop.history.get("eval", "metrics/CrossEntropyLoss")]
+    assert losses[0] == pytest.approx(by_hand, rel=1e-5)
+    loop.run(19)
+    losses = [v for _, v in loop.history.get("eval", "metrics/CrossEntropyLoss")]
+    assert losses[-1] < losses[0] - 0.2, losses
+
+
+def test_make_streams_yields_unconcatenated_pairs(tmp_path):
+    from trax_models import corpus, data
+    options = dict(n_train=40, n_validation=8, n_test=8, vocab_size=300,
+                   data_dir=str(tmp_path))
+    corpus.ensure_corpus(**options)
+    train, _ = ed.make_streams("default", max_length=256, boundaries=(128,),
+                               batch_sizes=(4, 2), shuffle_buffer=0, **options)
+    source, target, mask = next(train)
+    assert source.shape[0] == target.shape[0] == mask.shape[0]
+    assert mask.shape == target.shape and target.shape[1] < source.shape[1]
+    assert np.all(mask == (target != 0))          # loss on summary + EOS, not padding
+    for row in range(source.shape[0]):            # each side ends in EOS, then padding only
+        for ids in (source[row], target[row]):
+            n = int(np.count_nonzero(ids))
+            assert ids[n - 1] == ed.EOS and np.all(ids[n:] == 0)
+    pair = next(data.pairs("default", "train", **options))
+    vocab_file = data.vocab_for("default", **options)
+    (batch, n_real), = list(ed.source_batches([pair[0]], vocab_file, 2, 64))
+    assert n_real == 1 and batch.shape == (2, 64) and not batch[1].any()
+    assert batch[0, -1] == ed.EOS                 # a long article: cut, EOS kept at the end
+
+
+def test_bad_arguments_raise_clear_errors(eval_model, predict):
+    with pytest.raises(ValueError, match="not divisible"):
+        ed.Transformer(V, d_model=10, n_heads=3)
+    with pytest.raises(ValueError, match="mode="):
+        ed.Transformer(V, mode="decode")
+    with pytest.raises(ValueError, match="causal=True in predict mode"):
+        ed.MultiHeadAttention(16, 2, causal=True, mode="predict")
+    model, start, _ = predict
+    with pytest.raises(ValueError, match=r"initialised for \(3, 9\)"):
+        ed.decode(model, eval_model.weights, start, np.zeros((3, 5), np.int32), 4)

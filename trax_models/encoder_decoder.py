@@ -1,0 +1,544 @@
+"""The full Transformer: an encoder–decoder with the three kinds of attention.
+
+Built from the graded attention stack (``DotProductAttention``, head split/merge closures,
+``CausalAttention``) — not from ``tl.Attention``:
+
+    source (batch, L_src) int                target (batch, L_tgt) int
+    PaddingMask → mask (batch, L_src) bool   ShiftRight → Embedding → Dropout → PositionalEncoding
+    Embedding → Dropout → PositionalEncoding       y (batch, L_tgt, d_model)
+    n_encoder_layers × EncoderBlock:               n_decoder_layers × DecoderBlock:
+      bidirectional self-attention (mask)            causal self-attention
+      feed-forward                                   cross-attention: queries y, keys/values x
+    LayerNorm → x (batch, L_src, d_model)  ───────▶    (mask: padding keys get no weight)
+                                                     feed-forward
+                                                   LayerNorm → Dense → LogSoftmax
+                                                   log-probs (batch, L_tgt, vocab)
+
+Every sub-layer is pre-LayerNorm and residual, as in the course's decoder.
+
+Signature (the one ``trax.models.Transformer`` has, so trax's ``Loop`` trains it directly on
+batches ``(source, target, mask)``): inputs ``(source, target)`` → outputs ``(log_probs,
+target)``; the target copy and the batch's mask stay on the stack for the loss layer
+(``tl.CrossEntropyLoss`` / ``tl.Accuracy`` take ``(log_probs, target, mask)``).
+
+Modes:
+  'train'   dropout on.
+  'eval'    full sequences, no dropout.
+  'predict' fast decoding. The first call runs the encoder on ``source`` and caches its output,
+            the padding mask and each decoder layer's projected cross-attention keys/values
+            (``ComputeOnce``); the causal self-attention keeps a key/value cache
+            (``CachedDotProductAttn``). Each call then feeds the next target positions (the
+            shifted target: 0 first, then the generated tokens; ShiftRight is the identity in
+            predict mode) and gets their log-probs. The state is a pytree of static-shape
+            arrays (shapes fixed at ``init`` by the source length and the batch), so
+            ``model.pure_fn`` runs inside ``jax.jit`` / ``lax.while_loop``: see ``decode``.
+One checkpoint serves all three modes: the weight trees are identical.
+
+How it differs from ``trax.models.Transformer`` (tested in tests/test_encoder_decoder.py):
+the weights map one-to-one in flattening order and the outputs agree to 1e-5 after trax's
+logits go through LogSoftmax, except that (1) we end in LogSoftmax (trax: logits), (2) we
+never share the input and output embeddings (trax shares them when ``output_vocab_size`` is
+None), (3) in predict mode trax caches the encoder with ``tl.Cache`` (state changes structure
+after the first call, so it cannot be a ``lax`` loop carry), ours with a static-shape cache.
+"""
+import functools
+
+import trax_models  # noqa: F401  (compat before trax)
+
+import jax
+import numpy as np
+from trax import layers as tl
+from trax import shapes
+from trax.fastmath import numpy as jnp
+
+from trax_models.attention import (CausalAttention, DotProductAttention,
+                                   compute_attention_heads_closure,
+                                   compute_attention_output_closure)
+from trax_models.model import FeedForward
+
+__all__ = ["PaddingMask", "ComputeOnce", "masked_attention", "MultiHeadAttention",
+           "EncoderBlock", "DecoderBlock", "Encoder", "Transformer", "EncoderDecoder",
+           "count_params", "init_predict", "decode", "make_streams", "source_batches",
+           "predict_model", "summarize"]
+
+MODES = ('train', 'eval', 'predict')
+PAD = 0
+EOS = 1
+
+
+def _check_mode(mode, who):
+    if mode not in MODES:
+        raise ValueError(f"{who}: mode={mode!r}; use 'train', 'eval' or 'predict'.")
+
+
+def PaddingMask(pad_id=PAD):
+    """Token ids (batch, L) → mask (batch, L) bool: True at real tokens, False at ``pad_id``."""
+    return tl.Fn('PaddingMask', lambda tokens: tokens != pad_id, n_out=1)
+
+
+class ComputeOnce(tl.Layer):
+    """Runs ``layer`` once per prompt in predict mode and replays its outputs afterwards.
+
+    Wraps the encoder and the cross-attention key/value projections: in predict mode they
+    depend on the source only, which does not change while the target grows.
+
+    Modes:
+      'train', 'eval': calls ``layer`` every time (a pass-through; kept in the tree so that
+        the weight tree is the same in every mode).
+      'predict': state ``(layer_state, outputs, filled)``: ``outputs`` has the static shapes
+        of ``layer``'s output for the input signature given at ``init``; ``filled`` is a bool
+        scalar. The first call after a reset computes and stores the outputs, later calls
+        return them (under ``jax.jit`` via ``lax.cond``, so the skipped work is not done).
+
+    Weights: ``(layer.weights,)``, as a one-layer ``tl.Serial``.
+    """
+
+    def __init__(self, layer, mode='train'):
+        _check_mode(mode, 'ComputeOnce')
+        super().__init__(n_in=layer.n_in, n_out=layer.n_out, name='ComputeOnce')
+        self._sublayers = [layer]
+        self._mode = mode
+
+    @property
+    def sublayer(self):
+        return self._sublayers[0]
+
+    @property
+    def state(self):
+        return self._state
+
+    @state.setter
+    def state(self, state):
+        if isinstance(state, dict) and state == tl.base.GET_STATE_FROM_CACHE:
+            return
+        self._state = state
+        self.sublayer.state = state[0]
+
+    def init_weights_and_state(self, input_signature):
+        weights, layer_state = self.sublayer.init(input_signature, use_cache=True)
+        self._weights = (weights,)
+        if self._mode != 'predict':
+            self.state = (layer_state,)
+            return
+        out_signature = self.sublayer.output_signature(input_signature)
+        outputs = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), out_signature)
+        if isinstance(outputs, list):
+            outputs = tuple(outputs)
+        self.state = (layer_state, outputs, jnp.zeros((), dtype=jnp.bool_))
+
+    def forward(self, inputs):
+        weights = self.weights[0]
+        if self._mode != 'predict':
+            outputs, layer_state = self.sublayer.pure_fn(inputs, weights, self.state[0],
+                                                         self.rng)
+            self.state = (layer_state,)
+            return outputs
+        layer_state, cached, filled = self.state
+
+        def compute(_):
+            outputs, new_state = self.sublayer.pure_fn(inputs, weights, layer_state, self.rng)
+            return (tuple(outputs) if isinstance(outputs, (list, tuple)) else outputs), new_state
+
+        def replay(_):
+            return cached, layer_state
+
+        if isinstance(filled, jax.core.Tracer):  # inside jit: both branches traced, one runs
+            outputs, layer_state = jax.lax.cond(filled, replay, compute, None)
+        else:
+            outputs, layer_state = replay(None) if bool(filled) else compute(None)
+        self.state = (layer_state, outputs, jnp.ones((), dtype=jnp.bool_))
+        return outputs
+
+
+def masked_attention(q, k, v, mask, n_heads, causal=False):
+    """The graded ``DotProductAttention`` with a key padding mask (and optionally causal).
+
+    Args:
+      q: (batch·n_heads, L_q, d_head); k, v: (batch·n_heads, L_k, d_head) — heads folded
+        into the batch axis as ``compute_attention_heads_closure`` does (row b·n_heads + h).
+      mask: (batch, L_k) bool, False at padding keys.
+      n_heads: heads per example (to broadcast the mask).
+      causal: also mask key j > query i.
+
+    Returns:
+      (batch·n_heads, L_q, d_head). With v = identity (L_k × L_k) it returns the attention
+      weights themselves: each row sums to 1 and padding keys get 0.
+    """
+    mask = jnp.repeat(mask, n_heads, axis=0)[:, None, :]  # (B·H, 1, L_k): row b·H + h
+    if causal:
+        length_q, length_k = q.shape[1], k.shape[1]
+        mask = mask & jnp.tril(jnp.ones((1, length_q, length_k), dtype=jnp.bool_))
+    return DotProductAttention(q, k, v, mask)  # (B·H, L_q, d_head)
+
+
+def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train'):
+    """Multi-head attention: queries from one input, keys and values from another.
+
+    Inputs:
+      x_q (batch, L_q, d_feature): where the queries come from.
+      x_kv (batch, L_k, d_feature): where the keys and values come from (x_q itself for
+        self-attention, the encoder output for cross-attention).
+      mask (batch, L_k) bool: False at padding keys, which get no weight.
+    Output: (batch, L_q, d_feature).
+
+    Each of q, k, v is a Dense(d_feature) split into ``n_heads`` heads (batch·heads, L, d_head)
+    with the graded ``compute_attention_heads_closure``; the graded ``DotProductAttention``
+    computes softmax(q kᵀ/√d_head + mask) v; heads are merged back with
+    ``compute_attention_output_closure`` and mixed by a final Dense(d_feature).
+
+    Args:
+      d_feature: model width, divisible by ``n_heads``.
+      n_heads: number of heads.
+      causal: also mask keys after the query's position (self-attention, L_q = L_k).
+      mode: 'train' | 'eval' | 'predict'. In predict mode the key/value projections are
+        computed on the first call and replayed (``ComputeOnce``): for cross-attention,
+        whose keys/values (the encoder output) do not change while decoding. ``causal``
+        self-attention in predict mode is ``attention.CausalAttention``'s job (KV cache).
+    """
+    _check_mode(mode, 'MultiHeadAttention')
+    if d_feature % n_heads:
+        raise ValueError(f"MultiHeadAttention: d_feature={d_feature} is not divisible by "
+                         f"n_heads={n_heads}; choose d_feature = n_heads × d_head.")
+    if causal and mode == 'predict':
+        raise ValueError("MultiHeadAttention: causal=True in predict mode would replay stale "
+                         "keys; use trax_models.attention.CausalAttention(mode='predict').")
+    d_head = d_feature // n_heads
+
+    def heads():
+        return tl.Fn('AttnHeads', compute_attention_heads_closure(n_heads, d_head), n_out=1)
+
+    def attend(q, k, v, mask):
+        return masked_attention(q, k, v, mask, n_heads, causal=causal)
+
+    return tl.Serial(
+        tl.Parallel(
+            [tl.Dense(d_feature), heads()],                       # q (B·H, L_q, d_head)
+            ComputeOnce(tl.Branch([tl.Dense(d_feature), heads()],  # k (B·H, L_k, d_head)
+                                  [tl.Dense(d_feature), heads()]),  # v (B·H, L_k, d_head)
+                        mode=mode),
+        ),
+        tl.Fn('DotProductAttn', attend, n_out=1),                 # (B·H, L_q, d_head)
+        tl.Fn('AttnOutput', compute_attention_output_closure(n_heads, d_head), n_out=1),
+        tl.Dense(d_feature),                                      # (B, L_q, d_feature)
+    )
+
+
+def EncoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu):
+    """One encoder block: bidirectional self-attention, then feed-forward, both residual.
+
+    Inputs and outputs: (x (batch, L_src, d_model), mask (batch, L_src) bool). Every position
+    attends to every real (non-padding) position. Returns a list of two ``tl.Residual``.
+    """
+    return [
+        tl.Residual(tl.LayerNorm(),
+                    tl.Select([0, 0, 1, 1]),  # x x mask mask: queries and keys both from x
+                    MultiHeadAttention(d_model, n_heads, mode=mode),
+                    tl.Dropout(rate=dropout, mode=mode)),
+        tl.Residual(FeedForward(d_model, d_ff, dropout, mode, ff_activation)),
+    ]
+
+
+def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, max_len=2048):
+    """One decoder block: causal self-attention → cross-attention → feed-forward, residual.
+
+    Inputs and outputs: (y (batch, L_tgt, d_model), x (batch, L_src, d_model) the encoder
+    output, mask (batch, L_src) bool). Returns a list of three ``tl.Residual``.
+    ``max_len``: the self-attention's KV-cache length in predict mode.
+    """
+    return [
+        tl.Residual(tl.LayerNorm(),
+                    CausalAttention(d_model, n_heads=n_heads, mode=mode, max_len=max_len),
+                    tl.Dropout(rate=dropout, mode=mode)),
+        tl.Residual(tl.LayerNorm(),             # normalizes y only: x is the encoder's output
+                    tl.Select([0, 1, 2, 1, 2]),  # y x mask | x mask (kept for the next block)
+                    MultiHeadAttention(d_model, n_heads, mode=mode),
+                    tl.Dropout(rate=dropout, mode=mode)),
+        tl.Residual(FeedForward(d_model, d_ff, dropout, mode, ff_activation)),
+    ]
+
+
+def Encoder(vocab_size, d_model, d_ff, n_heads, n_layers, dropout, max_len, mode,
+            ff_activation=tl.Relu):
+    """Source ids (batch, L_src) → (x (batch, L_src, d_model), mask (batch, L_src) bool).
+
+    [PaddingMask, Embedding, Dropout, PositionalEncoding, n_layers × EncoderBlock, LayerNorm]
+    inside ``ComputeOnce``: in predict mode it runs once per prompt (its layers in eval mode).
+    """
+    inner_mode = 'eval' if mode == 'predict' else mode
+    return ComputeOnce(tl.Serial(
+        tl.Branch([], PaddingMask()),                           # source, mask
+        tl.Embedding(vocab_size, d_model),                      # (B, L_src, d_model)
+        tl.Dropout(rate=dropout, mode=inner_mode),
+        tl.PositionalEncoding(max_len=max_len, mode=inner_mode),
+        [EncoderBlock(d_model, d_ff, n_heads, dropout, inner_mode, ff_activation)
+         for _ in range(n_layers)],
+        tl.LayerNorm(),
+    ), mode=mode)
+
+
+def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048, n_heads=8,
+                n_encoder_layers=6, n_decoder_layers=6, dropout=0.1, max_len=2048,
+                mode='train', ff_activation=tl.Relu, cache_len=None):
+    """The encoder–decoder Transformer.
+
+    Inputs: source (batch, L_src) int (0 = padding), target (batch, L_tgt) int.
+    Outputs: log_probs (batch, L_tgt, output_vocab_size) — position t predicts target[t] from
+    the source and target[:t] — and target (passed through for the loss; see module doc).
+
+    Args:
+      input_vocab_size, output_vocab_size: vocabularies (output defaults to input; the two
+        embeddings are separate weights either way).
+      d_model, d_ff, n_heads: widths and heads (d_model divisible by n_heads).
+      n_encoder_layers, n_decoder_layers: block counts.
+      dropout: rate in train mode.
+      max_len: positions of the PositionalEncoding weights (source and target each ≤ max_len).
+      mode: 'train' | 'eval' | 'predict' (see module doc).
+      ff_activation: the feed-forward activation layer class.
+      cache_len: predict mode: positions the self-attention KV cache holds (default max_len).
+    """
+    _check_mode(mode, 'Transformer')
+    if d_model % n_heads:
+        raise ValueError(f"Transformer: d_model={d_model} is not divisible by n_heads="
+                         f"{n_heads}; choose d_model = n_heads × d_head.")
+    output_vocab_size = output_vocab_size or input_vocab_size
+    cache_len = max_len if cache_len is None else cache_len
+    return tl.Serial(
+        tl.Select([0, 1, 1]),                          # source target target(for the loss)
+        Encoder(input_vocab_size, d_model, d_ff, n_heads, n_encoder_layers, dropout, max_len,
+                mode, ff_activation),                   # x mask target target
+        tl.Select([2, 0, 1]),                          # target x mask target
+        tl.ShiftRight(mode=mode),                      # 0 in front: position t sees < t
+        tl.Embedding(output_vocab_size, d_model),      # y (B, L_tgt, d_model)
+        tl.Dropout(rate=dropout, mode=mode),
+        tl.PositionalEncoding(max_len=max_len, mode=mode),
+        [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len=cache_len)
+         for _ in range(n_decoder_layers)],            # y x mask target
+        tl.Select([0], n_in=3),                        # y target
+        tl.LayerNorm(),
+        tl.Dense(output_vocab_size),
+        tl.LogSoftmax(),                               # log_probs (B, L_tgt, V) target
+    )
+
+
+def EncoderDecoder(vocab_size, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dropout=0.1,
+                   max_len=2048, mode='train', n_encoder_layers=None, n_decoder_layers=None,
+                   ff_activation=tl.Relu, cache_len=None):
+    """``Transformer`` with the training config's ``model_args`` names (one shared vocab).
+
+    The checkpoint's model factory: ``n_layers`` sets both stacks unless ``n_encoder_layers``
+    / ``n_decoder_layers`` are given. Same inputs, outputs and modes as ``Transformer``.
+    """
+    return Transformer(vocab_size, vocab_size, d_model=d_model, d_ff=d_ff, n_heads=n_heads,
+                       n_encoder_layers=n_layers if n_encoder_layers is None else n_encoder_layers,
+                       n_decoder_layers=n_layers if n_decoder_layers is None else n_decoder_layers,
+                       dropout=dropout, max_len=max_len, mode=mode, ff_activation=ff_activation,
+                       cache_len=cache_len)
+
+
+def count_params(vocab_size, d_model, d_ff, n_encoder_layers, n_decoder_layers, max_len,
+                 output_vocab_size=None):
+    """Closed-form number of weights of ``Transformer`` with this config.
+
+    Two embeddings and two PositionalEncodings (trainable in trax); encoder block: 2
+    LayerNorms + attention 4(d² + d) + feed-forward 2·d·d_ff + d_ff + d; decoder block: one
+    more LayerNorm and attention; two final LayerNorms; output Dense d·V + V.
+    """
+    d, V = d_model, vocab_size
+    V_out = output_vocab_size or vocab_size
+    attention, ff, norm = 4 * (d * d + d), 2 * d * d_ff + d_ff + d, 2 * d
+    encoder = V * d + max_len * d + n_encoder_layers * (2 * norm + attention + ff) + norm
+    decoder = V_out * d + max_len * d + n_decoder_layers * (3 * norm + 2 * attention + ff)
+    return encoder + decoder + norm + d * V_out + V_out
+
+
+# --- Decoding ---------------------------------------------------------------------------------
+
+def init_predict(model, weights, source_len, batch_size=1, rng=None):
+    """Readies a ``Transformer(mode='predict')`` to decode ``batch_size`` sources.
+
+    Args:
+      model: the predict-mode model (same config as the trained one).
+      weights: the trained (train/eval-mode) model's ``.weights``.
+      source_len: the source length every call will use (pad sources to it with 0: padding
+        never changes the output).
+      batch_size: sources decoded together.
+
+    Returns:
+      The empty state (nothing encoded, caches zeroed). ``model.state = start_state`` resets
+      before each prompt; ``model.pure_fn((source, tokens), weights, start_state, rng)`` is
+      the jit-friendly form.
+    """
+    rng = jax.random.PRNGKey(0) if rng is None else rng
+    model.init((shapes.ShapeDtype((batch_size, source_len), jnp.int32),
+                shapes.ShapeDtype((batch_size, 1), jnp.int32)), rng=rng)
+    model.weights = weights
+    model.rng = rng  # concrete rngs everywhere: none is created lazily under a jax trace
+    return model.state
+
+
+@functools.lru_cache(maxsize=16)
+def _decode_fn(model, max_new_tokens, greedy):
+    """Jitted (weights, state, source, rng, temperature, eos_id) → tokens (B, max_new_tokens).
+
+    Cached per predict model, length cap and greedy/sampling; everything else is an argument.
+    """
+
+    def run(weights, state, source, rng, temperature, eos_id):
+        batch = source.shape[0]
+        out = jnp.zeros((batch, max_new_tokens), dtype=jnp.int32)
+
+        def cond(carry):
+            step, _, _, done, _, _ = carry
+            return (step < max_new_tokens) & ~jnp.all(done)
+
+        def body(carry):
+            step, token, state, done, out, rng = carry
+            (log_probs, _), state = model.pure_fn((source, token), weights, state, rng)
+            logits = log_probs[:, -1, :]                                   # (B, V)
+            rng, key = jax.random.split(rng)
+            if greedy:
+                new = jnp.argmax(logits, axis=-1)
+            else:
+                new = jax.random.categorical(key, logits / temperature, axis=-1)
+            new = jnp.where(done, PAD, new).astype(jnp.int32)              # (B,)
+            out = out.at[:, step].set(new)
+            done = done | (new == eos_id)
+            return step + 1, new[:, None], state, done, out, rng
+
+        start = (0, jnp.zeros((batch, 1), jnp.int32), state, jnp.zeros((batch,), bool), out, rng)
+        return jax.lax.while_loop(cond, body, start)[4]
+
+    return jax.jit(run)
+
+
+def decode(model, weights, start_state, source, max_new_tokens=64, temperature=0.0, seed=0,
+           eos_id=EOS):
+    """Greedy (temperature 0) or sampled summaries for a batch of sources, in one jitted loop.
+
+    The first step encodes the source (cached for the later steps) and feeds the start token
+    0; each step then feeds the token just generated (KV cache: one position per step). The
+    loop stops when every row has produced ``eos_id`` or after ``max_new_tokens``.
+
+    Args:
+      model: ``Transformer(mode='predict')`` readied by ``init_predict`` for this batch size
+        and source length.
+      weights: the trained weights; start_state: ``init_predict``'s return value.
+      source: (batch, source_len) int, 0-padded (the length ``init_predict`` was given).
+      max_new_tokens: cap on generated tokens (≤ the model's cache_len).
+      temperature: 0 → argmax; > 0 → sample from softmax(logits / temperature).
+      seed: sampling seed (same seed → same tokens).
+      eos_id: a row stops after this id.
+
+    Returns:
+      np.ndarray (batch, max_new_tokens) int32: generated ids, EOS included, 0 after EOS.
+    """
+    source = jnp.asarray(source, dtype=jnp.int32)
+    expected = start_state_source_shape(start_state)
+    if source.ndim != 2 or (expected is not None and tuple(source.shape) != expected):
+        raise ValueError(f"decode: source has shape {tuple(source.shape)} but the predict "
+                         f"model was initialised for {expected}; pad/batch the sources to it "
+                         "or call init_predict again.")
+    if not temperature >= 0:
+        raise ValueError(f"decode: temperature={temperature} must be ≥ 0.")
+    fn = _decode_fn(model, int(max_new_tokens), temperature == 0)
+    return np.asarray(fn(weights, start_state, source, jax.random.PRNGKey(seed),
+                         jnp.float32(max(temperature, 1e-6)), jnp.int32(eos_id)))
+
+
+def start_state_source_shape(state):
+    """(batch, source_len) the predict state was initialised for (from the encoder cache)."""
+    try:
+        mask = state[1][1][1]  # Serial state → Encoder (ComputeOnce) → cached (x, mask) → mask
+        return tuple(mask.shape)
+    except (IndexError, TypeError, AttributeError):
+        return None
+
+
+# --- Data and summaries -----------------------------------------------------------------------
+
+def make_streams(source="default", **options):
+    """Train and eval batch streams of (article, summary) pairs for this model.
+
+    ``trax_models.data.make_streams(source, concat=False, **options)``: no concatenation;
+    each batch is (source_ids (batch, L_src), target_ids (batch, L_tgt), mask (batch, L_tgt)),
+    source = article + [EOS], target = summary + [EOS], mask 1 on the summary and its EOS and
+    0 on padding; bucketed by article length, each array 0-padded separately. Exactly what
+    ``Transformer``'s (source, target) → (log_probs, target) signature and the loss expect.
+    Options: those of ``data.make_streams`` (vocab_file, max_length, boundaries, ...).
+    """
+    from trax_models import data
+    return data.make_streams(source, concat=False, **options)
+
+
+def source_batches(articles, vocab_file, batch_size, source_len):
+    """Articles → fixed-shape source batches for ``decode``.
+
+    Each article is tokenized (``data.tokenize``: ids + [EOS]) and, when longer than
+    ``source_len``, cut at its end to ``source_len - 1`` ids + EOS (as ``preprocess_pairs``
+    does in training); then 0-padded. The last batch is filled with empty rows.
+
+    Yields:
+      (source (batch_size, source_len) int32, n_real): n_real rows hold articles.
+    """
+    from trax_models import data
+    articles = list(articles)
+    for start in range(0, len(articles), batch_size):
+        chunk = articles[start:start + batch_size]
+        batch = np.zeros((batch_size, source_len), dtype=np.int32)
+        for row, article in enumerate(chunk):
+            ids = data.tokenize(article, vocab_file=vocab_file)[:-1][:source_len - 1] + [EOS]
+            batch[row, :len(ids)] = ids
+        yield batch, len(chunk)
+
+
+_PREDICT_MODELS = {}
+
+
+def predict_model(model_args, weights, batch_size, source_len, max_new_tokens):
+    """A readied ``EncoderDecoder(**model_args, mode='predict')`` and its start state (cached).
+
+    The model (and so ``decode``'s compiled loop) is reused for the same config, batch size,
+    source length and length cap; only the weights change between calls.
+    """
+    key = (tuple(sorted(model_args.items())), batch_size, source_len, max_new_tokens)
+    if key not in _PREDICT_MODELS:
+        model = EncoderDecoder(**model_args, mode='predict', cache_len=max_new_tokens)
+        _PREDICT_MODELS.clear()  # keep one: each holds caches and a compiled loop
+        _PREDICT_MODELS[key] = (model, init_predict(model, weights, source_len, batch_size))
+    model, start_state = _PREDICT_MODELS[key]
+    return model, start_state
+
+
+def summarize(model_args, weights, vocab_file, articles, max_new_tokens=64, batch_size=8,
+              source_len=None, temperature=0.0, seed=0):
+    """Summaries of ``articles`` (greedy, or sampled with ``temperature`` > 0).
+
+    Args:
+      model_args: the checkpoint config's ``model_args`` (vocab_size, d_model, ...).
+      weights: the trained model's weights.
+      vocab_file: the vocabulary the model was trained with.
+      articles: iterable of str.
+      max_new_tokens: cap on summary length (tokens, EOS included).
+      batch_size: articles decoded together.
+      source_len: article length fed to the encoder (longer ones cut at the end; default the
+        model's max_len).
+
+    Returns:
+      list[str], one summary per article (EOS and padding removed).
+    """
+    from trax_models import vocab
+    source_len = source_len or model_args["max_len"]
+    if source_len > model_args["max_len"]:
+        raise ValueError(f"summarize: source_len={source_len} > the model's max_len="
+                         f"{model_args['max_len']}; use at most max_len.")
+    model, start_state = predict_model(model_args, weights, batch_size, source_len,
+                                       max_new_tokens)
+    encoder = vocab.load_vocab(vocab_file)
+    summaries = []
+    for batch, n_real in source_batches(articles, vocab_file, batch_size, source_len):
+        tokens = decode(model, weights, start_state, batch, max_new_tokens, temperature, seed)
+        for row in tokens[:n_real]:
+            ids = [int(t) for t in row]
+            ids = ids[:ids.index(EOS)] if EOS in ids else ids
+            summaries.append(encoder.decode([t for t in ids if t != PAD]))
+    return summaries
