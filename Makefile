@@ -35,6 +35,9 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
 	$(PY) -m benchmarks $(ARGS)
 
+compare: $(STAMP)
+	$(PY) -m trax_models compare $(ARGS)
+
 notebooks: $(STAMP)
 	$(PY) -m trax_models.notebook_runner --out build/notebooks notebooks/*.ipynb
 
