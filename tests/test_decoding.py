@@ -236,19 +236,6 @@ def test_bad_arguments_are_user_errors(tiny):
         decoder.beam_search(_prompts([3]), beam_width=0)
 
 
-def test_works_with_the_library_causal_attention(tiny):
-    """The decoder is not tied to our attention: the lab model (tl.CausalAttention) decodes too."""
-    from trax_models import decoder_lab
-    model, decoder = tiny
-    lab = decoder_lab.TransformerLM(**ARGS, mode="eval")
-    lab.init(shapes.ShapeDtype((1, 8), np.int32))
-    decoder_lab.load_weights_from(lab, model.weights)
-    lab_decoder = Decoder(ARGS, lab.weights, model_fn=decoder_lab.TransformerLM,
-                          max_new_tokens=8)
-    prompts = _prompts([4, 9])
-    assert lab_decoder.generate(prompts) == decoder.generate(prompts, max_new_tokens=8)
-
-
 # --- The summarize CLI --------------------------------------------------------------------------
 
 TEXTS = ["The council approved the new budget on Tuesday after a long debate.",
@@ -300,9 +287,10 @@ def test_summarize_cli_files_and_stdin(ckpt, tmp_path, capsys, monkeypatch):
     for f, summary in zip(files, expected):
         assert f"==> {f} <==" in out and summary in out
     assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
-                  "--json"], monkeypatch, stdin=TEXTS[0]) == 0
-    record = json.loads(capsys.readouterr().out.strip())
-    assert record["summary"] == expected[0] and record["source"] == "-"
+                  "--json", str(files[1]), "-"], monkeypatch, stdin=TEXTS[0]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert records == [{"source": str(files[1]), "summary": expected[1]},
+                       {"source": "-", "summary": expected[0]}]
     png = tmp_path / "attention.png"
     assert _main(["summarize", "--checkpoint", str(directory), "--method", "beam",
                   "--beam-width", "2", "--max-new-tokens", "4", "--attention-png", str(png),

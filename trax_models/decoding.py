@@ -20,10 +20,10 @@ view): feeding f_p at position p yields log-probs of token p, so the first summa
 from position n.
 
 Batches and padding (right padding, per-example lengths). Prompts are right-padded to a bucket
-length Lp (a power of two). The cache's position counter is shared by the batch, so:
-(1) one prefill pass feeds f[:, :Lp] and the counter is rewound to P = min(n_i) (positions ≥ P
-hold padding and are overwritten before anything attends to them); (2) the loop then feeds one
-position per step for every row: row i's own prompt token while p < n_i (teacher forcing inside
+length Lp (a power of two up to 128, then a multiple of 128). The cache's position counter is
+shared by the batch, so: (1) one prefill pass feeds f[:, :Lp] and the counter is rewound to
+P = min(n_i) (positions ≥ P hold padding and are overwritten before anything attends to them);
+(2) the loop then feeds one position per step for every row: row i's own prompt token while p < n_i (teacher forcing inside
 the jitted loop), its last generated token afterwards. No row ever attends to a padding token,
 so each row decodes exactly as it would alone; for batch 1 (and equal lengths) the whole prompt
 is prefilled in one pass. Compilations: one per (method, batch, Lp, max_new_tokens).
@@ -117,8 +117,15 @@ class TruncationWarning(UserWarning):
     """An article was cut from its end to fit the input cap or the model's max_len."""
 
 
-def _bucket(n, minimum=16):
-    return max(minimum, 2 ** int(math.ceil(math.log2(max(n, 1)))))
+def _bucket(n, minimum=16, step=128):
+    """Padded prompt length: a power of two up to ``step``, then a multiple of ``step``.
+
+    Few shapes to compile, and a long article wastes < ``step`` prefill positions (a power of
+    two would waste up to half: 514 → 1024).
+    """
+    if n <= step:
+        return max(minimum, 2 ** int(math.ceil(math.log2(max(n, 1)))))
+    return -(-n // step) * step
 
 
 def _set_position(state, position):
