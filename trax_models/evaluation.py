@@ -63,7 +63,7 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
       method: 'greedy' | 'sample' | 'beam' (``Decoder.generate``; ``options`` go there:
         temperature, seed, beam_width, length_penalty).
       max_new_tokens: summary length cap; batch_size: articles decoded at once.
-      stream: where to print (default stdout; None output with ``stream=False``).
+      stream: file to print to (default stdout); ``False`` prints nothing.
 
     Returns:
       dict: rouge1, rouge2, rougeL (model, mean F1), lead3 {rouge1, rouge2, rougeL}, n,
