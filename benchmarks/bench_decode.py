@@ -14,10 +14,11 @@ Decoders (all greedy, all produce the same tokens — checked):
   fast_decoder           trax_models.decoding.Decoder: prefill + lax.while_loop, one jitted call
 
 Model: a checkpoint's (``--checkpoint``) or, by default, ``make train``'s architecture
-(d_model 128, d_ff 512, 2 layers, 4 heads; vocab 4000 = train's --vocab_size) with max_len 1024 so that a 512-token
-article + 256 new tokens fit, random weights. Speed depends on shapes, not on weight values;
-EOS is made impossible (its output bias set to -1e9) so that every decoder generates exactly
-``--new-tokens`` tokens. Articles are random ids.
+(d_model 128, d_ff 512, 2 layers, 4 heads; vocab 4000 = train's --vocab_size) with
+max_len 1024 so that a 512-token article + 256 new tokens fit, random weights. Speed depends
+on shapes, not on weight values; EOS is made impossible (its output bias set to -1e9) so that every decoder generates exactly
+``--new-tokens`` tokens. Articles are random ids. Results: ``results/decode.json`` (default
+model); ``results/decode_trained.json`` (a trained max_len-512 checkpoint, 254-token article).
 
 The course's decoder has no batching: at batch B it decodes B articles one after the other.
 Every one of its steps pads the sequence to the same power of two (1024 here), so its cost per
