@@ -42,17 +42,17 @@ def test_reversal_batch_and_scoring():
 
 def test_bad_parts_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="choose from recall,timing,transduction"):
-        cli(["--small", "--parts", "recall,speed", "--out", str(tmp_path)])
+        cli(["--size", "smoke", "--parts", "recall,speed", "--out", str(tmp_path)])
 
 
 def test_compare_small_end_to_end(tmp_path):
-    assert cli(["--small", "--quiet", "--out", str(tmp_path)]) == 0
+    assert cli(["--size", "smoke", "--quiet", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "compare.json").read_text())
     assert {"config", "conditions", "recall", "timing", "transduction", "findings",
             "plots"} <= set(result)
 
     rec = result["recall"]
-    assert set(rec["models"]) == {"transformer", "lstm", "gru", "rnn"}
+    assert set(rec["models"]) == set(result["config"]["recall"]["models"])
     budgets = [m["params"] for m in rec["models"].values()]
     assert max(budgets) / min(budgets) < 1.15                            # equal budgets
     for name, m in rec["models"].items():
@@ -64,6 +64,8 @@ def test_compare_small_end_to_end(tmp_path):
         assert g["init"][0] > 0                                         # gradient reaches d=1
 
     tim = result["timing"]
+    assert set(tim["models"]) == set(result["config"]["timing"]["models"])
+    assert len(tim["load_avg_before"]) == 3
     for m in tim["models"].values():
         assert len(m["seconds"]) == len(tim["lengths"]) and all(s > 0 for s in m["seconds"])
 

@@ -1,7 +1,8 @@
 """``python -m trax_models compare`` — Transformers vs RNNs, measured (``make compare``).
 
-    python -m trax_models compare                 # full size, ~10–15 min on 2 CPU cores
-    python -m trax_models compare --small         # smoke size (CI), well under a minute
+    python -m trax_models compare                 # default size: a few minutes on 2 CPU cores
+    python -m trax_models compare --size smoke    # every code path in seconds (CI, tests)
+    python -m trax_models compare --size full     # longer sequences, more steps (~20+ min)
     python -m trax_models compare --out DIR --seed 1 --parts recall,timing
 
 Writes DIR/compare.json (config, conditions, every number) and PNG plots (default
@@ -40,8 +41,9 @@ def cli(argv):
         description="Transformer vs LSTM/GRU/RNN on long-range recall, step time vs length, "
                     "gradient norms vs distance, and seq2seq (with/without attention) vs "
                     "Transformer on reversal. Writes compare.json and PNG plots.")
-    parser.add_argument("--small", action="store_true",
-                        help="smoke-test size (seconds, numbers not meaningful; used by CI)")
+    parser.add_argument("--size", default="default", choices=("smoke", "default", "full"),
+                        help="smoke: seconds, numbers not meaningful (CI); default: a few "
+                             "minutes on 2 CPU cores; full: ~20+ minutes")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights (default 0)")
     parser.add_argument("--parts", default=",".join(PARTS),
@@ -64,7 +66,7 @@ def cli(argv):
 
     from trax_models.experiments.compare import run as _run
     from trax_models.experiments.plots import plot_all
-    result = _run("small" if args.small else "full", seed=args.seed, parts=parts,
+    result = _run(args.size, seed=args.seed, parts=parts,
                   quiet=args.quiet)
     result["plots"] = plot_all(result, out)
     path = out / "compare.json"

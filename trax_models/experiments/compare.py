@@ -30,33 +30,47 @@ from trax_models.model import TransformerLM, count_params as transformer_params
 from trax_models.rnn import RNNLM, rnn_lm_params
 from trax_models import seq2seq
 
-__all__ = ["CONFIGS", "run", "recall_experiment", "timing_experiment",
+__all__ = ["CONFIGS", "SIZES", "run", "recall_experiment", "timing_experiment",
            "transduction_experiment", "score_transduction", "findings"]
 
 RECURRENT = ("lstm", "gru", "rnn")
 S2S_VARIANTS = ("bahdanau", "dot", "general", None)
 
 CONFIGS = {
-    # CI / smoke size: every code path, numbers not meaningful (≈ 30 s on 2 idle cores).
-    "small": dict(
-        recall=dict(length=20, distances=[2, 6, 12, 18], train_distances=None, steps=40,
-                    batch=16, d_model=16, n_layers=2, n_heads=2, lr=3e-3, n_eval=32),
-        timing=dict(lengths=[16, 48], batch=8, repeats=2),
-        transduction=dict(max_len=6, lengths=[2, 4, 6], steps=40, batch=16, n_units=16,
-                          d_model=8, variants=["bahdanau", None], lr=3e-3, n_eval=32,
-                          transformer=dict(n_layers=2, n_heads=2)),
+    # CI / tests / the notebook under TRAX_MODELS_CI=1: every code path with a subset of the
+    # models, a few steps; the numbers are not meaningful.
+    "smoke": dict(
+        recall=dict(length=12, distances=[2, 6, 10], train_distances=None, steps=8,
+                    batch=8, d_model=8, n_layers=1, n_heads=2, lr=3e-3, n_eval=16,
+                    models=["transformer", "rnn"]),
+        timing=dict(lengths=[8, 16], batch=4, repeats=2, models=["transformer", "lstm"]),
+        transduction=dict(max_len=4, lengths=[2, 4], steps=8, batch=8, n_units=8,
+                          d_model=8, variants=["bahdanau", None], lr=3e-3, n_eval=16,
+                          transformer=dict(n_layers=1, n_heads=2)),
     ),
-    # make compare: bounded to ~10–15 min on 2 CPU cores.
+    # make compare (the default): a few minutes on 2 shared CPU cores.
+    "default": dict(
+        recall=dict(length=40, distances=[2, 4, 8, 16, 24, 32, 38], train_distances=None,
+                    steps=600, batch=32, d_model=32, n_layers=2, n_heads=4, lr=3e-3,
+                    n_eval=128, models=None),
+        timing=dict(lengths=[16, 32, 64, 128, 256], batch=16, repeats=5, models=None),
+        transduction=dict(max_len=12, lengths=[2, 4, 6, 8, 10, 12], steps=600, batch=32,
+                          n_units=48, d_model=32, variants=["bahdanau", "dot", "general", None],
+                          lr=3e-3, n_eval=96, transformer=dict(n_layers=2, n_heads=4)),
+    ),
+    # --size full: longer sequences and more steps, ~20+ minutes on 2 CPU cores.
     "full": dict(
         recall=dict(length=72, distances=[2, 4, 8, 16, 24, 32, 48, 64, 70],
                     train_distances=None, steps=1500, batch=32, d_model=32, n_layers=2,
-                    n_heads=4, lr=3e-3, n_eval=256),
-        timing=dict(lengths=[16, 32, 64, 128, 256, 512], batch=16, repeats=5),
+                    n_heads=4, lr=3e-3, n_eval=256, models=None),
+        timing=dict(lengths=[16, 32, 64, 128, 256, 512], batch=16, repeats=5, models=None),
         transduction=dict(max_len=24, lengths=[2, 4, 8, 12, 16, 20, 24], steps=1500, batch=32,
                           n_units=64, d_model=32, variants=["bahdanau", "dot", "general", None],
                           lr=3e-3, n_eval=128, transformer=dict(n_layers=2, n_heads=4)),
     ),
 }
+SIZES = tuple(CONFIGS)
+ALL_LMS = ("transformer",) + RECURRENT
 
 
 def _log(msg, quiet):
@@ -73,8 +87,13 @@ def _match_width(count, target, lo=4, hi=1024, step=1):
 
 
 def recall_models(vocab_size, cfg):
-    """{name: (build(mode) → model, width, closed-form params)} with equal parameter budgets."""
+    """{name: (build(mode) → model, width, closed-form params)} with equal parameter budgets.
+
+    The budget is the Transformer's (d_model, n_layers); each recurrent LM is one layer whose
+    width brings its parameter count closest to it. ``cfg["models"]``: a subset (default all).
+    """
     L, d, layers, heads = cfg["length"], cfg["d_model"], cfg["n_layers"], cfg["n_heads"]
+    wanted = cfg.get("models") or ALL_LMS
     budget = transformer_params(vocab_size, d, 2 * d, layers, max_len=L)
     models = {"transformer": (lambda mode: TransformerLM(vocab_size, d, 2 * d, layers, heads,
                                                           0.0, L, mode), d, budget)}
@@ -82,7 +101,7 @@ def recall_models(vocab_size, cfg):
         n = _match_width(lambda n, c=cell: rnn_lm_params(vocab_size, n, 1, c), budget)
         models[cell] = ((lambda mode, n=n, c=cell: RNNLM(vocab_size, n, 1, c, 0.0, mode)),
                         n, rnn_lm_params(vocab_size, n, 1, cell))
-    return models
+    return {name: m for name, m in models.items() if name in wanted}
 
 
 def recall_experiment(cfg, seed=0, quiet=False):
@@ -134,25 +153,41 @@ def recall_experiment(cfg, seed=0, quiet=False):
 # --- 3: step time vs sequence length -------------------------------------------------------------
 
 def timing_experiment(cfg, recall_cfg, seed=0, quiet=False):
-    """Median seconds of one training step vs sequence length, same widths as the recall models."""
+    """Median seconds of one training step vs sequence length, same widths as the recall models.
+
+    Every (model, length) step is compiled first; then the repetitions are interleaved (one
+    step of each in turn, ``repeats`` rounds), so a burst of load from other processes hits
+    all of them alike. ``os.getloadavg()`` is recorded before and after.
+    """
     vocab_size = RecallTask(recall_cfg["length"]).vocab_size
     lengths = cfg["lengths"]
-    timing_cfg = dict(recall_cfg, length=max(lengths))   # PositionalEncoding must cover max L
-    out = {"lengths": lengths, "batch": cfg["batch"], "models": {}}
+    # Widths from the recall budget; the Transformer's PositionalEncoding must cover max L.
+    sub = dict(recall_cfg, models=cfg.get("models") or recall_cfg.get("models"))
+    widths = {name: m[1] for name, m in recall_models(vocab_size, sub).items()}
+    builders = recall_models(vocab_size, dict(sub, length=max(lengths)))
     rng = np.random.default_rng(seed)
-    for name, (build, width, params) in recall_models(vocab_size, timing_cfg).items():
-        if name != "transformer":   # RNN widths from the recall budget, not the longer max_len
-            width = recall_models(vocab_size, recall_cfg)[name][1]
-            build = (lambda mode, n=width, c=name: RNNLM(vocab_size, n, 1, c, 0.0, mode))
-        seconds = []
+    steps = {}
+    for name in widths:
+        build = builders[name][0]
+        if name != "transformer":
+            build = (lambda mode, n=widths[name], c=name: RNNLM(vocab_size, n, 1, c, 0.0, mode))
         for L in lengths:
             tokens = rng.integers(2, vocab_size, size=(cfg["batch"], L)).astype(np.int32)
             mask = np.ones_like(tokens, dtype=np.float32)
-            seconds.append(fit.time_train_step(build("train"), tokens, tokens, mask,
-                                               repeats=cfg["repeats"], seed=seed))
-        out["models"][name] = {"width": width, "seconds": seconds}
-        _log(f"timing: {name} " + ", ".join(f"L={L}: {s * 1e3:.1f} ms"
-                                             for L, s in zip(lengths, seconds)), quiet)
+            steps[name, L] = fit.compiled_train_step(build("train"), tokens, tokens, mask, seed)
+    load_before = list(os.getloadavg())
+    times = {key: [] for key in steps}
+    for _ in range(cfg["repeats"]):
+        for key, run_step in steps.items():
+            times[key].append(run_step())
+    out = {"lengths": lengths, "batch": cfg["batch"], "repeats": cfg["repeats"],
+           "load_avg_before": load_before, "load_avg_after": list(os.getloadavg()),
+           "models": {}}
+    for name in widths:
+        seconds = [float(np.median(times[name, L])) for L in lengths]
+        out["models"][name] = {"width": widths[name], "seconds": seconds}
+        _log(f"timing: {name} " + ", ".join(f"L={L}: {t * 1e3:.1f} ms"
+                                             for L, t in zip(lengths, seconds)), quiet)
     return out
 
 
@@ -249,38 +284,43 @@ def findings(result):
     if rec:
         far = str(rec["distances"][-1])
         acc = {m: r["accuracy"][far] for m, r in rec["models"].items()}
-        best_rnn = max(RECURRENT, key=lambda m: acc[m])
-        out.append(_claim(
-            f"attention recalls a fact d={far} tokens back better than recurrence",
-            acc["transformer"] > acc[best_rnn],
-            f"accuracy at d={far}: " + ", ".join(f"{m} {a:.2f}" for m, a in acc.items())))
-        out.append(_claim(
-            f"LSTM/GRU gating helps over a plain RNN at long range (d={far})",
-            max(acc["lstm"], acc["gru"]) > acc["rnn"],
-            f"LSTM {acc['lstm']:.2f}, GRU {acc['gru']:.2f}, RNN {acc['rnn']:.2f}"))
+        rnns = [m for m in RECURRENT if m in acc]
+        if "transformer" in acc and rnns:
+            best_rnn = max(rnns, key=lambda m: acc[m])
+            out.append(_claim(
+                f"attention recalls a fact d={far} tokens back better than recurrence",
+                acc["transformer"] > acc[best_rnn],
+                f"accuracy at d={far}: " + ", ".join(f"{m} {a:.2f}" for m, a in acc.items())))
+        gated = [m for m in ("lstm", "gru") if m in acc]
+        if gated and "rnn" in acc:
+            out.append(_claim(
+                f"LSTM/GRU gating helps over a plain RNN at long range (d={far})",
+                max(acc[m] for m in gated) > acc["rnn"],
+                ", ".join(f"{m} {acc[m]:.2f}" for m in gated + ["rnn"])))
         g = rec["grad_norms"]
-        k = len(g["rnn"]["init"])
-        ratio = {m: g[m]["init"][k - 1] / max(g[m]["init"][1], 1e-30) for m in g}
-        out.append(_claim(
-            f"at init the gradient reaching a token {k} positions back vanishes for the tanh "
-            f"RNN but not through attention",
-            ratio["rnn"] < 1e-2 and ratio["transformer"] > 1e-1,
-            "‖grad‖(d=%d) / ‖grad‖(d=2) at init: " % k
-            + ", ".join(f"{m} {r:.2e}" for m, r in ratio.items())))
+        if "rnn" in g and "transformer" in g:
+            k = len(g["rnn"]["init"])
+            ratio = {m: g[m]["init"][k - 1] / max(g[m]["init"][1], 1e-30) for m in g}
+            out.append(_claim(
+                f"at init the gradient reaching a token {k} positions back vanishes for the "
+                f"tanh RNN but not through attention",
+                ratio["rnn"] < 1e-2 and ratio["transformer"] > 1e-1,
+                "‖grad‖(d=%d) / ‖grad‖(d=2) at init: " % k
+                + ", ".join(f"{m} {r:.2e}" for m, r in ratio.items())))
     tim = result.get("timing")
-    if tim:
+    if tim and "transformer" in tim["models"] and len(tim["models"]) > 1:
         L0, L1 = tim["lengths"][0], tim["lengths"][-1]
         growth = {m: r["seconds"][-1] / r["seconds"][0] for m, r in tim["models"].items()}
         out.append(_claim(
             f"recurrent step time grows with length faster than the Transformer's "
             f"(L {L0}→{L1}, this CPU)",
-            all(growth[m] > growth["transformer"] for m in RECURRENT),
+            all(growth[m] > growth["transformer"] for m in growth if m != "transformer"),
             "time(L=%d)/time(L=%d): " % (L1, L0)
             + ", ".join(f"{m} {r:.1f}×" for m, r in growth.items())))
         ms = {m: r["seconds"][-1] * 1e3 for m, r in tim["models"].items()}
         out.append(_claim(
             f"the Transformer trains faster per step than every RNN at L={L1} (this CPU)",
-            all(ms["transformer"] < ms[m] for m in RECURRENT),
+            all(ms["transformer"] < ms[m] for m in ms if m != "transformer"),
             f"ms per step at L={L1}: " + ", ".join(f"{m} {t:.1f}" for m, t in ms.items())))
     tr = result.get("transduction")
     if tr:
@@ -296,7 +336,7 @@ def findings(result):
     return out
 
 
-def run(size="small", seed=0, parts=("recall", "timing", "transduction"), quiet=False):
+def run(size="default", seed=0, parts=("recall", "timing", "transduction"), quiet=False):
     """Runs the chosen parts at CONFIGS[size]; returns the JSON-ready result."""
     cfg = CONFIGS[size]
     start = time.time()

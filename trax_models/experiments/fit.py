@@ -18,7 +18,8 @@ from trax import shapes
 from trax_models.rnn import count_weights
 
 __all__ = ["masked_nll", "make_train_step", "train", "predict_last", "lm_greedy_continue",
-           "time_train_step", "input_grad_norms"]
+           "compiled_train_step", "time_train_step",
+           "input_grad_norms"]
 
 
 def masked_nll(log_probs, targets, mask):
@@ -123,9 +124,12 @@ def lm_greedy_continue(model, tokens, start, n_steps):
     return np.asarray(run(jnp.asarray(tokens, jnp.int32), jnp.asarray(start, jnp.int32)))
 
 
-def time_train_step(model, inputs, targets, mask, repeats=5, seed=0):
-    """Median wall seconds of one jitted train step (forward + backward + Adam) at this shape,
-    after one warm-up call (compilation excluded)."""
+def compiled_train_step(model, inputs, targets, mask, seed=0):
+    """Compiles one train step (forward + backward + Adam) at this shape and returns a
+    function ``() → wall seconds`` of one more step (compilation excluded, result awaited).
+
+    The weights are not updated between calls: every call times the same computation.
+    """
     model.init(_signature(inputs), rng=jax.random.PRNGKey(seed))
     weights, state = model.weights, model.state
     m = jax.tree_util.tree_map(jnp.zeros_like, weights)
@@ -133,13 +137,18 @@ def time_train_step(model, inputs, targets, mask, repeats=5, seed=0):
     step_fn = make_train_step(model, 1e-3)
     rng = jax.random.PRNGKey(seed)
     jax.block_until_ready(step_fn(weights, m, v, state, 0.0, rng, inputs, targets, mask))
-    times = []
-    for i in range(repeats):
+
+    def run_once():
         start = time.perf_counter()
-        out = step_fn(weights, m, v, state, float(i), rng, inputs, targets, mask)
-        jax.block_until_ready(out)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        jax.block_until_ready(step_fn(weights, m, v, state, 1.0, rng, inputs, targets, mask))
+        return time.perf_counter() - start
+    return run_once
+
+
+def time_train_step(model, inputs, targets, mask, repeats=5, seed=0):
+    """Median wall seconds of one jitted train step at this shape (compilation excluded)."""
+    run_once = compiled_train_step(model, inputs, targets, mask, seed)
+    return float(np.median([run_once() for _ in range(repeats)]))
 
 
 def input_grad_norms(model, tokens, weights_list=None, answer_pos=-1):
