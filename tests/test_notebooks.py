@@ -1,5 +1,6 @@
 """Every notebook in notebooks/ runs top to bottom in a fresh kernel (CI size); none is committed
 with outputs; the runner reports a failing cell and bad arguments."""
+import json
 import pathlib
 import subprocess
 import sys
@@ -79,7 +80,12 @@ def test_cli_missing_notebook_is_one_line_error(tmp_path):
 
 def test_cli_exits_nonzero_on_failing_cell(tmp_path):
     path = _write_notebook(tmp_path / "bad.ipynb", "raise RuntimeError('boom')")
-    proc = _cli("--out", str(tmp_path / "out"), str(path))
+    timings = tmp_path / "timings.json"
+    proc = _cli("--ci", "--out", str(tmp_path / "out"), "--json", str(timings), str(path))
     assert proc.returncode == 1
     assert "RuntimeError: boom" in proc.stderr
     assert (tmp_path / "out" / "bad.ipynb").exists()
+    report = json.loads(timings.read_text())
+    assert report["setting"] == "ci" and len(report["loadavg_before"]) == 3
+    [entry] = report["notebooks"]
+    assert entry["notebook"] == str(path) and entry["ok"] is False and entry["seconds"] > 0

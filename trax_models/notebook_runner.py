@@ -3,6 +3,7 @@
     python -m trax_models.notebook_runner --out build/notebooks notebooks/*.ipynb   # make notebooks
     python -m trax_models.notebook_runner --ci --out build/notebooks-ci notebooks/*.ipynb
     python -m trax_models.notebook_runner --clear notebooks/*.ipynb   # strip outputs before a commit
+    ... --json build/notebooks/timings.json   # also write each notebook's seconds + load average
 
 Each notebook gets its own kernel (nbclient, kernel ``python3``). jupyter_client replaces the
 kernelspec's bare ``python`` with ``sys.executable``, so the kernel is this interpreter — run the
@@ -18,6 +19,7 @@ Bad arguments (a missing file, not a notebook) exit 2 with one line ``error: ...
 import argparse
 import contextlib
 import dataclasses
+import json
 import os
 import pathlib
 import re
@@ -158,6 +160,9 @@ def cli(argv=None):
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
     parser.add_argument("--clear", action="store_true",
                         help="strip outputs in place instead of executing")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the timings (seconds per notebook, status, setting, "
+                             "os.getloadavg() before and after) as JSON")
     args = parser.parse_args(argv)
     paths = [pathlib.Path(p) for p in args.notebooks]
     for p in paths:
@@ -167,6 +172,7 @@ def cli(argv=None):
             print(f"{p}: {'cleared' if clear_outputs(p) else 'already clean'}")
         return 0
     env = {CI_ENV: "1"} if args.ci else {}
+    load_before = os.getloadavg()  # the CPU may be shared: timings mean little without it
     results = []
     for p in paths:
         print(f"running {p} ...", flush=True)
@@ -179,6 +185,15 @@ def cli(argv=None):
     print("\nnotebook                                         seconds  status")
     for r in results:
         print(f"{str(r.path):48} {r.seconds:7.1f}  {'ok' if r.ok else 'FAILED'}")
+    if args.json:
+        report = {"setting": "ci" if args.ci else "full", "cpus": os.cpu_count(),
+                  "loadavg_before": [round(x, 2) for x in load_before],
+                  "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+                  "notebooks": [{"notebook": str(r.path), "seconds": round(r.seconds, 1),
+                                 "ok": r.ok} for r in results]}
+        path = pathlib.Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2) + "\n")
     return 0 if all(r.ok for r in results) else 1
 
 
