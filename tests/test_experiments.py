@@ -41,7 +41,7 @@ def test_reversal_batch_and_scoring():
 
 
 def test_bad_parts_is_a_user_error(tmp_path):
-    with pytest.raises(UserError, match="choose from recall,timing,transduction"):
+    with pytest.raises(UserError, match="choose from recall,timing,transduction,summarization"):
         cli(["--size", "smoke", "--parts", "recall,speed", "--out", str(tmp_path)])
 
 

@@ -47,6 +47,9 @@ CONFIGS = {
         transduction=dict(max_len=4, lengths=[2, 4], steps=8, batch=8, n_units=8,
                           d_model=8, variants=["bahdanau", None], lr=3e-3, n_eval=16,
                           transformer=dict(n_layers=1, n_heads=2)),
+        summarization=dict(source_len=64, target_len=16, joint_len=80, batch=4, steps=4,
+                           d_model=16, n_heads=2, ed_layers=1, lm_layers=2, lr=1e-3, n_eval=4,
+                           max_new_tokens=8, decode_batch=4, repeats=2),
     ),
     # make compare (the default): a few minutes on 2 shared CPU cores.
     "default": dict(
@@ -57,6 +60,10 @@ CONFIGS = {
         transduction=dict(max_len=12, lengths=[2, 4, 6, 8, 10, 12], steps=600, batch=32,
                           n_units=48, d_model=32, variants=["bahdanau", "dot", "general", None],
                           lr=3e-3, n_eval=96, transformer=dict(n_layers=2, n_heads=4)),
+        # --parts summarization (issue 10): not in the default parts.
+        summarization=dict(source_len=256, target_len=48, joint_len=320, batch=8, steps=600,
+                           d_model=32, n_heads=4, ed_layers=1, lm_layers=2, lr=1e-3,
+                           n_eval=64, max_new_tokens=40, decode_batch=16, repeats=5),
     ),
     # --size full: longer sequences and more steps, ~20+ minutes on 2 CPU cores.
     "full": dict(
@@ -67,6 +74,9 @@ CONFIGS = {
         transduction=dict(max_len=24, lengths=[2, 4, 8, 12, 16, 20, 24], steps=1500, batch=32,
                           n_units=64, d_model=32, variants=["bahdanau", "dot", "general", None],
                           lr=3e-3, n_eval=128, transformer=dict(n_layers=2, n_heads=4)),
+        summarization=dict(source_len=512, target_len=64, joint_len=576, batch=8, steps=1500,
+                           d_model=64, n_heads=4, ed_layers=2, lm_layers=4, lr=1e-3,
+                           n_eval=200, max_new_tokens=64, decode_batch=16, repeats=5),
     ),
 }
 SIZES = tuple(CONFIGS)
@@ -352,6 +362,9 @@ def run(size="default", seed=0, parts=("recall", "timing", "transduction"), quie
         result["timing"] = timing_experiment(cfg["timing"], cfg["recall"], seed, quiet)
     if "transduction" in parts:
         result["transduction"] = transduction_experiment(cfg["transduction"], seed, quiet)
+    if "summarization" in parts:
+        from trax_models.experiments.summarization import summarization_experiment
+        result["summarization"] = summarization_experiment(cfg["summarization"], seed, quiet)
     result["findings"] = findings(result)
     result["conditions"]["wall_seconds"] = time.time() - start
     result["conditions"]["load_avg_at_end"] = list(os.getloadavg())

@@ -129,6 +129,7 @@ def compiled_train_step(model, inputs, targets, mask, seed=0):
     function ``() → wall seconds`` of one more step (compilation excluded, result awaited).
 
     The weights are not updated between calls: every call times the same computation.
+    Note: it initialises ``model`` afresh (its current weights are replaced).
     """
     model.init(_signature(inputs), rng=jax.random.PRNGKey(seed))
     weights, state = model.weights, model.state
