@@ -1,6 +1,6 @@
 """The benchmark suite: every ``benchmarks/bench_<name>.py``, one process each, then one table.
 
-    python -m benchmarks [--only train decode ...] [--skip data ...] [--quick] [--timeout S]
+    python -m benchmarks [--only train decode ...] [--skip data ...] [--quick] [--timeout 1800]
     (``make bench`` runs this after installing the ``bench`` extra: torch CPU)
 
 Each benchmark runs as ``python -m benchmarks.bench_<name>`` (its own defaults; ``--quick`` is
@@ -112,7 +112,7 @@ def main(argv=None):
     p.add_argument("--only", nargs="+", choices=names, help="run only these benchmarks")
     p.add_argument("--skip", nargs="+", choices=names, default=[], help="leave these out")
     p.add_argument("--quick", action="store_true", help="smoke run (benchmarks that offer it)")
-    p.add_argument("--timeout", type=float, default=900, help="seconds per benchmark")
+    p.add_argument("--timeout", type=float, default=1800, help="seconds per benchmark")
     args = p.parse_args(argv)
     chosen = [n for n in (args.only or names) if n not in args.skip]
 

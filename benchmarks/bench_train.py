@@ -271,12 +271,14 @@ def main(argv=None):
         rows.append(common.row(f"train/{name}", "load avg (1 min)",
                                statistics.median(x[0] for x in res["loadavg_per_round"]),
                                note=f"{os.cpu_count()} cores"))
-    common.write_result("train", {
-        "what": "training step (forward+backward+Adam) tokens/s; MFU vs f32 matmul peak",
-        "quick": args.quick, "repeats": repeats, "dropout": DROPOUT, "max_len": MAX_LEN,
-        "flops_note": "FLOPs/token = 6·N_matmul + 12·n_layers·L·d_model",
-        "loadavg_start": load_start, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-        "matmul_peak": peak, "configs": results}, rows=rows, out=args.out)
+        # written after every config: a run stopped later keeps the configs measured so far
+        common.write_result("train", {
+            "what": "training step (forward+backward+Adam) tokens/s; MFU vs f32 matmul peak",
+            "quick": args.quick, "repeats": repeats, "dropout": DROPOUT, "max_len": MAX_LEN,
+            "flops_note": "FLOPs/token = 6·N_matmul + 12·n_layers·L·d_model",
+            "complete": name == args.configs[-1],
+            "loadavg_start": load_start, "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+            "matmul_peak": peak, "configs": results}, rows=rows, out=args.out)
     return 0
 
 
