@@ -314,7 +314,7 @@ class TrainConfig:
     boundaries: tuple = (256, 384)   # bucket boundaries (token lengths)
     batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
     shuffle_buffer: int = 2048
-    article_weight: float = 0.0      # loss weight of article tokens (course: 0 = summary only)
+    article_weight: float = 0.1      # loss weight of article tokens (course: 0 = summary only)
     # model (the course's TransformerLM at CPU size)
     model: str = "transformer_lm"
     d_model: int = 128
@@ -323,9 +323,9 @@ class TrainConfig:
     n_heads: int = 4
     dropout: float = 0.0
     # optimization
-    steps: int = 2000
-    lr: float = 0.002                # peak learning rate (Adam)
-    warmup_steps: int = 200          # linear warm-up, then rsqrt decay (trax's schedule)
+    steps: int = 1500
+    lr: float = 0.005                # peak learning rate (Adam)
+    warmup_steps: int = 100          # linear warm-up, then rsqrt decay (trax's schedule)
     seed: int = 0
     # bookkeeping
     output_dir: str = "build/model"
