@@ -63,6 +63,20 @@ def test_import_prints_nothing():
     assert result.stderr == "" and result.stdout == ""
 
 
+def test_import_prints_nothing_to_a_python_level_stderr():
+    # In a Jupyter kernel sys.stderr is a Python object, not fd 2: gym's NumPy-2 notice
+    # went there (and into every notebook) before compat swapped sys.stderr too.
+    code = ("import io, sys\n"
+            "buf = io.StringIO(); sys.stderr = buf\n"
+            "import trax_models\n"
+            "sys.stderr = sys.__stderr__\n"
+            "print(repr(buf.getvalue()))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
 def test_inspect_stack_is_restored_and_stand_in_gives_the_same_frames():
     assert inspect.stack is not compat._cheap_stack
     assert inspect.stack.__module__ == "inspect"

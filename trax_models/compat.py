@@ -9,6 +9,7 @@ import contextlib
 import functools
 import gzip
 import inspect
+import io
 import logging
 import os
 import pickle
@@ -43,29 +44,33 @@ def _quiet_fd2():
 
     TF's C++ runtime writes "Could not find cuda drivers" and absl's "All log messages before
     absl::InitializeLog()" straight to fd 2 (no Python object sees them); gym prints its
-    NumPy-2 notice to sys.stderr. If the import fails, what was captured is replayed so the
-    error stays visible.
+    NumPy-2 notice to ``sys.stderr``, which in a Jupyter kernel is not fd 2, so that object is
+    swapped too. If the import fails, what was captured is replayed so the error stays visible.
     """
     sys.stderr.flush()
     try:
         saved_fd = os.dup(2)
-    except OSError:  # no fd 2 at all (some daemons): nothing to silence
-        yield
-        return
+    except OSError:  # no fd 2 at all (some daemons): only sys.stderr is swapped
+        saved_fd = None
+    python_level = io.StringIO()
     with tempfile.TemporaryFile(mode="w+b") as captured:
-        os.dup2(captured.fileno(), 2)
+        if saved_fd is not None:
+            os.dup2(captured.fileno(), 2)
         try:
-            yield
+            with contextlib.redirect_stderr(python_level):
+                yield
         except BaseException:
-            sys.stderr.flush()
-            os.dup2(saved_fd, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
+            if saved_fd is not None:
+                os.dup2(saved_fd, 2)
+                captured.seek(0)
+                sys.stderr.write(captured.read().decode(errors="replace"))
+            sys.stderr.write(python_level.getvalue())
             raise
         finally:
             sys.stderr.flush()
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
+            if saved_fd is not None:
+                os.dup2(saved_fd, 2)
+                os.close(saved_fd)
 
 
 # --- 2. Fast import -----------------------------------------------------------------------
