@@ -22,7 +22,7 @@ import trax_models  # noqa: F401  (compat before trax)
 import jax
 from trax import layers as tl
 
-from trax_models.model import FeedForward, PositionalEncoder
+from trax_models.model import FeedForward, PositionalEncoder, decoder_language_model
 
 __all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "load_weights_from"]
 
@@ -48,14 +48,7 @@ def TransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=
     """The lab's Transformer language model: tokens (batch, L) → log-probs (batch, L, vocab)."""
     decoder_blocks = [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation)
                       for _ in range(n_layers)]
-    return tl.Serial(
-        tl.ShiftRight(mode=mode),
-        PositionalEncoder(vocab_size, d_model, dropout, max_len, mode),
-        decoder_blocks,
-        tl.LayerNorm(),
-        tl.Dense(vocab_size),
-        tl.LogSoftmax(),
-    )
+    return decoder_language_model(decoder_blocks, vocab_size, d_model, dropout, max_len, mode)
 
 
 def load_weights_from(target, source_weights):

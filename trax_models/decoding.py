@@ -509,6 +509,16 @@ def spellings(flag):
     return [dashes] if dashes == underscores else [dashes, underscores]
 
 
+def check_flags(args, minimums):
+    """UserError for the first ``(flag, value, lowest)`` below its lowest, or a negative
+    ``args.temperature`` (shared by the summarize and evaluate CLIs)."""
+    for flag, value, low in minimums:
+        if value < low:
+            raise UserError(f"{flag}={value} must be ≥ {low}")
+    if args.temperature < 0:
+        raise UserError(f"--temperature={args.temperature} must be ≥ 0 (0 = greedy)")
+
+
 def _parser():
     p = argparse.ArgumentParser(
         prog="python -m trax_models summarize",
@@ -565,14 +575,10 @@ def _read_inputs(inputs):
 def cli(argv):
     """``python -m trax_models summarize --checkpoint DIR [FILE …|-]``; returns the exit code."""
     args = _parser().parse_args(argv)
-    for flag, value, low in (("--max-new-tokens", args.max_new_tokens, 1),
-                             ("--beam-width", args.beam_width, 1),
-                             ("--batch-size", args.batch_size, 1),
-                             ("--attention-max-tokens", args.attention_max_tokens, 4)):
-        if value < low:
-            raise UserError(f"{flag}={value} must be ≥ {low}")
-    if args.temperature < 0:
-        raise UserError(f"--temperature={args.temperature} must be ≥ 0 (0 = greedy)")
+    check_flags(args, (("--max-new-tokens", args.max_new_tokens, 1),
+                       ("--beam-width", args.beam_width, 1),
+                       ("--batch-size", args.batch_size, 1),
+                       ("--attention-max-tokens", args.attention_max_tokens, 4)))
     from trax_models import checkpoint
     checkpoint.load_config(args.checkpoint)  # a missing checkpoint is reported before stdin is read
     inputs = _read_inputs(args.inputs)

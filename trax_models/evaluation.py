@@ -181,14 +181,11 @@ def _take(iterator, n):
 def cli(argv):
     """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; the exit code."""
     args = _parser().parse_args(argv)
-    for flag, value, low in (("--n", args.n, 0), ("--samples", args.samples, 0),
-                             ("--max-new-tokens", args.max_new_tokens, 1),
-                             ("--beam-width", args.beam_width, 1),
-                             ("--batch-size", args.batch_size, 1)):
-        if value < low:
-            raise UserError(f"{flag}={value} must be ≥ {low}")
-    if args.temperature < 0:
-        raise UserError(f"--temperature={args.temperature} must be ≥ 0 (0 = greedy)")
+    from trax_models.decoding import check_flags
+    check_flags(args, (("--n", args.n, 0), ("--samples", args.samples, 0),
+                       ("--max-new-tokens", args.max_new_tokens, 1),
+                       ("--beam-width", args.beam_width, 1),
+                       ("--batch-size", args.batch_size, 1)))
     from trax_models import checkpoint
     config = checkpoint.load_config(args.checkpoint)
     source, pairs = _pairs(config, args)

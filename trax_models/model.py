@@ -108,6 +108,15 @@ def TransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=
     decoder_blocks = [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation,
                                    max_len=cache_len)
                       for _ in range(n_layers)]
+    return decoder_language_model(decoder_blocks, vocab_size, d_model, dropout, max_len, mode)
+
+
+def decoder_language_model(decoder_blocks, vocab_size, d_model, dropout, max_len, mode):
+    """The GPT-2 style frame around a stack of decoder blocks (shared with Lab 2's model).
+
+    tokens (batch, L) → ShiftRight → PositionalEncoder (batch, L, d_model) → decoder_blocks →
+    LayerNorm → Dense → LogSoftmax (batch, L, vocab_size).
+    """
     return tl.Serial(
         tl.ShiftRight(mode=mode),
         PositionalEncoder(vocab_size, d_model, dropout, max_len, mode),
