@@ -39,7 +39,7 @@ compare: $(STAMP)
 	$(PY) -m trax_models compare $(ARGS)
 
 notebooks: $(STAMP)
-	$(PY) -m trax_models.notebook_runner --out build/notebooks notebooks/*.ipynb
+	$(PY) -m trax_models.notebook_runner --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
