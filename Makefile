@@ -31,9 +31,18 @@ train: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
 
-bench: $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
-	$(PY) -m benchmarks $(ARGS)
+# torch (the PyTorch peer of the training bench) goes into build/bench-torch, not the venv:
+# where torch is importable, `import trax` imports it too and every process starts slower.
+TORCH_DIR   := build/bench-torch
+TORCH_STAMP := $(TORCH_DIR)/.installed-$(shell grep '^torch==' constraints.txt | sha256sum | cut -c1-16)
+
+$(TORCH_STAMP): $(STAMP)
+	@rm -rf $(TORCH_DIR)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt --target $(TORCH_DIR) torch
+	@touch $@
+
+bench: $(STAMP) $(TORCH_STAMP)
+	TRAX_MODELS_TORCH_PATH=$(abspath $(TORCH_DIR)) $(PY) -m benchmarks $(ARGS)
 
 compare: $(STAMP)
 	$(PY) -m trax_models compare $(ARGS)

@@ -131,7 +131,7 @@ def jax_step_fn(impl, cfg):
 
 
 def torch_step_fn(cfg):
-    import torch
+    torch = common.import_torch()
 
     from benchmarks.torch_gpt import GPT
     torch.set_num_threads(os.cpu_count())

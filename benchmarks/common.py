@@ -37,6 +37,26 @@ RESULTS_DIR = REPO / "benchmarks" / "results"
 _LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
+TORCH_PATH_ENV = "TRAX_MODELS_TORCH_PATH"
+
+
+def import_torch():
+    """``import torch`` from ``$TRAX_MODELS_TORCH_PATH`` (where ``make bench`` installs it).
+
+    torch lives outside the venv on purpose: when it is importable, ``import trax`` pulls it in
+    and every trax_models process starts seconds slower.
+    """
+    extra = os.environ.get(TORCH_PATH_ENV)
+    if extra and extra not in sys.path:
+        sys.path.append(extra)
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("torch is not installed: run `make bench` (installs it into "
+                         "build/bench-torch) or set TRAX_MODELS_TORCH_PATH") from None
+    return torch
+
+
 def parser(doc):
     """An ArgumentParser with the options every benchmark takes: --quick and --out."""
     p = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0] if doc else None)

@@ -323,7 +323,7 @@ class TrainConfig:
     n_heads: int = 4
     dropout: float = 0.0
     # optimization
-    steps: int = 1500
+    steps: int = 1200
     lr: float = 0.005                # peak learning rate (Adam)
     warmup_steps: int = 100          # linear warm-up, then rsqrt decay (trax's schedule)
     seed: int = 0
