@@ -13,6 +13,7 @@ from trax import shapes
 
 from trax_models import attention
 from trax_models import encoder_decoder as ed
+from trax_models.errors import UserError
 
 V = 40
 TINY = dict(d_model=16, d_ff=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=2,
@@ -209,31 +210,90 @@ def test_predict_mode_encodes_once_and_replays_the_cache(eval_model, predict):
     np.testing.assert_allclose(np.concatenate([first, second], 1), expected, atol=1e-5)
 
 
-def test_jitted_decode_equals_greedy_on_the_eval_model(eval_model, predict):
-    model, start, _ = predict
-    source, _ = _batch()
-    n = 5
-    fast = ed.decode(model, eval_model.weights, start, source, max_new_tokens=n, eos_id=-1)
-    generated = np.zeros((3, 0), np.int32)      # the slow way: re-run the whole eval model
+# --- Decoding: decoding.EncoderDecoderDecoder (greedy / sample / beam) ----------------------
+
+ED_ARGS = dict(vocab_size=V, d_model=16, d_ff=32, n_heads=2, n_layers=1, n_decoder_layers=2,
+               dropout=0.0, max_len=32)  # = TINY, with the training config's names
+
+
+@pytest.fixture(scope="module")
+def decoder(eval_model):
+    from trax_models.decoding import EncoderDecoderDecoder
+    return EncoderDecoderDecoder(ED_ARGS, eval_model.weights, max_new_tokens=5)
+
+
+def _sources():
+    """Three sources of different lengths (ids ≥ 2, ending in EOS)."""
+    source, _ = _batch(seed=4)
+    return [list(source[0]) + [ed.EOS], list(source[1, :6]) + [ed.EOS],
+            list(source[2, :3]) + [ed.EOS]]
+
+
+@pytest.fixture(scope="module")
+def log_probs_of(eval_model):
+    """(source ids, target ids) → log-probs (5, V) of the whole eval model on ONE unpadded
+    source; the target is padded to 5 positions (causal: padding after a position never
+    changes it). Jitted: one compilation per source length."""
+    fn = jax.jit(lambda source, target: eval_model.pure_fn(
+        (source, target), eval_model.weights, eval_model.state, jax.random.PRNGKey(0))[0][0])
+
+    def run(source, ids):
+        target = np.array([list(ids) + [0] * (5 - len(ids))], np.int32)
+        return np.asarray(fn(np.array([source], np.int32), target))[0]
+    return run
+
+
+def _slow_greedy(log_probs_of, source, n):
+    """Greedy by re-running the whole model on the growing target: the reference."""
+    generated = []
     for _ in range(n):
-        log_probs = np.asarray(eval_model((source, np.pad(generated, ((0, 0), (0, 1)))))[0])
-        generated = np.concatenate([generated, log_probs[:, -1].argmax(-1)[:, None]], 1)
-    np.testing.assert_array_equal(fast, generated)
-    # EOS stops a row: everything after its first EOS is padding
-    eos = int(generated[0, 2])
-    stopped = ed.decode(model, eval_model.weights, start, source, max_new_tokens=n, eos_id=eos)
-    first = list(generated[0]).index(eos)
-    np.testing.assert_array_equal(stopped[0, :first + 1], generated[0, :first + 1])
-    assert np.all(stopped[0, first + 1:] == 0)
+        generated.append(int(log_probs_of(source, generated)[len(generated)].argmax()))
+        if generated[-1] == ed.EOS:
+            break
+    return generated
 
 
-def test_sampling_is_seeded(eval_model, predict):
-    model, start, _ = predict
-    source, _ = _batch()
-    runs = [ed.decode(model, eval_model.weights, start, source, CACHE, temperature=t, seed=s)
+def _log_prob(log_probs_of, source, ids):
+    log_probs = log_probs_of(source, ids)
+    return float(sum(log_probs[t, i] for t, i in enumerate(ids)))
+
+
+def test_greedy_equals_the_eval_model_for_a_padded_batch(log_probs_of, decoder):
+    """One jitted loop for three sources padded to one length = each decoded alone, slowly."""
+    sources = _sources()
+    fast = decoder.generate(sources, "greedy")
+    for source, got in zip(sources, fast):
+        assert got == _slow_greedy(log_probs_of, source, 5)
+    assert decoder.generate(sources[2:], "greedy") == fast[2:]      # alone = in the batch
+
+
+def test_beam_search_scores_are_the_models_and_width_1_is_greedy(log_probs_of, decoder):
+    sources = _sources()
+    assert decoder.generate(sources, "beam", beam_width=1, length_penalty=0.0) == \
+        decoder.generate(sources, "greedy")
+    beams = decoder.beam_search(sources, beam_width=3, length_penalty=0.0)
+    for source, found in zip(sources, beams):
+        scores = [score for _, score in found]
+        assert len(found) == 3 and scores == sorted(scores, reverse=True)
+        for ids, score in found:                     # alpha 0: the score is the log-prob
+            assert score == pytest.approx(_log_prob(log_probs_of, source, ids), abs=1e-4)
+
+
+def test_sampling_is_seeded(decoder):
+    sources = _sources()
+    runs = [decoder.generate(sources, "sample", temperature=t, seed=s)
             for t, s in ((1.0, 1), (1.0, 1), (3.0, 2))]
-    np.testing.assert_array_equal(runs[0], runs[1])
-    assert not np.array_equal(runs[0], runs[2])
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+
+
+def test_long_sources_are_cut_keeping_eos(decoder):
+    from trax_models.decoding import TruncationWarning
+    long = list(range(2, 40)) + [ed.EOS]                 # 39 ids > max_len 32
+    with pytest.warns(TruncationWarning, match="cut to 31"):
+        fitted = decoder.fit_prompt(long)
+    assert len(fitted) == 32 and fitted[-1] == ed.EOS
+    with pytest.raises(UserError, match="max_len=32"):
+        decoder.generate(_sources(), max_new_tokens=32)
 
 
 # --- Training, data, errors -------------------------------------------------------------------
@@ -271,7 +331,7 @@ def test_trains_with_trax_loop_on_source_target_mask_batches(tmp_path):
 
 
 def test_make_streams_yields_unconcatenated_pairs(tmp_path):
-    from trax_models import corpus, data
+    from trax_models import corpus
     options = dict(n_train=40, n_validation=8, n_test=8, vocab_size=300,
                    data_dir=str(tmp_path))
     corpus.ensure_corpus(**options)
@@ -285,20 +345,19 @@ def test_make_streams_yields_unconcatenated_pairs(tmp_path):
         for ids in (source[row], target[row]):
             n = int(np.count_nonzero(ids))
             assert ids[n - 1] == ed.EOS and np.all(ids[n:] == 0)
-    pair = next(data.pairs("default", "train", **options))
-    vocab_file = data.vocab_for("default", **options)
-    (batch, n_real), = list(ed.source_batches([pair[0]], vocab_file, 2, 64))
-    assert n_real == 1 and batch.shape == (2, 64) and not batch[1].any()
-    assert batch[0, -1] == ed.EOS                 # a long article: cut, EOS kept at the end
+    lengths = set()                               # padded to a few lengths: few compilations
+    for _ in range(20):
+        source, target, _ = next(train)
+        lengths.add((source.shape[1], target.shape[1]))
+        assert target.shape[1] in (16, 32, 64, 128, 256)
+    assert len(lengths) <= 4, lengths
 
 
-def test_bad_arguments_raise_clear_errors(eval_model, predict):
+def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="not divisible"):
         ed.Transformer(V, d_model=10, n_heads=3)
     with pytest.raises(ValueError, match="mode="):
         ed.Transformer(V, mode="decode")
     with pytest.raises(ValueError, match="causal=True in predict mode"):
         ed.MultiHeadAttention(16, 2, causal=True, mode="predict")
-    model, start, _ = predict
-    with pytest.raises(ValueError, match=r"initialised for \(3, 9\)"):
-        ed.decode(model, eval_model.weights, start, np.zeros((3, 5), np.int32), 4)
+

@@ -230,21 +230,29 @@ def test_bad_settings_are_one_clear_error(flags, message, tmp_path):
 
 # --- 2. The whole `train` job on a user's file --------------------------------------------------
 
-def test_train_on_a_users_jsonl_writes_the_report(tmp_path, capsys):
-    """data → vocab → Loop → checkpoint → loss curve → held-out samples + ROUGE vs Lead-3."""
+def _users_jsonl(path):
+    """60 made-up (article, summary) pairs in a JSONL file; the summary opens the article."""
     rng = np.random.default_rng(0)
     words = "alpha beta gamma delta river city storm team court vote market".split()
-    with open(tmp_path / "pairs.jsonl", "w") as f:
+    with open(path, "w") as f:
         for i in range(60):
             article = " ".join(rng.choice(words, 30)) + "."
             f.write(json.dumps({"article": article, "summary": article[:20]}) + "\n")
+    return str(path)
+
+
+TINY_FLAGS = ["--eval_fraction", "0.2", "--vocab_size", "300", "--d_model", "16", "--d_ff", "32",
+              "--n_layers", "1", "--n_heads", "2", "--steps", "3", "--max_length", "96",
+              "--boundaries", "64", "--batch_sizes", "4,2", "--eval_every", "2",
+              "--rouge_articles", "4", "--samples", "2", "--max_summary_len", "8"]
+
+
+def test_train_on_a_users_jsonl_writes_the_report(tmp_path, capsys):
+    """data → vocab → Loop → checkpoint → loss curve → held-out samples + ROUGE vs Lead-3."""
     out = tmp_path / "run"
     results = training.train(training.config_from_args([
-        "--source", str(tmp_path / "pairs.jsonl"), "--eval_fraction", "0.2", "--vocab_size", "300",
-        "--d_model", "16", "--d_ff", "32", "--n_layers", "1", "--n_heads", "2", "--steps", "3",
-        "--max_length", "96", "--boundaries", "64", "--batch_sizes", "4,2", "--eval_every", "2",
-        "--article_weight", "0.1", "--rouge_articles", "4", "--samples", "2",
-        "--max_summary_len", "8", "--output_dir", str(out)]))
+        "--source", _users_jsonl(tmp_path / "pairs.jsonl"), *TINY_FLAGS,
+        "--article_weight", "0.1", "--output_dir", str(out)]))
     printed = capsys.readouterr().out
     assert results["steps"] == 3
     assert printed.count("--- held-out sample") == 2 and "Lead-3 baseline" in printed
@@ -256,3 +264,41 @@ def test_train_on_a_users_jsonl_writes_the_report(tmp_path, capsys):
     config = json.loads((out / checkpoint.CONFIG_FILE).read_text())
     assert config["data"]["article_weight"] == 0.1
     assert checkpoint.read_checkpoint(out / checkpoint.CHECKPOINT_FILE)["step"] == 3
+
+
+def test_train_encoder_decoder_then_summarize_and_evaluate(tmp_path, capsys):
+    """--model encoder_decoder through the same CLI: (article, summary) pairs, the same Loop
+    and report; its checkpoint decodes with summarize (greedy/sample/beam) and evaluate."""
+    from trax_models.__main__ import main
+    from trax_models.encoder_decoder import count_params
+
+    data, out = _users_jsonl(tmp_path / "pairs.jsonl"), tmp_path / "ed"
+    results = training.train(training.config_from_args([
+        "--source", data, *TINY_FLAGS, "--model", "encoder_decoder", "--output_dir", str(out)]))
+    printed = capsys.readouterr().out
+    assert "model: encoder_decoder" in printed and "Lead-3 baseline" in printed
+    config = json.loads((out / checkpoint.CONFIG_FILE).read_text())
+    assert config["model"] == "encoder_decoder" and config["data"]["pairs"] is True
+    assert config["data"]["article_weight"] is None      # no loss on the encoder's input
+    args = config["model_args"]
+    assert results["n_weights"] == count_params(args["vocab_size"], 16, 32, 1, 1, 96)
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["heldout"]["n"] == 4 and 0 <= saved["heldout"]["rougeL"] <= 1
+    progress = [json.loads(line) for line in (out / "progress.jsonl").read_text().splitlines()]
+    assert len(progress) == 3 and all(p["tokens"] > 0 for p in progress)
+
+    article = tmp_path / "article.txt"
+    article.write_text("alpha beta river city storm team court vote market gamma delta.")
+    for method in ("greedy", "sample"):  # beam: evaluate below
+        assert main(["summarize", "--checkpoint", str(out), "--method", method, "--json",
+                     "--max-new-tokens", "8", str(article)]) == 0
+        line = json.loads(capsys.readouterr().out.strip())
+        assert line["source"] == str(article) and isinstance(line["summary"], str)
+    assert main(["evaluate", "--checkpoint", str(out), "--n", "3", "--method", "beam",
+                 "--max-new-tokens", "8",
+                 "--samples", "0", "--json", str(tmp_path / "eval.json")]) == 0
+    evaluated = json.loads((tmp_path / "eval.json").read_text())
+    assert evaluated["n"] == 3 and evaluated["decoder"].startswith("beam")
+    assert main(["summarize", "--checkpoint", str(out), "--attention-png", "a.png",
+                 str(article)]) == 2
+    assert "encoder_decoder" in capsys.readouterr().err

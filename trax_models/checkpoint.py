@@ -1,7 +1,7 @@
 """A trained model in one self-contained directory, written so that a kill never corrupts it.
 
-    DIR/config.json     {"model": "transformer_lm", "model_args": {...}, "vocab": {"file":
-                         "vocab.subwords"}, "data": {...}, "train": {...}}
+    DIR/config.json     {"model": "transformer_lm" | "encoder_decoder", "model_args": {...},
+                         "vocab": {"file": "vocab.subwords"}, "data": {...}, "train": {...}}
     DIR/vocab.subwords  copy of the vocabulary the model was trained with
     DIR/model.pkl.gz    the Loop checkpoint: weights, optimizer slots, step, history, RNG key
                         and data position, in ONE file (trax's own Loop spreads them over three
@@ -54,6 +54,7 @@ CHECKPOINT_FILE = "model.pkl.gz"   # the Loop's basename 'model' + '.pkl.gz'
 # config["model"] → "module:function" building the model from config["model_args"] + mode.
 MODELS = {
     "transformer_lm": "trax_models.model:TransformerLM",
+    "encoder_decoder": "trax_models.encoder_decoder:EncoderDecoder",
 }
 
 
@@ -235,7 +236,10 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
 
     Returns:
       (model, config): model initialized for inputs (batch, length) int32 — in predict mode
-      (batch_size, 1) — with the checkpoint's weights; config as ``load_config`` returns it.
+      (batch_size, 1); an encoder–decoder for (source (batch, 8), target) — with the
+      checkpoint's weights; config as ``load_config`` returns it. (An encoder–decoder's
+      predict model depends on the source length: ``decoding.EncoderDecoderDecoder`` builds
+      it.)
 
     Raises:
       UserError: missing/unreadable directory, config, vocab or checkpoint, or a checkpoint
@@ -248,6 +252,8 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
     model = build_model(config, mode=mode)
     length = 1 if mode == "predict" else 8
     signature = shapes.ShapeDtype((batch_size if mode == "predict" else 1, length), np.int32)
+    if model.n_in == 2:  # encoder–decoder: (source, target); its predict mode: see decoding
+        signature = (shapes.ShapeDtype((signature.shape[0], 8), np.int32), signature)
     model.init(signature)
     check_weight_shapes(model, flat, path)
     model.weights, _ = fastmath.tree_unflatten(

@@ -20,6 +20,8 @@ API (what the training, decoding and encoder–decoder modules use)::
         (article, summary) str pairs, finite (for ROUGE, Lead-3, the encoder–decoder)
     vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=2000, ...) -> path
         of the vocab make_streams uses (pass it to tokenize/detokenize; save it with a checkpoint)
+    bucket_length(n) -> padded length (power of two ≤ 128, then multiples of 128)
+    pad_lengths(batches, max_length)   # each array of a batch padded to bucket_length
 
 ``source`` is ``"default"`` (the embedded generated news corpus, ``trax_models.corpus``),
 ``"cnn_dailymail"`` (the course's ``trax.data.TFDS`` call; needs a prepared ``data_dir``),
@@ -41,6 +43,7 @@ Batches, as the course's ``BucketByLength`` makes them::
     mask    (batch, length) int   # 0 over article, EOS, SEP and padding; 1 over summary + EOS
 """
 import functools
+import math
 import textwrap
 
 import numpy as np
@@ -185,6 +188,30 @@ def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True
     )
 
 
+def bucket_length(n, minimum=16, step=128):
+    """A padded length for ``n`` tokens: a power of two up to ``step``, then a multiple of it.
+
+    Few shapes to compile, and a long sequence wastes < ``step`` positions (a power of two
+    would waste up to half: 514 → 1024).
+    """
+    if n <= step:
+        return max(minimum, 2 ** int(math.ceil(math.log2(max(n, 1)))))
+    return -(-n // step) * step
+
+
+def pad_lengths(batches, max_length):
+    """Pads (0) every array of each batch to ``bucket_length`` of its length, ≤ ``max_length``.
+
+    For (article, summary) batches: ``BucketByLength`` pads each batch to its longest example,
+    so summaries (and articles in the last bucket) give a new length, and a new jit
+    compilation of the training step, almost every batch; these lengths are few.
+    """
+    for batch in batches:
+        yield tuple(np.pad(a, ((0, 0), (0, max(a.shape[1], min(bucket_length(a.shape[1]),
+                                                               max_length)) - a.shape[1])))
+                    for a in map(np.asarray, batch))
+
+
 def shuffle(stream, buffer_size, seed):
     """Seeded buffer shuffle (trax.data.Shuffle draws from the global NumPy RNG)."""
     if not buffer_size:
@@ -238,7 +265,8 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
 
     Returns:
       (train_batches, eval_batches): iterators of (inputs, targets, mask), each
-      (batch, length) int; ``length`` ≤ the bucket's boundary (longer → batch of 1).
+      (batch, length) int; ``length`` ≤ the bucket's boundary (longer → batch of 1). With
+      ``concat=False`` each array's length is then padded to ``bucket_length`` (≤ max_length).
     """
     if len(batch_sizes) != len(boundaries) + 1:
         raise ValueError(f"batch_sizes needs one more entry than boundaries: got "
@@ -252,4 +280,7 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     bucket = trax.data.BucketByLength(list(boundaries), list(batch_sizes))
     train_batches = bucket(shuffle(train_pipeline(train), shuffle_buffer, seed))
     eval_batches = bucket(eval_pipeline(evals))  # eval metrics: the summary tokens only
+    if not concat:  # summary lengths vary batch to batch: pad them to a few lengths
+        train_batches = pad_lengths(train_batches, max_length)
+        eval_batches = pad_lengths(eval_batches, max_length)
     return train_batches, eval_batches

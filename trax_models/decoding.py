@@ -1,4 +1,4 @@
-"""Summaries from a trained TransformerLM: the course's greedy decoding and a fast jitted decoder.
+"""Summaries from a trained model: the course's greedy decoding and a fast jitted decoder.
 
 The course (UNQ_C9–C10)::
 
@@ -23,18 +23,22 @@ Batches and padding (right padding, per-example lengths). Prompts are right-padd
 length Lp (a power of two up to 128, then a multiple of 128). The cache's position counter is
 shared by the batch, so: (1) one prefill pass feeds f[:, :Lp] and the counter is rewound to
 P = min(n_i) (positions ≥ P hold padding and are overwritten before anything attends to them);
-(2) the loop then feeds one position per step for every row: row i's own prompt token while p < n_i (teacher forcing inside
-the jitted loop), its last generated token afterwards. No row ever attends to a padding token,
+(2) the loop then feeds one position per step for every row: row i's own prompt token while
+p < n_i (teacher forcing inside the jitted loop), its last generated token afterwards. No row ever attends to a padding token,
 so each row decodes exactly as it would alone; for batch 1 (and equal lengths) the whole prompt
 is prefilled in one pass. Compilations: one per (method, batch, Lp, max_new_tokens).
 
 Caps: the article is cut from its end (``TruncationWarning``) so that the prompt has at most
 ``max_input_len`` tokens and prompt + ``max_new_tokens`` ≤ the model's ``max_len``.
+
+Encoder–decoder checkpoints (``--model encoder_decoder``): ``EncoderDecoderDecoder``, the same
+methods and loops; its prompt is the encoder's source and the target starts empty (prompt
+length 0: the start token 0 at position 0). ``Decoder.from_checkpoint`` / ``for_model`` pick
+the right class from ``config["model"]``.
 """
 import argparse
 import json
 import inspect
-import math
 import sys
 import warnings
 
@@ -48,7 +52,8 @@ from trax_models import data
 from trax_models.data import detokenize, tokenize
 from trax_models.errors import UserError
 
-__all__ = ["next_symbol", "greedy_decode", "Decoder", "TruncationWarning", "cli"]
+__all__ = ["next_symbol", "greedy_decode", "Decoder", "EncoderDecoderDecoder", "DECODERS",
+           "for_model", "TruncationWarning", "cli"]
 
 EOS = 1  # end of sequence
 SEP = 0  # separator between article and summary (= pad)
@@ -117,15 +122,7 @@ class TruncationWarning(UserWarning):
     """An article was cut from its end to fit the input cap or the model's max_len."""
 
 
-def _bucket(n, minimum=16, step=128):
-    """Padded prompt length: a power of two up to ``step``, then a multiple of ``step``.
-
-    Few shapes to compile, and a long article wastes < ``step`` prefill positions (a power of
-    two would waste up to half: 514 → 1024).
-    """
-    if n <= step:
-        return max(minimum, 2 ** int(math.ceil(math.log2(max(n, 1)))))
-    return -(-n // step) * step
+_bucket = data.bucket_length  # padded prompt lengths: few shapes to compile
 
 
 def _set_position(state, position):
@@ -344,14 +341,18 @@ class Decoder:
 
     @classmethod
     def from_checkpoint(cls, directory, **kwargs):
-        """The decoder of a checkpoint directory (config.json + vocab + model.pkl.gz)."""
+        """The decoder of a checkpoint directory (config.json + vocab + model.pkl.gz).
+
+        Returns a ``Decoder`` for a 'transformer_lm' checkpoint and an ``EncoderDecoderDecoder``
+        for an 'encoder_decoder' one (same methods).
+        """
         from trax_models import checkpoint
         model, config = checkpoint.load_model(directory, mode="eval")
-        if config["model"] != "transformer_lm":
-            raise UserError(f"{directory} holds a {config['model']!r} model; summarize/evaluate "
-                            "decode TransformerLM checkpoints (model 'transformer_lm')")
         kwargs.setdefault("vocab_file", config.get("vocab_path"))
-        return cls(config["model_args"], model.weights, **kwargs)
+        try:
+            return for_model(config["model"], config["model_args"], model.weights, **kwargs)
+        except UserError as e:
+            raise UserError(f"{directory}: {e}") from None
 
     # -- prompts ---------------------------------------------------------------------------------
 
@@ -384,11 +385,15 @@ class Decoder:
         if min(len(p) for p in prompts) < 1:
             raise UserError("empty prompt: a prompt needs at least one token")
         lengths = np.array([len(p) for p in prompts], np.int32)
-        lp = min(_bucket(int(lengths.max())), self.max_len - max_new)
+        lp = self._padded_length(int(lengths.max()), max_new)
         padded = np.zeros((len(prompts), lp), np.int32)
         for i, p in enumerate(prompts):
             padded[i, :len(p)] = p
         return padded, lengths
+
+    def _padded_length(self, longest, max_new):
+        """Prompts are right-padded to this length: a bucket, leaving room for max_new."""
+        return min(_bucket(longest), self.max_len - max_new)
 
     def _predict_model(self, rows, cache_len):
         key = (self._arch, rows, cache_len)
@@ -501,6 +506,105 @@ class Decoder:
         return vocab.load_vocab(self.vocab_file).decode(ids)
 
 
+class EncoderDecoderDecoder(Decoder):
+    """``Decoder`` for the encoder–decoder (``trax_models.encoder_decoder.EncoderDecoder``).
+
+    The same methods (``generate``, ``beam_search``, ``summarize``, ``from_checkpoint``) and
+    the same jitted greedy/sample/beam loops; what differs is the prompt:
+
+      prompt  = the SOURCE: article ids + [EOS] (cut at its end to ``max_input_len`` / the
+                model's ``max_len``), fed to the encoder; sources of a batch are 0-padded to a
+                bucket length Ls (padding never changes the output: the encoder masks it).
+      target  = starts empty: the loop feeds the start token 0 at position 0 (the loops'
+                "prompt length 0") and then each generated token; ``max_new_tokens`` <
+                ``max_len`` (the target's positions).
+
+    In predict mode the first call (the loops' prefill) encodes the sources and caches the
+    encoder output and every layer's cross-attention keys/values; each later call is one
+    target position through the causal self-attention's KV cache. Beam search repeats each
+    source ``beam_width`` times (rows = batch × beams) and reorders the caches with the beams.
+    Compilations: one per (method, rows, Ls, max_new_tokens).
+    """
+
+    def __init__(self, model_args, weights, vocab_file=None, max_input_len=None,
+                 max_new_tokens=64):
+        from trax_models.encoder_decoder import EncoderDecoder
+        super().__init__(model_args, weights, vocab_file=vocab_file, model_fn=EncoderDecoder,
+                         max_input_len=max_input_len, max_new_tokens=max_new_tokens)
+
+    def prompt(self, article, max_new_tokens=None):
+        """The source of one article: its ids + [EOS], cut from the end to fit."""
+        return self.fit_prompt(data.tokenize(article, vocab_file=self.vocab_file),
+                               max_new_tokens)
+
+    def fit_prompt(self, prompt, max_new_tokens=None):
+        """``prompt`` (source ids ending in EOS) cut to the input cap, keeping its last id."""
+        max_new = self.max_new_tokens if max_new_tokens is None else max_new_tokens
+        if max_new >= self.max_len:
+            raise UserError(f"max_new_tokens={max_new} does not fit the model's max_len="
+                            f"{self.max_len} target positions: ask for at most "
+                            f"{self.max_len - 1} new tokens")
+        limit = self.max_len if self.max_input_len is None else min(self.max_len,
+                                                                      self.max_input_len)
+        if limit < 2:
+            raise UserError(f"max_input_len={self.max_input_len} leaves no room for an article")
+        prompt = list(prompt)
+        if len(prompt) > limit:
+            warnings.warn(f"article of {len(prompt) - 1} tokens cut to {limit - 1} (encoder "
+                          f"input cap {limit} tokens incl. EOS; model max_len {self.max_len})",
+                          TruncationWarning, stacklevel=3)
+            prompt = prompt[:limit - 1] + prompt[-1:]
+        return prompt
+
+    def _padded_length(self, longest, max_new):
+        return min(_bucket(longest), self.max_len)  # the encoder's positions: max_len
+
+    def _batch(self, prompts, max_new):
+        """(sources (B, Ls) 0-padded, target prompt lengths (B,) = 0)."""
+        sources, _ = super()._batch(prompts, max_new)
+        return sources, np.zeros(len(sources), np.int32)
+
+    def _run(self, method, sources, lengths, max_new, width=1, seed=0, scalar=0.0):
+        from trax_models import encoder_decoder as ed
+        rows, source_len = sources.shape[0] * width, sources.shape[1]
+        key = (self._arch, rows, source_len, max_new)
+        if key not in _MODELS:
+            model = self.model_fn(**self.model_args, mode="predict", cache_len=max_new + 1)
+            _remember(_MODELS, key, (model, ed.init_predict(model, self.weights, source_len,
+                                                             rows)))
+        model, start_state = _MODELS[key]
+        loop_key = (self._arch, method, rows, source_len, max_new, width)
+        if loop_key not in _LOOPS:
+            def apply(tokens, weights_and_source, state, rng):
+                weights, source = weights_and_source  # the source rides with the weights
+                (log_probs, _), state = model.pure_fn((source, tokens), weights, state, rng)
+                return log_probs, state
+            if method == "beam":
+                loop = _loop_beam(apply, max_new, width)
+            else:
+                loop = _loop_greedy_or_sample(apply, max_new, method == "sample")
+            _remember(_LOOPS, loop_key, jax.jit(loop))
+        source_rows = jnp.repeat(jnp.asarray(sources), width, axis=0)  # (B·width, Ls)
+        empty = jnp.zeros((sources.shape[0], 1), jnp.int32)  # no target prompt: token 0 first
+        return _LOOPS[loop_key]((self.weights, source_rows), start_state, empty,
+                                jnp.asarray(lengths), jax.random.PRNGKey(seed),
+                                jnp.float32(scalar))
+
+
+DECODERS = {"transformer_lm": Decoder, "encoder_decoder": EncoderDecoderDecoder}
+
+
+def for_model(model, model_args, weights, **kwargs):
+    """The decoder of a ``config["model"]`` name ('transformer_lm' | 'encoder_decoder').
+
+    ``kwargs`` go to the decoder (vocab_file, max_input_len, max_new_tokens).
+    """
+    if model not in DECODERS:
+        raise UserError(f"model {model!r} has no decoder: summarize/evaluate decode "
+                        f"{' and '.join(repr(m) for m in DECODERS)} checkpoints")
+    return DECODERS[model](model_args, weights, **kwargs)
+
+
 # --- CLI: python -m trax_models summarize -------------------------------------------------------
 
 def spellings(flag):
@@ -580,7 +684,10 @@ def cli(argv):
                        ("--batch-size", args.batch_size, 1),
                        ("--attention-max-tokens", args.attention_max_tokens, 4)))
     from trax_models import checkpoint
-    checkpoint.load_config(args.checkpoint)  # a missing checkpoint is reported before stdin is read
+    config = checkpoint.load_config(args.checkpoint)  # reported before stdin is read
+    if args.attention_png and config["model"] != "transformer_lm":
+        raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
+                        f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
     inputs = _read_inputs(args.inputs)
     decoder = Decoder.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
                                       max_new_tokens=args.max_new_tokens)

@@ -31,7 +31,9 @@ Modes:
             shifted target: 0 first, then the generated tokens; ShiftRight is the identity in
             predict mode) and gets their log-probs. The state is a pytree of static-shape
             arrays (shapes fixed at ``init`` by the source length and the batch), so
-            ``model.pure_fn`` runs inside ``jax.jit`` / ``lax.while_loop``: see ``decode``.
+            ``model.pure_fn`` runs inside ``jax.jit`` / ``lax.while_loop``: greedy, sampled
+            and beam decoding are ``trax_models.decoding.EncoderDecoderDecoder``'s (the same
+            loops as the TransformerLM's; ``python -m trax_models summarize/evaluate``).
 One checkpoint serves all three modes: the weight trees are identical.
 
 How it differs from ``trax.models.Transformer`` (tested in tests/test_encoder_decoder.py):
@@ -41,12 +43,9 @@ never share the input and output embeddings (trax shares them when ``output_voca
 None), (3) in predict mode trax caches the encoder with ``tl.Cache`` (state changes structure
 after the first call, so it cannot be a ``lax`` loop carry), ours with a static-shape cache.
 """
-import functools
-
 import trax_models  # noqa: F401  (compat before trax)
 
 import jax
-import numpy as np
 from trax import layers as tl
 from trax import shapes
 from trax.fastmath import numpy as jnp
@@ -58,8 +57,7 @@ from trax_models.model import FeedForward
 
 __all__ = ["PaddingMask", "ComputeOnce", "masked_attention", "MultiHeadAttention",
            "EncoderBlock", "DecoderBlock", "Encoder", "Transformer", "EncoderDecoder",
-           "count_params", "init_predict", "decode", "make_streams", "source_batches",
-           "predict_model", "summarize"]
+           "count_params", "init_predict", "make_streams"]
 
 MODES = ('train', 'eval', 'predict')
 PAD = 0
@@ -376,84 +374,6 @@ def init_predict(model, weights, source_len, batch_size=1, rng=None):
     return model.state
 
 
-@functools.lru_cache(maxsize=16)
-def _decode_fn(model, max_new_tokens, greedy):
-    """Jitted (weights, state, source, rng, temperature, eos_id) → tokens (B, max_new_tokens).
-
-    Cached per predict model, length cap and greedy/sampling; everything else is an argument.
-    """
-
-    def run(weights, state, source, rng, temperature, eos_id):
-        batch = source.shape[0]
-        out = jnp.zeros((batch, max_new_tokens), dtype=jnp.int32)
-
-        def cond(carry):
-            step, _, _, done, _, _ = carry
-            return (step < max_new_tokens) & ~jnp.all(done)
-
-        def body(carry):
-            step, token, state, done, out, rng = carry
-            (log_probs, _), state = model.pure_fn((source, token), weights, state, rng)
-            logits = log_probs[:, -1, :]                                   # (B, V)
-            rng, key = jax.random.split(rng)
-            if greedy:
-                new = jnp.argmax(logits, axis=-1)
-            else:
-                new = jax.random.categorical(key, logits / temperature, axis=-1)
-            new = jnp.where(done, PAD, new).astype(jnp.int32)              # (B,)
-            out = out.at[:, step].set(new)
-            done = done | (new == eos_id)
-            return step + 1, new[:, None], state, done, out, rng
-
-        start = (0, jnp.zeros((batch, 1), jnp.int32), state, jnp.zeros((batch,), bool), out, rng)
-        return jax.lax.while_loop(cond, body, start)[4]
-
-    return jax.jit(run)
-
-
-def decode(model, weights, start_state, source, max_new_tokens=64, temperature=0.0, seed=0,
-           eos_id=EOS):
-    """Greedy (temperature 0) or sampled summaries for a batch of sources, in one jitted loop.
-
-    The first step encodes the source (cached for the later steps) and feeds the start token
-    0; each step then feeds the token just generated (KV cache: one position per step). The
-    loop stops when every row has produced ``eos_id`` or after ``max_new_tokens``.
-
-    Args:
-      model: ``Transformer(mode='predict')`` readied by ``init_predict`` for this batch size
-        and source length.
-      weights: the trained weights; start_state: ``init_predict``'s return value.
-      source: (batch, source_len) int, 0-padded (the length ``init_predict`` was given).
-      max_new_tokens: cap on generated tokens (≤ the model's cache_len).
-      temperature: 0 → argmax; > 0 → sample from softmax(logits / temperature).
-      seed: sampling seed (same seed → same tokens).
-      eos_id: a row stops after this id.
-
-    Returns:
-      np.ndarray (batch, max_new_tokens) int32: generated ids, EOS included, 0 after EOS.
-    """
-    source = jnp.asarray(source, dtype=jnp.int32)
-    expected = start_state_source_shape(start_state)
-    if source.ndim != 2 or (expected is not None and tuple(source.shape) != expected):
-        raise ValueError(f"decode: source has shape {tuple(source.shape)} but the predict "
-                         f"model was initialised for {expected}; pad/batch the sources to it "
-                         "or call init_predict again.")
-    if not temperature >= 0:
-        raise ValueError(f"decode: temperature={temperature} must be ≥ 0.")
-    fn = _decode_fn(model, int(max_new_tokens), temperature == 0)
-    return np.asarray(fn(weights, start_state, source, jax.random.PRNGKey(seed),
-                         jnp.float32(max(temperature, 1e-6)), jnp.int32(eos_id)))
-
-
-def start_state_source_shape(state):
-    """(batch, source_len) the predict state was initialised for (from the encoder cache)."""
-    try:
-        mask = state[1][1][1]  # Serial state → Encoder (ComputeOnce) → cached (x, mask) → mask
-        return tuple(mask.shape)
-    except (IndexError, TypeError, AttributeError):
-        return None
-
-
 # --- Data and summaries -----------------------------------------------------------------------
 
 def make_streams(source="default", **options):
@@ -468,77 +388,3 @@ def make_streams(source="default", **options):
     """
     from trax_models import data
     return data.make_streams(source, concat=False, **options)
-
-
-def source_batches(articles, vocab_file, batch_size, source_len):
-    """Articles → fixed-shape source batches for ``decode``.
-
-    Each article is tokenized (``data.tokenize``: ids + [EOS]) and, when longer than
-    ``source_len``, cut at its end to ``source_len - 1`` ids + EOS (as ``preprocess_pairs``
-    does in training); then 0-padded. The last batch is filled with empty rows.
-
-    Yields:
-      (source (batch_size, source_len) int32, n_real): n_real rows hold articles.
-    """
-    from trax_models import data
-    articles = list(articles)
-    for start in range(0, len(articles), batch_size):
-        chunk = articles[start:start + batch_size]
-        batch = np.zeros((batch_size, source_len), dtype=np.int32)
-        for row, article in enumerate(chunk):
-            ids = data.tokenize(article, vocab_file=vocab_file)[:-1][:source_len - 1] + [EOS]
-            batch[row, :len(ids)] = ids
-        yield batch, len(chunk)
-
-
-_PREDICT_MODELS = {}
-
-
-def predict_model(model_args, weights, batch_size, source_len, max_new_tokens):
-    """A readied ``EncoderDecoder(**model_args, mode='predict')`` and its start state (cached).
-
-    The model (and so ``decode``'s compiled loop) is reused for the same config, batch size,
-    source length and length cap; only the weights change between calls.
-    """
-    key = (tuple(sorted(model_args.items())), batch_size, source_len, max_new_tokens)
-    if key not in _PREDICT_MODELS:
-        model = EncoderDecoder(**model_args, mode='predict', cache_len=max_new_tokens)
-        _PREDICT_MODELS.clear()  # keep one: each holds caches and a compiled loop
-        _PREDICT_MODELS[key] = (model, init_predict(model, weights, source_len, batch_size))
-    model, start_state = _PREDICT_MODELS[key]
-    return model, start_state
-
-
-def summarize(model_args, weights, vocab_file, articles, max_new_tokens=64, batch_size=8,
-              source_len=None, temperature=0.0, seed=0):
-    """Summaries of ``articles`` (greedy, or sampled with ``temperature`` > 0).
-
-    Args:
-      model_args: the checkpoint config's ``model_args`` (vocab_size, d_model, ...).
-      weights: the trained model's weights.
-      vocab_file: the vocabulary the model was trained with.
-      articles: iterable of str.
-      max_new_tokens: cap on summary length (tokens, EOS included).
-      batch_size: articles decoded together.
-      source_len: article length fed to the encoder (longer ones cut at the end; default the
-        model's max_len).
-
-    Returns:
-      list[str], one summary per article (EOS and padding removed).
-    """
-    from trax_models import vocab
-    source_len = source_len or model_args["max_len"]
-    if source_len > model_args["max_len"]:
-        raise ValueError(f"summarize: source_len={source_len} > the model's max_len="
-                         f"{model_args['max_len']}; use at most max_len.")
-    model, start_state = predict_model(model_args, weights, batch_size, source_len,
-                                       max_new_tokens)
-    encoder = vocab.load_vocab(vocab_file)
-    summaries = []
-    for batch, n_real in source_batches(articles, vocab_file, batch_size, source_len):
-        tokens = decode(model, weights, start_state, batch, max_new_tokens, temperature, seed)
-        for row in tokens[:n_real]:
-            ids = [int(t) for t in row]
-            ids = ids[:ids.index(EOS)] if EOS in ids else ids
-            summaries.append(encoder.decode([t for t in ids if t != PAD]))
-    return summaries

@@ -33,8 +33,10 @@ class Progress:
     compile time): each bucket shape is jit-compiled once, on its first batch.
     """
 
-    def __init__(self, total_steps, log_path=None, stream=None, line_every_s=30.0):
+    def __init__(self, total_steps, log_path=None, stream=None, line_every_s=30.0,
+                 count_targets=False):
         self.total_steps = total_steps
+        self.count_targets = count_targets  # encoder–decoder: tokens = source + target
         self.stream = stream or sys.stderr
         self.log = open(log_path, "a") if log_path else None  # noqa: SIM115 (closed in close)
         self.line_every_s = line_every_s
@@ -57,9 +59,12 @@ class Progress:
         now = time.perf_counter()
         dt, self.t_last = now - self.t_last, now
         shape = None if batch is None else tuple(np.shape(batch[0]))
+        key = None if batch is None else tuple(np.shape(b) for b in batch[:2])
         tokens = 0 if batch is None else int(np.count_nonzero(batch[0]))
-        if shape not in self.shapes:  # this step compiled the step function for the shape
-            self.shapes.add(shape)
+        if batch is not None and self.count_targets:
+            tokens += int(np.count_nonzero(batch[1]))
+        if key not in self.shapes:  # this step compiled the step function for the shapes
+            self.shapes.add(key)
             self.compile_seconds += dt
         else:
             self.steps += 1

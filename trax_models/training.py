@@ -461,6 +461,10 @@ def train(config):
     out.mkdir(parents=True, exist_ok=True)
     config.output_dir = str(out)
 
+    # The encoder–decoder reads (article, summary) pairs; the LM one joint sequence, whose
+    # article tokens can carry a small loss weight (an encoder has no loss on the article).
+    seq2seq = config.model == "encoder_decoder"
+    article_weight = None if seq2seq else config.article_weight
     t_start = time.perf_counter()
     print(f"data: {config.source} (preparing the pipeline; the default corpus and its "
           "vocabulary are generated on first use)", flush=True)
@@ -473,7 +477,7 @@ def train(config):
             config.source, vocab_file=vocab_path, max_length=config.max_length,
             boundaries=config.boundaries, batch_sizes=config.batch_sizes,
             shuffle_buffer=config.shuffle_buffer, seed=config.seed, stats=stats,
-            article_weight=config.article_weight, **config.source_options())
+            concat=not seq2seq, article_weight=article_weight, **config.source_options())
     except (data.DataError, FileNotFoundError) as e:
         raise UserError(str(e)) from None
     t_data = time.perf_counter() - t_start
@@ -484,7 +488,7 @@ def train(config):
         "data": {"source": config.source, **config.source_options(),
                  "max_length": config.max_length, "boundaries": list(config.boundaries),
                  "batch_sizes": list(config.batch_sizes), "shuffle_buffer": config.shuffle_buffer,
-                 "article_weight": config.article_weight, "seed": config.seed},
+                 "article_weight": article_weight, "pairs": seq2seq, "seed": config.seed},
         "train": {"steps": config.steps, "lr": config.lr, "warmup_steps": config.warmup_steps,
                   "seed": config.seed, "optimizer": "Adam", "loss": "CrossEntropyLoss",
                   "schedule": "warmup_and_rsqrt_decay"},
@@ -499,7 +503,8 @@ def train(config):
               f"({', '.join(f'{k}: {a} → {b}' for k, (a, b) in diffs.items())}): the losses "
               "will not match an uninterrupted run", file=sys.stderr)
 
-    progress = train_report.Progress(total_steps=config.steps, log_path=out / "progress.jsonl")
+    progress = train_report.Progress(total_steps=config.steps, log_path=out / "progress.jsonl",
+                                     count_targets=seq2seq)
     t0 = time.perf_counter()
     loop = make_loop(config, vocab_size, train_batches, eval_batches,
                      on_step=progress.on_step, on_eval=progress.on_eval)
@@ -551,8 +556,9 @@ def train(config):
                                   **config.source_options())
         except (data.DataError, FileNotFoundError) as e:
             raise UserError(str(e)) from None
-        decoder = decoding.Decoder(config_dict["model_args"], loop.eval_model.weights,
-                                   vocab_file=vocab_path, max_new_tokens=config.max_summary_len)
+        decoder = decoding.for_model(config.model, config_dict["model_args"],
+                                     loop.eval_model.weights, vocab_file=vocab_path,
+                                     max_new_tokens=config.max_summary_len)
         report = evaluation.summarize_and_score(
             decoder, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
             max_new_tokens=config.max_summary_len, batch_size=16)
@@ -581,7 +587,8 @@ def _parser():
     p = argparse.ArgumentParser(
         prog="python -m trax_models train",
         description="Train the course's Transformer summarizer (TransformerLM over article + "
-                    "[EOS, SEP] + summary, loss on the summary) with trax's training Loop. "
+                    "[EOS, SEP] + summary, loss on the summary; or --model encoder_decoder: "
+                    "article → encoder, summary → decoder) with trax's training Loop. "
                     "Re-running the same command resumes from the last checkpoint in "
                     "--output_dir. Settings come from the defaults, then --gin_file / "
                     "--gin_param bindings (TrainConfig.steps = 3000, and any trax configurable), "
@@ -602,8 +609,8 @@ def _parser():
     g.add_argument("--vocab_size", type=int, default=d.vocab_size,
                    help="target size of a vocabulary built for the source")
     g.add_argument("--max_length", type=int, default=d.max_length,
-                   help="longest article+summary in tokens (longer articles are truncated); "
-                        "also the model's max_len")
+                   help="longest article+summary in tokens (encoder_decoder: longest article, "
+                        "and summary); longer articles are truncated; also the model's max_len")
     g.add_argument("--boundaries", type=_ints, default=d.boundaries,
                    help="bucket boundaries, e.g. 256,384")
     g.add_argument("--batch_sizes", type=_ints, default=d.batch_sizes,
@@ -611,11 +618,15 @@ def _parser():
                         "device count")
     g.add_argument("--shuffle_buffer", type=int, default=d.shuffle_buffer)
     g.add_argument("--article_weight", type=float, default=d.article_weight,
-                   help="loss weight of the article tokens (the course: 0, the loss is on the "
-                        "summary only); a small value also trains the language model on the "
-                        "articles: more signal per example, faster learning to copy names")
+                   help="transformer_lm only: loss weight of the article tokens (the course: 0, "
+                        "the loss is on the summary only); a small value also trains the "
+                        "language model on the articles: more signal per example, faster "
+                        "learning to copy names")
     g = p.add_argument_group("model")
-    g.add_argument("--model", default=d.model, choices=sorted(checkpoint.MODELS))
+    g.add_argument("--model", default=d.model, choices=sorted(checkpoint.MODELS),
+                   help="transformer_lm: the course's decoder-only model; encoder_decoder: the "
+                        "full Transformer (bidirectional encoder, causal decoder with cross-"
+                        "attention; --n_layers blocks in each stack, separate embeddings)")
     g.add_argument("--d_model", type=int, default=d.d_model)
     g.add_argument("--d_ff", type=int, default=d.d_ff)
     g.add_argument("--n_layers", type=int, default=d.n_layers)

@@ -11,8 +11,9 @@ Equal parameter count (the LM's width is matched to the encoder–decoder's coun
 the same Adam + clipping step (``fit.train``), fixed batch shapes (no recompilation). Measured:
 ROUGE-1/2/L of greedy summaries (``metrics.rouge``, the one evaluation), Lead-3 as reference,
 training tokens/s (real tokens per second of one step, interleaved repetitions) and decoding
-articles/s (``decoding.Decoder`` for the LM, ``encoder_decoder.summarize`` for the enc–dec,
-the second of two identical runs, so compilation is excluded).
+articles/s (``decoding.Decoder`` for the LM, ``decoding.EncoderDecoderDecoder`` for the
+enc–dec: the same jitted greedy loop; the second of two identical runs, so compilation is
+excluded).
 """
 import itertools
 import os
@@ -138,13 +139,9 @@ def summarization_experiment(cfg, seed=0, quiet=False):
 
 def _summarizer(name, args, weights, vocab_file, cfg):
     """articles → greedy summaries (list of str), for either model."""
-    if name == "encoder_decoder":
-        return lambda articles: ed.summarize(
-            args, weights, vocab_file, list(articles), max_new_tokens=cfg["max_new_tokens"],
-            batch_size=cfg["decode_batch"], source_len=cfg["source_len"])
-    from trax_models.decoding import Decoder, TruncationWarning
-    decoder = Decoder(args, weights, vocab_file=vocab_file,
-                      max_new_tokens=cfg["max_new_tokens"])
+    from trax_models.decoding import TruncationWarning, for_model
+    decoder = for_model(name, args, weights, vocab_file=vocab_file,
+                        max_new_tokens=cfg["max_new_tokens"])
 
     def summarize(articles):
         with warnings.catch_warnings():   # long articles are cut to fit, as for the enc–dec
