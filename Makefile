@@ -32,7 +32,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
 
 # torch (the PyTorch peer of the training bench) goes into build/bench-torch, not the venv:
-# where torch is importable, `import trax` imports it too and every process starts slower.
+# a bench-only extra; the venv stays the pinned stack that users get.
 TORCH_DIR   := build/bench-torch
 TORCH_STAMP := $(TORCH_DIR)/.installed-$(shell grep '^torch==' constraints.txt | sha256sum | cut -c1-16)
 

@@ -40,14 +40,18 @@ CONFIGS = {
     "small": dict(vocab_size=1000, d_model=128, d_ff=512, n_layers=2, n_heads=4, batch=16,
                   length=128, steps=3),
     "mid": dict(vocab_size=8000, d_model=256, d_ff=1024, n_layers=4, n_heads=8, batch=8,
-                length=256, steps=2),
+                length=256, steps=1),
     "course-full": dict(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8,
                         batch=4, length=256, steps=1),
 }
 IMPLS = ("course", "fast", "fast-threefry", "trax", "torch")
-# fast-threefry is an ablation (on 29 Nov: fast/fast-threefry 0.999, 'rbg' dropout masks buy
-# nothing here); run it with --impls.
-DEFAULT_IMPLS = {name: ("course", "fast", "trax", "torch") for name in CONFIGS}
+# Kept out of the default run so that `make bench` stays under 15 min on 2 cores (--impls runs
+# them): fast-threefry, an ablation ('rbg' dropout masks bought nothing: fast/fast-threefry
+# 0.999 on 29 Nov), and the fast model on small/course-full (0.90-0.99x the course model in
+# every run so far; the goals are on mid).
+DEFAULT_IMPLS = {"small": ("course", "trax", "torch"),
+                 "mid": ("course", "fast", "trax", "torch"),
+                 "course-full": ("course", "trax", "torch")}
 MAX_LEN = 4096  # the course's; every implementation has a (MAX_LEN, d_model) positional table
 DROPOUT = 0.1
 LEARNING_RATE = 0.001
@@ -252,7 +256,7 @@ def main(argv=None):
     p = common.parser(__doc__)
     p.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     p.add_argument("--impls", nargs="+", choices=IMPLS, default=None,
-                   help="default: all but fast-threefry")
+                   help="default: course, trax, torch (+ fast on mid)")
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
     if args.repeats < 5:
