@@ -24,9 +24,10 @@ length Lp (a power of two up to 128, then a multiple of 128). The cache's positi
 shared by the batch, so: (1) one prefill pass feeds f[:, :Lp] and the counter is rewound to
 P = min(n_i) (positions ≥ P hold padding and are overwritten before anything attends to them);
 (2) the loop then feeds one position per step for every row: row i's own prompt token while
-p < n_i (teacher forcing inside the jitted loop), its last generated token afterwards. No row ever attends to a padding token,
-so each row decodes exactly as it would alone; for batch 1 (and equal lengths) the whole prompt
-is prefilled in one pass. Compilations: one per (method, batch, Lp, max_new_tokens).
+p < n_i (teacher forcing inside the jitted loop), its last generated token afterwards. No row
+ever attends to a padding token, so each row decodes exactly as it would alone; for batch 1
+(and equal lengths) the whole prompt is prefilled in one pass. Compilations: one per (method,
+batch, Lp, max_new_tokens).
 
 Caps: the article is cut from its end (``TruncationWarning``) so that the prompt has at most
 ``max_input_len`` tokens and prompt + ``max_new_tokens`` ≤ the model's ``max_len``.
@@ -120,9 +121,6 @@ def greedy_decode(input_sentence, model, next_symbol=next_symbol, tokenize=token
 
 class TruncationWarning(UserWarning):
     """An article was cut from its end to fit the input cap or the model's max_len."""
-
-
-_bucket = data.bucket_length  # padded prompt lengths: few shapes to compile
 
 
 def _set_position(state, position):
@@ -393,9 +391,11 @@ class Decoder:
 
     def _padded_length(self, longest, max_new):
         """Prompts are right-padded to this length: a bucket, leaving room for max_new."""
-        return min(_bucket(longest), self.max_len - max_new)
+        return min(data.bucket_length(longest), self.max_len - max_new)
 
-    def _predict_model(self, rows, cache_len):
+    def _predict_model(self, rows, padded, max_new):
+        """(predict model, start state) for ``rows`` rows of prompts ``padded`` (cached)."""
+        cache_len = padded.shape[1] + max_new
         key = (self._arch, rows, cache_len)
         if key not in _MODELS:
             from trax_models.model import init_predict
@@ -407,20 +407,28 @@ class Decoder:
             _remember(_MODELS, key, (model, start_state))
         return _MODELS[key]
 
+    def _apply(self, model):
+        """The loops' step: apply(tokens, weights, state, rng) → (log_probs, state)."""
+        return model.pure_fn
+
+    def _loop_args(self, padded, width):
+        """(weights, prompts) as the loops take them."""
+        return self.weights, jnp.asarray(padded)
+
     def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0):
         rows = padded.shape[0] * width
-        cache_len = padded.shape[1] + max_new
-        model, start_state = self._predict_model(rows, cache_len)
+        model, start_state = self._predict_model(rows, padded, max_new)
         key = (self._arch, method, rows, padded.shape[1], max_new, width)
         if key not in _LOOPS:
+            apply = self._apply(model)
             if method == "beam":
-                loop = _loop_beam(model.pure_fn, max_new, width)
+                loop = _loop_beam(apply, max_new, width)
             else:
-                loop = _loop_greedy_or_sample(model.pure_fn, max_new, method == "sample")
+                loop = _loop_greedy_or_sample(apply, max_new, method == "sample")
             _remember(_LOOPS, key, jax.jit(loop))
-        return _LOOPS[key](self.weights, start_state, jnp.asarray(padded),
-                                jnp.asarray(lengths), jax.random.PRNGKey(seed),
-                                jnp.float32(scalar))
+        weights, prompts = self._loop_args(padded, width)
+        return _LOOPS[key](weights, start_state, prompts, jnp.asarray(lengths),
+                           jax.random.PRNGKey(seed), jnp.float32(scalar))
 
     # -- decoding --------------------------------------------------------------------------------
 
@@ -557,38 +565,34 @@ class EncoderDecoderDecoder(Decoder):
         return prompt
 
     def _padded_length(self, longest, max_new):
-        return min(_bucket(longest), self.max_len)  # the encoder's positions: max_len
+        return min(data.bucket_length(longest), self.max_len)  # the encoder's max_len positions
 
     def _batch(self, prompts, max_new):
         """(sources (B, Ls) 0-padded, target prompt lengths (B,) = 0)."""
         sources, _ = super()._batch(prompts, max_new)
         return sources, np.zeros(len(sources), np.int32)
 
-    def _run(self, method, sources, lengths, max_new, width=1, seed=0, scalar=0.0):
+    def _predict_model(self, rows, sources, max_new):
+        """The predict model for ``rows`` sources of this length (the encoder's cache shape)."""
         from trax_models import encoder_decoder as ed
-        rows, source_len = sources.shape[0] * width, sources.shape[1]
-        key = (self._arch, rows, source_len, max_new)
+        key = (self._arch, rows, sources.shape[1], max_new)
         if key not in _MODELS:
             model = self.model_fn(**self.model_args, mode="predict", cache_len=max_new + 1)
-            _remember(_MODELS, key, (model, ed.init_predict(model, self.weights, source_len,
-                                                             rows)))
-        model, start_state = _MODELS[key]
-        loop_key = (self._arch, method, rows, source_len, max_new, width)
-        if loop_key not in _LOOPS:
-            def apply(tokens, weights_and_source, state, rng):
-                weights, source = weights_and_source  # the source rides with the weights
-                (log_probs, _), state = model.pure_fn((source, tokens), weights, state, rng)
-                return log_probs, state
-            if method == "beam":
-                loop = _loop_beam(apply, max_new, width)
-            else:
-                loop = _loop_greedy_or_sample(apply, max_new, method == "sample")
-            _remember(_LOOPS, loop_key, jax.jit(loop))
+            _remember(_MODELS, key, (model, ed.init_predict(model, self.weights,
+                                                             sources.shape[1], rows)))
+        return _MODELS[key]
+
+    def _apply(self, model):
+        def apply(tokens, weights_and_source, state, rng):
+            weights, source = weights_and_source  # the source rides with the weights
+            (log_probs, _), state = model.pure_fn((source, tokens), weights, state, rng)
+            return log_probs, state
+        return apply
+
+    def _loop_args(self, sources, width):
         source_rows = jnp.repeat(jnp.asarray(sources), width, axis=0)  # (B·width, Ls)
         empty = jnp.zeros((sources.shape[0], 1), jnp.int32)  # no target prompt: token 0 first
-        return _LOOPS[loop_key]((self.weights, source_rows), start_state, empty,
-                                jnp.asarray(lengths), jax.random.PRNGKey(seed),
-                                jnp.float32(scalar))
+        return (self.weights, source_rows), empty
 
 
 DECODERS = {"transformer_lm": Decoder, "encoder_decoder": EncoderDecoderDecoder}
