@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 import trax_models  # noqa: F401  (compat first)
-from trax_models import corpus, data, sources, vocab
+from trax_models import data, sources
+from trax_models.sources import corpus, vocab
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "data.json"

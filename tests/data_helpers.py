@@ -10,7 +10,7 @@ def small_corpus(tmp_path_factory):
 
     Returns the options that select it: ``make_streams("default", **small_corpus)``.
     """
-    from trax_models import corpus
+    from trax_models.sources import corpus
     options = dict(n_train=200, n_validation=20, n_test=20, vocab_size=SMALL_VOCAB,
                    data_dir=str(tmp_path_factory.mktemp("news")))
     corpus.ensure_corpus(**options)

@@ -1,4 +1,4 @@
-"""trax_models.corpus: the embedded default corpus (checked on cheap properties of samples)."""
+"""trax_models.sources.corpus: the embedded default corpus (checked on cheap properties of samples)."""
 import itertools
 import json
 import os
@@ -11,7 +11,8 @@ import trax
 from data_helpers import small_corpus  # noqa: F401  (session fixture)
 from rouge_score import rouge_scorer
 
-from trax_models import corpus, data, vocab
+from trax_models import data
+from trax_models.sources import corpus, vocab
 
 SAMPLE = [corpus.generate_pair(0, "train", i) for i in range(300)]
 
@@ -31,7 +32,7 @@ def test_deterministic_from_seed():
 
 def test_same_corpus_and_vocab_in_another_process(tmp_path):
     """Nothing may depend on Python's per-process string hashing (set order)."""
-    code = (f"import json; from trax_models import corpus, vocab\n"
+    code = (f"import json; from trax_models.sources import corpus, vocab\n"
             f"rows = [corpus.generate_pair(0, 'train', i) for i in range(40)]\n"
             f"print(json.dumps(rows))\n"
             f"vocab.build_vocab(vocab.texts_of((r['article'], r['summary']) for r in rows), "

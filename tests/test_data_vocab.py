@@ -1,11 +1,12 @@
-"""trax_models.vocab and the course's tokenize/detokenize on a chosen vocabulary."""
+"""trax_models.sources.vocab and the course's tokenize/detokenize on a chosen vocabulary."""
 import textwrap
 
 import numpy as np
 import pytest
 import trax
 
-from trax_models import data, vocab
+from trax_models import data
+from trax_models.sources import vocab
 
 SKY = "I want to fly in the sky."
 

@@ -246,7 +246,7 @@ TEXTS = ["The council approved the new budget on Tuesday after a long debate.",
 def make_checkpoint(directory, d_model=16, seed=0):
     """A real checkpoint directory (config.json, vocab, model.pkl.gz) of a tiny random model."""
     from trax import layers as tl
-    from trax_models import vocab
+    from trax_models.sources import vocab
     vocab_path, _ = vocab.build_vocab(TEXTS * 3, directory / "src.subwords", target_size=200)
     vocab_size = vocab.load_vocab(vocab_path).vocab_size
     args = dict(ARGS, vocab_size=vocab_size, d_model=d_model)

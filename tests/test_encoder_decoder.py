@@ -331,7 +331,7 @@ def test_trains_with_trax_loop_on_source_target_mask_batches(tmp_path):
 
 
 def test_make_streams_yields_unconcatenated_pairs(tmp_path):
-    from trax_models import corpus
+    from trax_models.sources import corpus
     options = dict(n_train=40, n_validation=8, n_test=8, vocab_size=300,
                    data_dir=str(tmp_path))
     corpus.ensure_corpus(**options)

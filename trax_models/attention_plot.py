@@ -96,7 +96,7 @@ def token_labels(ids, vocab_file, separator_after_eos=True):
     ``<s>`` for the leading 0, ``<EOS>`` for 1, ``<sep>`` for the 0 after the article's EOS,
     the subword's text otherwise (spaces shown as '·', trailing '_' dropped).
     """
-    from trax_models import vocab
+    from trax_models.sources import vocab
     v = vocab.load_vocab(vocab_file)
     labels = ["<s>"]
     for i in ids[:-1]:

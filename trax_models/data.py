@@ -50,9 +50,10 @@ import numpy as np
 import trax
 
 import trax_models  # noqa: F401  (compat first)
-from trax_models import sources, vocab
+from trax_models import sources
+from trax_models.sources import vocab
 from trax_models.sources import DataError, DataStats, pairs  # noqa: F401  (re-exported API)
-from trax_models.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported API)
+from trax_models.sources.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported API)
 
 SEP = 0  # the course's separator between article and summary (= the pad id)
 EOS = 1  # end of sequence

@@ -509,7 +509,7 @@ class Decoder:
 
     def detokenize(self, ids):
         """Text of generated ids without the EOS (unwrapped)."""
-        from trax_models import vocab
+        from trax_models.sources import vocab
         ids = [int(i) for i in ids if int(i) != EOS]
         return vocab.load_vocab(self.vocab_file).decode(ids)
 

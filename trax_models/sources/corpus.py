@@ -485,7 +485,8 @@ def ensure_corpus(corpus_seed=0, n_train=None, n_validation=None, n_test=None, d
     target = default_corpus_dir(corpus_seed, n_train, n_validation, n_test, data_dir, background)
     if (target / "DONE").is_file():
         return target
-    from trax_models import sources, vocab
+    from trax_models import sources
+    from trax_models.sources import vocab
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
     try:
@@ -520,7 +521,7 @@ def default_vocab_path(vocab_size=DEFAULT_VOCAB_SIZE, **corpus_options):
     corpus_dir = ensure_corpus(vocab_size=vocab_size, **corpus_options)
     path = corpus_dir / f"vocab-{vocab_size}.subwords"
     if not path.is_file():  # another size than the one built with the corpus
-        from trax_models import vocab
+        from trax_models.sources import vocab
         rows = read_split("train", **corpus_options)
         vocab.build_vocab(vocab.texts_of(rows), path, target_size=vocab_size)
     return path

@@ -60,15 +60,15 @@ def resolve_vocab_path(vocab_file=None, vocab_dir=None):
     if vocab_file is None and os.environ.get("TRAX_MODELS_VOCAB"):
         vocab_file = os.environ["TRAX_MODELS_VOCAB"]
     if vocab_file is None:
-        from trax_models import corpus  # lazy: only when the default corpus is wanted
+        from trax_models.sources import corpus  # lazy: only when the default corpus is wanted
         return str(corpus.default_vocab_path())
     path = pathlib.Path(vocab_dir or "", vocab_file).expanduser()
     if not path.is_file():
         raise VocabError(
             f"vocabulary file not found: {path}. Pass vocab_file=<path of a *.subwords file> "
             "(the course's is summarize32k.subword.subwords), or build one with "
-            "trax_models.vocab.build_vocab(texts, path), or leave it unset to use the default "
-            "corpus's vocabulary.")
+            "trax_models.sources.vocab.build_vocab(texts, path), or leave it unset to use the "
+            "default corpus's vocabulary.")
     return str(path.resolve())
 
 

@@ -8,7 +8,7 @@ A source is named by ``source``:
   (online: ``tfds.builder('cnn_dailymail', data_dir=D).download_and_prepare()``;
   or from a JSONL copy: ``prepare_cnn_dailymail(jsonl, D)``); an unprepared one is refused
   with a message instead of a silent multi-GB download.
-* ``"default"`` — the generated news corpus (``trax_models.corpus``), same TFDS path.
+* ``"default"`` — the generated news corpus (``trax_models.sources.corpus``), same TFDS path.
 * a path ``"pairs.jsonl"`` / ``".csv"`` / ``".tsv"`` — one file, split into train/validation
   by ``eval_fraction`` with ``seed``; or a dict ``{"train": path, "validation": path,
   "test": path}`` — split by file. Field names: ``article_key`` / ``summary_key``.
@@ -335,7 +335,7 @@ def stream(source, split="train", seed=0, data_dir=None, stats=None, **options):
     if source == CNN_DM:
         return cnn_dailymail(data_dir, train=split == "train")()
     if source == "default":
-        from trax_models import corpus
+        from trax_models.sources import corpus
         return corpus.tfds_stream(split == "train", data_dir=data_dir, **_corpus_opts(options))()
     items = _file_split(source, split, seed, stats=stats, **options)
     return _repeat(items, seed, shuffle=split == "train")
@@ -364,7 +364,7 @@ def pairs(source="default", split="validation", seed=0, data_dir=None, stats=Non
     if source == CNN_DM:
         raw = _tfds_pairs(CNN_DM, check_cnn_dailymail(data_dir), split, CNN_DM_KEYS)
     elif source == "default":
-        from trax_models import corpus
+        from trax_models.sources import corpus
         raw = corpus.read_split(split, data_dir=data_dir, **_corpus_opts(options))
     else:
         raw = _file_split(source, split, seed, stats=stats, **options)
@@ -392,9 +392,9 @@ def source_vocab(source="default", vocab_size=2000, seed=0, **options):
     """Path of the source's own subword vocabulary, built from its train split and cached.
 
     The default corpus ships its own (built with the corpus). For other sources the file is
-    ``<cache>/vocabs/<source id>-<vocab_size>.subwords`` (``trax_models.corpus.cache_dir``).
+    ``<cache>/vocabs/<source id>-<vocab_size>.subwords`` (``trax_models.sources.corpus.cache_dir``).
     """
-    from trax_models import corpus, vocab
+    from trax_models.sources import corpus, vocab
     if source == "default":
         return str(corpus.default_vocab_path(vocab_size=vocab_size, data_dir=options.get("data_dir"),
                                              **_corpus_opts(options)))
