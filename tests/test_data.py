@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-from data_helpers import small_corpus  # noqa: F401  (session fixture)
 
 from trax_models import data
 from trax_models.sources import DataStats

@@ -23,7 +23,7 @@ API (what the training, decoding and encoder–decoder modules use)::
     bucket_length(n) -> padded length (power of two ≤ 128, then multiples of 128)
     pad_lengths(batches, max_length)   # each array of a batch padded to bucket_length
 
-``source`` is ``"default"`` (the embedded generated news corpus, ``trax_models.corpus``),
+``source`` is ``"default"`` (the embedded generated news corpus, ``trax_models.sources``),
 ``"cnn_dailymail"`` (the course's ``trax.data.TFDS`` call; needs a prepared ``data_dir``),
 a JSONL/CSV/TSV file of (article, summary) pairs (split into train/validation by
 ``eval_fraction`` and ``seed``), or a dict ``{"train": path, "validation": path}``.
@@ -32,7 +32,7 @@ Source options: ``data_dir`` (TFDS dir; for "default" the cache base), ``article
 ``n_validation`` / ``n_test`` / ``background`` (the default corpus). Defaults for boundaries etc. are the course's.
 
 The vocabulary is an argument: ``vocab_file`` (a path, or a name inside ``vocab_dir`` as in
-the course); else ``trax_models.vocab.set_default_vocab``'s choice / ``$TRAX_MODELS_VOCAB``;
+the course); else ``sources.vocab.set_default_vocab``'s choice / ``$TRAX_MODELS_VOCAB``;
 else the source's own vocabulary (the default corpus ships one; for other sources one is
 built from the training split and cached).
 
@@ -49,14 +49,10 @@ import textwrap
 import numpy as np
 import trax
 
-import trax_models  # noqa: F401  (compat first)
 from trax_models import sources
-from trax_models.sources import vocab
-from trax_models.sources import DataError, DataStats, pairs  # noqa: F401  (re-exported API)
-from trax_models.sources.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported API)
-
-SEP = 0  # the course's separator between article and summary (= the pad id)
-EOS = 1  # end of sequence
+from trax_models.sources import DataError, DataStats, pairs, vocab  # noqa: F401  (re-exported)
+from trax_models.sources.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported)
+from trax_models.tokens import EOS, SEP  # the course's end of sequence and separator (= pad id)
 
 wrapper = textwrap.TextWrapper(width=70)  # the course's detokenize wraps at 70 characters
 
@@ -67,7 +63,7 @@ def tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None):  # noqa: N803 (
     Args:
       input_str: str (or UTF-8 bytes).
       EOS: id appended at the end (the course's 1).
-      vocab_file, vocab_dir: the vocabulary (see ``trax_models.vocab.resolve_vocab_path``).
+      vocab_file, vocab_dir: the vocabulary (``trax_models.sources.vocab.resolve_vocab_path``).
 
     Returns:
       list[int] of length (n_subwords + 1,).
@@ -82,7 +78,7 @@ def detokenize(integers, vocab_file=None, vocab_dir=None):
 
     Args:
       integers: ids, any shape that squeezes to (n,) (list, np.ndarray, jax array).
-      vocab_file, vocab_dir: the vocabulary (see ``trax_models.vocab.resolve_vocab_path``).
+      vocab_file, vocab_dir: the vocabulary (``trax_models.sources.vocab.resolve_vocab_path``).
 
     Returns:
       str; id 1 shows as ``<EOS>`` and 0 as ``<pad>``, as in the course.

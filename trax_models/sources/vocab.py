@@ -6,11 +6,15 @@ Here the vocabulary is a choice, not a hard-coded path:
 
     set_default_vocab("summarize32k.subword.subwords", "../shared/data")  # the course's
     load_vocab()                      # the default: $TRAX_MODELS_VOCAB, else the one above,
-                                      # else the default corpus's own vocab (built on demand)
+                                      # else the fallback (set_fallback; trax_models.sources
+                                      # sets the default corpus's own vocab, built on demand)
     build_vocab(texts, "my.subwords", target_size=4000)   # a new one from your text
 
-A built vocabulary keeps the course's reserved ids (0 = pad, 1 = EOS), so ``preprocess``'s
-SEP = 0 / EOS = 1 convention holds for every vocabulary.
+A built vocabulary keeps the course's reserved ids (0 = pad, 1 = EOS: ``trax_models.tokens``),
+so ``preprocess``'s SEP = 0 / EOS = 1 convention holds for every vocabulary.
+
+The leaf of ``trax_models.sources``: it imports no other module of the package (only the
+project's leaf ``trax_models.atomic``), so the corpus, which builds vocabularies, sits above it.
 """
 import collections
 import functools
@@ -22,12 +26,10 @@ import time
 
 from trax.data import text_encoder
 
-import trax_models  # noqa: F401  (compat first)
-
-PAD_ID = text_encoder.PAD_ID  # 0
-EOS_ID = text_encoder.EOS_ID  # 1
+from trax_models.atomic import atomic_write
 
 _default = None  # (vocab_file, vocab_dir) set by set_default_vocab
+_fallback = None  # function () -> path, used when no vocabulary is chosen (set_fallback)
 
 
 class VocabError(FileNotFoundError):
@@ -43,6 +45,16 @@ def set_default_vocab(vocab_file, vocab_dir=None):
     _default = None if vocab_file is None else (str(vocab_file), vocab_dir and str(vocab_dir))
 
 
+def set_fallback(resolve):
+    """Use ``resolve()`` (-> path) for the vocabulary when none is chosen; ``None`` unsets it.
+
+    ``trax_models.sources`` sets the default corpus's vocabulary (``corpus.default_vocab_path``)
+    when it is imported, i.e. before any caller can reach this module.
+    """
+    global _fallback
+    _fallback = resolve
+
+
 def has_default():
     """True when set_default_vocab or $TRAX_MODELS_VOCAB chose a vocabulary."""
     return _default is not None or bool(os.environ.get("TRAX_MODELS_VOCAB"))
@@ -52,16 +64,18 @@ def resolve_vocab_path(vocab_file=None, vocab_dir=None):
     """The absolute path of the chosen vocabulary file.
 
     Order: the arguments; else ``set_default_vocab``'s choice; else ``$TRAX_MODELS_VOCAB``;
-    else the default corpus's vocabulary (built and cached on first use, ≈10–30 s).
-    Raises ``VocabError`` naming the path when the file does not exist.
+    else the fallback (``set_fallback``): the default corpus's vocabulary (built and cached on
+    first use, ≈10–30 s). Raises ``VocabError`` naming the path when the file does not exist.
     """
     if vocab_file is None and _default is not None:
         vocab_file, vocab_dir = _default
     if vocab_file is None and os.environ.get("TRAX_MODELS_VOCAB"):
         vocab_file = os.environ["TRAX_MODELS_VOCAB"]
     if vocab_file is None:
-        from trax_models.sources import corpus  # lazy: only when the default corpus is wanted
-        return str(corpus.default_vocab_path())
+        if _fallback is None:
+            raise VocabError("no vocabulary chosen: pass vocab_file=<path of a *.subwords file> "
+                             "or call set_default_vocab(path).")
+        return str(_fallback())
     path = pathlib.Path(vocab_dir or "", vocab_file).expanduser()
     if not path.is_file():
         raise VocabError(
@@ -127,10 +141,13 @@ def build_vocab(texts, path, target_size=4000, max_chars=20_000_000, max_subtoke
         target_size, counts, 1, 1_000, max_subtoken_length=max_subtoken_length)
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    encoder.store_to_file(str(tmp))
-    os.replace(tmp, path)  # atomic: a killed build never leaves half a vocab
+    atomic_write(path, lambda f: f.write(_subwords_file(encoder)))  # never half a vocab
     return str(path), time.perf_counter() - start
+
+
+def _subwords_file(encoder):
+    """The bytes ``encoder.store_to_file`` writes: one quoted subword a line, UTF-8."""
+    return "".join(f"'{s}'\n" for s in encoder.all_subtoken_strings).encode("utf-8")
 
 
 def texts_of(pairs, limit=None):

@@ -1,4 +1,5 @@
-"""trax_models.sources: users' files, bad input, and CNN/DailyMail through the course's TFDS call."""
+"""trax_models.sources (dispatch), .files and .tfds: users' files, bad input, and CNN/DailyMail
+through the course's TFDS call."""
 import itertools
 import json
 
@@ -148,3 +149,12 @@ def test_cnn_dailymail_batches_with_course_vocab(cnn_dir, course_vocab):
     assert stats.truncated > 0  # CNN/DM articles are often longer than 1024 subwords
     heldout = list(data.pairs("cnn_dailymail", "validation", data_dir=data_dir))
     assert len(heldout) == 100 and all(isinstance(a, str) for a, _ in heldout)
+
+
+def test_the_package_reexports_what_callers_use():
+    from trax_models.sources import files, records, tfds
+    assert sources.DataError is records.DataError and sources.DataStats is records.DataStats
+    assert sources.clean_pairs is records.clean_pairs and sources.read_pairs is files.read_pairs
+    assert sources.prepare_cnn_dailymail is tfds.prepare_cnn_dailymail
+    assert sources.tfds_prepared is tfds.tfds_prepared and sources.cnn_dailymail is tfds.cnn_dailymail
+    assert data.DataError is sources.DataError and data.pairs is sources.pairs

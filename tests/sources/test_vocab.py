@@ -6,7 +6,7 @@ import pytest
 import trax
 
 from trax_models import data
-from trax_models.sources import vocab
+from trax_models.sources import corpus, vocab
 
 SKY = "I want to fly in the sky."
 
@@ -68,3 +68,26 @@ def test_build_vocab_deterministic_with_course_reserved_ids(tmp_path):
 def test_build_vocab_needs_text(tmp_path):
     with pytest.raises(ValueError, match="no text"):
         vocab.build_vocab([], tmp_path / "x.subwords")
+
+
+def test_build_vocab_writes_what_trax_stores_atomically(tmp_path):
+    texts = ["Le café naïve déjà vu, señor — 東京 über alles."] * 20 + ["The quick brown fox."] * 20
+    path, _ = vocab.build_vocab(texts, tmp_path / "u.subwords", target_size=100)
+    enc = vocab.load_vocab(path)
+    enc.store_to_file(str(tmp_path / "trax.subwords"))  # trax's own writer, for comparison
+    assert (tmp_path / "u.subwords").read_bytes() == (tmp_path / "trax.subwords").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trax.subwords", "u.subwords"]  # no tmp
+
+
+def test_no_vocab_chosen_falls_back_to_the_default_corpus(tmp_path, monkeypatch):
+    assert vocab._fallback is corpus.default_vocab_path  # set by the package, not by vocab.py
+    path, _ = vocab.build_vocab(["The home team won the final by three goals."] * 10,
+                                tmp_path / "f.subwords", target_size=60)
+    monkeypatch.delenv("TRAX_MODELS_VOCAB", raising=False)
+    monkeypatch.setattr(vocab, "_default", None)
+    monkeypatch.setattr(vocab, "_fallback", lambda: path)
+    assert vocab.resolve_vocab_path() == path
+    assert data.tokenize("The home team") == vocab.load_vocab(path).encode("The home team") + [1]
+    monkeypatch.setattr(vocab, "_fallback", None)
+    with pytest.raises(vocab.VocabError, match="no vocabulary chosen"):
+        vocab.resolve_vocab_path()

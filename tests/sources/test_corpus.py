@@ -1,4 +1,4 @@
-"""trax_models.sources.corpus: the embedded default corpus (checked on cheap properties of samples)."""
+"""trax_models.sources.news and .corpus: the embedded default corpus (cheap properties of samples)."""
 import itertools
 import json
 import os
@@ -8,32 +8,31 @@ import sys
 
 import numpy as np
 import trax
-from data_helpers import small_corpus  # noqa: F401  (session fixture)
 from rouge_score import rouge_scorer
 
 from trax_models import data
-from trax_models.sources import corpus, vocab
+from trax_models.sources import corpus, news, vocab
 
-SAMPLE = [corpus.generate_pair(0, "train", i) for i in range(300)]
+SAMPLE = [news.generate_pair(0, "train", i) for i in range(300)]
 
 
 def test_default_sizes_meet_the_spec():
-    assert corpus.DEFAULT_SIZES["train"] >= 20_000
-    assert corpus.DEFAULT_SIZES["validation"] >= 1_000 and corpus.DEFAULT_SIZES["test"] >= 1_000
+    assert news.DEFAULT_SIZES["train"] >= 20_000
+    assert news.DEFAULT_SIZES["validation"] >= 1_000 and news.DEFAULT_SIZES["test"] >= 1_000
 
 
 def test_deterministic_from_seed():
-    assert corpus.generate_pair(0, "train", 7) == SAMPLE[7]
-    assert corpus.generate_pair(1, "train", 7) != SAMPLE[7]
-    assert corpus.generate_pair(0, "test", 7) != SAMPLE[7]
-    small = corpus.generate_corpus(0, {"train": 5, "test": 2})
+    assert news.generate_pair(0, "train", 7) == SAMPLE[7]
+    assert news.generate_pair(1, "train", 7) != SAMPLE[7]
+    assert news.generate_pair(0, "test", 7) != SAMPLE[7]
+    small = news.generate_corpus(0, {"train": 5, "test": 2})
     assert small["train"] == SAMPLE[:5] and len(small["test"]) == 2
 
 
 def test_same_corpus_and_vocab_in_another_process(tmp_path):
     """Nothing may depend on Python's per-process string hashing (set order)."""
-    code = (f"import json; from trax_models.sources import corpus, vocab\n"
-            f"rows = [corpus.generate_pair(0, 'train', i) for i in range(40)]\n"
+    code = (f"import json; from trax_models.sources import news, vocab\n"
+            f"rows = [news.generate_pair(0, 'train', i) for i in range(40)]\n"
             f"print(json.dumps(rows))\n"
             f"vocab.build_vocab(vocab.texts_of((r['article'], r['summary']) for r in rows), "
             f"{str(tmp_path / 'b.subwords')!r}, target_size=300)\n")
@@ -47,7 +46,7 @@ def test_same_corpus_and_vocab_in_another_process(tmp_path):
 
 def test_article_and_summary_shape():
     words = np.array([len(x["article"].split()) for x in SAMPLE])
-    assert words.min() >= corpus.MIN_WORDS and words.max() <= 600
+    assert words.min() >= news.MIN_WORDS and words.max() <= 600
     assert 110 <= words.mean() <= 180  # short news items; the long tail still fits 512 subwords
     for x in SAMPLE:
         n_sentences = len(re.findall(r"[.!?](?:\s|$)", x["summary"]))
@@ -57,7 +56,7 @@ def test_article_and_summary_shape():
 
 
 def test_fewer_background_sentences_make_shorter_articles():
-    short = [corpus.generate_pair(0, "train", i, background=(1, 2), min_words=40)
+    short = [news.generate_pair(0, "train", i, background=(1, 2), min_words=40)
              for i in range(len(SAMPLE))]
     words = np.array([len(x["article"].split()) for x in short])
     default = np.array([len(x["article"].split()) for x in SAMPLE])
@@ -90,7 +89,7 @@ def test_cached_corpus_files_and_tfds(small_corpus):
     assert corpus.ensure_corpus(**small_corpus) == d and (d / "DONE").stat().st_mtime_ns == stamp
     jsonl = list(data.pairs("default", "validation", **small_corpus))
     assert len(jsonl) == 20 and jsonl[0] == (lambda x: (x["article"], x["summary"]))(
-        corpus.generate_pair(0, "validation", 0))
+        news.generate_pair(0, "validation", 0))
     # the same pairs through trax.data.TFDS (the course's path), read from the local dataset
     fn = trax.data.TFDS(corpus.NAME, data_dir=str(d / "tfds"), keys=corpus.KEYS, train=False)
     via_tfds = [(a.decode(), s.decode()) for a, s in itertools.islice(fn(), 20)]
