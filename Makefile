@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 + make):
 #   make train   bootstrap .venv, train on the embedded default corpus, print sample summaries
-#   make test    bootstrap .venv, run every test (notebooks included)
+#   make test    bootstrap .venv, lint (ruff), run every test (notebooks included)
 # The venv is rebuilt only when constraints.txt or setup.cfg change (stamp keyed on their hash).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -29,6 +29,7 @@ train: $(STAMP)
 	$(PY) -m trax_models train $(ARGS)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
 
 # torch (the PyTorch peer of the training bench) goes into build/bench-torch, not the venv:
@@ -48,7 +49,7 @@ compare: $(STAMP)
 	$(PY) -m trax_models compare $(ARGS)
 
 notebooks: $(STAMP)
-	$(PY) -m trax_models.notebook_runner --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
+	$(PY) notebooks/runner.py --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -12,7 +12,8 @@ Writes ``benchmarks/results/ablate_train.json``.
 """
 import statistics
 
-from benchmarks import bench_train as bt, common
+from benchmarks import bench_train as bt
+from benchmarks import common
 
 VARIANTS = {"as benchmarked": {}, "dropout 0": {"dropout": 0.0},
             "vocabulary 1000": {"vocab_size": 1000}}

@@ -12,12 +12,13 @@ Decoders (all greedy, all produce the same tokens — checked):
   course_greedy_jit      the same loop with the eval model jitted (what jit alone buys)
   trax_autoregressive    trax.supervised.decoding.autoregressive_sample on the predict-mode
                          model (KV cache, tl.Accelerate-jitted, one Python call per token)
-  fast_decoder           trax_models.decoding.Decoder: prefill + lax.while_loop, one jitted call
+  fast_decoder           trax_models.summarizer.generate.Summarizer: prefill + lax.while_loop, one jitted call
 
 Model: a checkpoint's (``--checkpoint``) or, by default, ``make train``'s architecture
 (d_model 128, d_ff 512, 2 layers, 4 heads; vocab 4000 = train's --vocab_size) with
 max_len 1024 so that a 512-token article + 256 new tokens fit, random weights. Speed depends
-on shapes, not on weight values; EOS is made impossible (its output bias set to -1e9) so that every decoder generates exactly
+on shapes, not on weight values; EOS is made impossible (its output bias set to -1e9) so that
+every decoder generates exactly
 ``--new-tokens`` tokens. Articles are random ids. Results: ``results/decode.json`` (default
 model); ``results/decode_trained.json`` (a trained max_len-512 checkpoint, 254-token article).
 
@@ -37,16 +38,17 @@ import platform
 import statistics
 import time
 
-import numpy as np
-
-import trax_models  # noqa: F401  (compat first)
 import jax
+import numpy as np
 from trax import layers as tl
 from trax import shapes
 from trax.supervised import decoding as trax_decoding
 
+import trax_models  # noqa: F401  (compat first)
 from trax_models import decoding
 from trax_models.model import TransformerLM, init_predict
+from trax_models.summarizer import checkpoint
+from trax_models.summarizer.generate import Summarizer
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "decode.json"
@@ -58,7 +60,6 @@ EOS = 1
 def load(checkpoint_dir):
     """(model_args, eval model with weights, where from); EOS made impossible."""
     if checkpoint_dir:
-        from trax_models import checkpoint
         model, config = checkpoint.load_model(checkpoint_dir, mode="eval")
         args, source = dict(config["model_args"], dropout=0.0), f"checkpoint {checkpoint_dir}"
     else:
@@ -80,7 +81,7 @@ class Decoders:
     def __init__(self, args, model):
         self.args, self.model = args, model
         self.forward = jax.jit(lambda x, w: model.pure_fn(x, w, model.state, model.rng)[0])
-        self.fast = decoding.Decoder(args, model.weights)
+        self.fast = Summarizer("transformer_lm", args, model.weights)
         self.predict = {}
 
     def course_greedy_decode(self, prompts, new_tokens, model=None):

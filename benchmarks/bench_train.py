@@ -8,7 +8,7 @@ Each JAX model runs through the trax Loop's update, ``trax.optimizers.trainer.Tr
 rate from the course's schedule — what ``Loop`` does per step):
 
   course         trax_models.model.TransformerLM + tl.CrossEntropyLoss (the graded model)
-  fast           trax_models.fast_model.TransformerLM + tl.CrossEntropyLoss (same weights)
+  fast           trax_models.models.fast_model.TransformerLM + tl.CrossEntropyLoss (same weights)
   fast-threefry  the fast model with trax's threefry dropout masks (shows what 'rbg' buys)
   trax           trax.models.TransformerLM (same size) + tl.WeightedCategoryCrossEntropy
   torch          benchmarks/torch_gpt.py (nanoGPT style, eager, torch.optim.Adam,
@@ -101,8 +101,8 @@ def jax_step_fn(impl, cfg):
     from trax import shapes
     from trax.optimizers import trainer as trainer_lib
 
-    from trax_models import fast_model
     from trax_models import model as course_model
+    from trax_models.models import fast_model
 
     args = dict(model_args(cfg), dropout=DROPOUT, max_len=MAX_LEN, mode="train")
     if impl == "course":

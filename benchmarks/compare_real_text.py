@@ -3,7 +3,7 @@
     python -m benchmarks.compare_real_text [--steps 800] [--data ../shared/data/cnn_dm_sample.jsonl]
 
 Not part of ``make bench`` (it trains two models: ≈25 min on 2 cores). Both models go through
-the same ``python -m trax_models train`` code (``training.train``) on the same seeded 900/100
+the same ``python -m trax_models train`` code (``summarizer.train.train``) on the same seeded 900/100
 split of ``cnn_dm_sample.jsonl`` (highlights as the summary), the same vocabulary (4,000
 subwords built from the training split), batches of 8, Adam lr 0.005 with 100 warm-up steps,
 the same number of steps, and near-equal weight counts:
@@ -42,32 +42,36 @@ def main(argv=None):
     if not pathlib.Path(args.data).is_file():
         raise SystemExit(f"error: {args.data} not found — pass --data PATH of cnn_dm_sample.jsonl")
 
-    from trax_models import data, decoding, training
-    from trax_models.metrics import rouge
+    from trax_models import data
+    from trax_models.summarizer.config import TrainConfig
+    from trax_models.summarizer.generate import Summarizer, TruncationWarning
+    from trax_models.summarizer.metrics import rouge
+    from trax_models.summarizer.train import train
 
     figures = {}
     for name, size in MODELS.items():
         out = pathlib.Path(args.work) / name
-        config = training.TrainConfig(
+        config = TrainConfig(
             source=args.data, summary_key="highlights", eval_fraction=0.1, vocab_size=4000,
             max_length=512, boundaries=(256, 384), batch_sizes=(8, 8, 8), steps=args.steps,
             lr=0.005, warmup_steps=100, seed=0, model=name, output_dir=str(out), fresh=True,
             eval_every=100, rouge_articles=100, samples=1, **size)
-        results = training.train(config)
+        results = train(config)
         shutil.copyfile(out / "loss_curve.png",
                         pathlib.Path(args.out).parent / f"compare_{name}_loss_curve.png")
-        decoder = decoding.Decoder.from_checkpoint(out, max_new_tokens=64)
+        decoder = Summarizer.from_checkpoint(out, max_new_tokens=64)
         pairs = list(data.pairs(args.data, "validation", summary_key="highlights",
                                 eval_fraction=0.1, seed=0))[:100]
         articles, refs = [a for a, _ in pairs], [s for _, s in pairs]
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", decoding.TruncationWarning)
+            warnings.simplefilter("ignore", TruncationWarning)
             decoder.summarize(articles, batch_size=16)           # compiles every shape
             start = time.perf_counter()
             summaries = decoder.summarize(articles, batch_size=16)
             decode_s = time.perf_counter() - start
         figures[name] = {
-            "model_args": {k: v for k, v in config.model_args().items() if k != "vocab_size"},
+            "model_args": {k: v for k, v in config.model_config(0).as_dict().items()
+                           if k != "vocab_size"},
             "n_weights": results["n_weights"], "steps": results["steps"],
             "train_seconds": results["seconds"]["train"],
             "train_tokens_per_s": results["train_throughput"]["tokens_per_s"],

@@ -4,9 +4,11 @@ import re
 import jax
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from trax import layers as tl, shapes
+from trax import layers as tl
+from trax import shapes
 
 from trax_models import attention as att
 from trax_models import numpy_attention as na

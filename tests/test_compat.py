@@ -12,12 +12,12 @@ import warnings
 
 import numpy as np
 import pytest
-
-from trax_models import compat
 import trax
 from trax import layers as tl
 from trax import shapes
 from trax.supervised import training
+
+from trax_models import compat
 
 
 def tiny_model():

@@ -8,11 +8,12 @@ import jax
 import numpy as np
 import pytest
 from trax import shapes
-from trax.layers.base import LayerError
 from trax.fastmath import numpy as jnp
+from trax.layers.base import LayerError
 
 from trax_models import attention as att
 from trax_models import model as mdl
+from trax_models.predict import set_position
 
 CFG = dict(vocab_size=60, d_model=16, d_ff=32, n_layers=2, n_heads=4, max_len=24)
 BATCH, LENGTH = 3, 12
@@ -94,7 +95,7 @@ def test_reset_restores_a_fresh_cache(models):
     without_reset, _ = _jit(predict)(_shifted(x)[:, :1], predict.weights, predict.state, _RNG)
     assert np.abs(without_reset - expected[:, :1]).max() > 1e-3  # stale cache would be wrong
     predict.state = start_state  # the documented reset
-    got, at = [], 0
+    got = []
     for i in range(LENGTH):
         y, predict.state = _jit(predict)(_shifted(x)[:, i:i + 1], predict.weights, predict.state,
                                          _RNG)
@@ -112,7 +113,7 @@ def test_right_padded_prefill_then_set_position_equals_eval(models):
         [tokens[:, :true_length], np.full((BATCH, bucket - true_length), 9, np.int32)], axis=1)
     step = _jit(predict)
     y, state = step(padded, predict.weights, start_state, _RNG)
-    state = jax.jit(mdl.set_position)(state, true_length)
+    state = jax.jit(set_position)(state, true_length)
     outputs = [np.asarray(y)[:, :true_length]]
     for i in range(true_length, LENGTH):
         y, state = step(tokens[:, i:i + 1], predict.weights, state, _RNG)

@@ -1,7 +1,8 @@
 """Lab 1 checks: NumPy scaled dot-product attention, causal masking, multi-head attention."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from trax_models import numpy_attention as na

@@ -1,21 +1,21 @@
 """``python -m trax_models COMMAND [options]`` — one entry point for every command.
 
-Each command lives in its own module, which provides ``cli(argv) -> int``:
+    train      train a summarizer (``make train``)
+    summarize  summarize text files or stdin with a checkpoint
+    evaluate   ROUGE of a checkpoint vs Lead-3 on a data split
+    compare    Transformers vs RNNs experiment (``make compare``)
 
-    train      trax_models.training      train a summarizer (``make train``)
-    summarize  trax_models.decoding      summarize text files or stdin with a checkpoint
-    evaluate   trax_models.evaluation    ROUGE of a checkpoint vs Lead-3 on a data split
-    compare    trax_models.experiments   Transformers vs RNNs experiment (``make compare``)
+Each command is a function ``(argv) -> exit code`` (``trax_models.summarizer.cli``,
+``trax_models.experiments.cli``); a ``UserError`` prints one ``error:`` line and exits 2.
 """
-import importlib
 import sys
 
-COMMANDS = {
-    "train": "trax_models.training",
-    "summarize": "trax_models.decoding",
-    "evaluate": "trax_models.evaluation",
-    "compare": "trax_models.experiments",
-}
+from trax_models.errors import UserError
+from trax_models.experiments.cli import cli as compare_cli
+from trax_models.summarizer import cli
+
+COMMANDS = {"train": cli.train, "summarize": cli.summarize, "evaluate": cli.evaluate_cli,
+            "compare": compare_cli}
 
 
 def main(argv=None):
@@ -27,10 +27,8 @@ def main(argv=None):
                   file=sys.stderr)
             return 2
         return 0 if argv else 2
-    from trax_models.errors import UserError
-    module = importlib.import_module(COMMANDS[argv[0]])
     try:
-        return module.cli(argv[1:]) or 0
+        return COMMANDS[argv[0]](argv[1:]) or 0
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -15,8 +15,6 @@ mode exactly as graded; in ``mode='predict'`` it keeps a key/value cache
 (``CachedDotProductAttn``) — the course version silently ignored ``mode`` and gave wrong tokens
 when fed one position at a time.
 """
-import trax_models  # noqa: F401  (compat before trax)
-
 import jax
 import trax
 from trax import layers as tl
@@ -30,7 +28,14 @@ __all__ = [
     "CausalAttention",
     "CachedDotProductAttn",
     "kv_cache_bytes",
+    "causal_mask",
 ]
+
+
+def causal_mask(length_q, length_k=None):
+    """(1, L_q, L_k) bool, True where key j ≤ query i: the causal mask, built in one place."""
+    length_k = length_q if length_k is None else length_k
+    return jnp.tril(jnp.ones((1, length_q, length_k), dtype=jnp.bool_), k=0)
 
 
 def DotProductAttention(query, key, value, mask):
@@ -80,7 +85,7 @@ def dot_product_self_attention(q, k, v):
     lower-triangular, of shape (1, seq, seq), broadcast over the batch axis.
     """
     mask_size = q.shape[-2]
-    mask = jnp.tril(jnp.ones((1, mask_size, mask_size), dtype=jnp.bool_), k=0)
+    mask = causal_mask(mask_size)  # (1, seq, seq): jnp.tril of ones, k=0
     return DotProductAttention(q, k, v, mask)
 
 

@@ -267,7 +267,7 @@ _patch("_get_vocab", _get_vocab, (trax.data.tf_inputs, "_get_vocab"))
 # --- 6. PadToLength: int pad_value, and multiple=True -------------------------------------
 # trax's PadToLength indexes pad_value[key], so its own default pad_value=0 raises TypeError;
 # and with multiple=True it pads by the remainder (length 5, multiple 4 → 6, not 8).
-def PadToLength(len_map=None, pad_value=0, multiple=False):  # noqa: N802 (trax's name)
+def PadToLength(len_map=None, pad_value=0, multiple=False):  # trax's name
     """Pads example[key] (1-D) to len_map[key] (or to the next multiple of it); see trax.
 
     pad_value: an int for every key, or a dict key → int.

@@ -57,7 +57,7 @@ from trax_models.tokens import EOS, SEP  # the course's end of sequence and sepa
 wrapper = textwrap.TextWrapper(width=70)  # the course's detokenize wraps at 70 characters
 
 
-def tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None):  # noqa: N803 (course name)
+def tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None):  # the course's names
     """The course's ``tokenize``: subword ids of ``input_str`` with ``EOS`` appended.
 
     Args:

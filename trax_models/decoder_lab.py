@@ -17,12 +17,11 @@ extra ``Serial``s, so the trees are not ``==``, but their flattened leaves (q, k
 kernels and biases, in that order) match one to one; trax checkpoints store exactly that flat
 leaf list. ``load_weights_from`` does the same mapping in memory.
 """
-import trax_models  # noqa: F401  (compat before trax)
 
-import jax
 from trax import layers as tl
 
 from trax_models.model import FeedForward, PositionalEncoder, decoder_language_model
+from trax_models.weights import flat_weights, load_flat_weights
 
 __all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "load_weights_from"]
 
@@ -56,16 +55,6 @@ def load_weights_from(target, source_weights):
 
     E.g. ``model.TransformerLM`` → ``decoder_lab.TransformerLM`` or ``trax.models.TransformerLM``
     (which has no LogSoftmax, a layer without weights). ``target`` must be initialised (its tree
-    gives the structure). Raises ValueError naming the first leaf whose shape differs.
+    gives the structure). Raises UserError naming the first weight whose shape differs.
     """
-    source_leaves = jax.tree_util.tree_leaves(source_weights)
-    target_leaves, treedef = jax.tree_util.tree_flatten(target.weights)
-    if len(source_leaves) != len(target_leaves):
-        raise ValueError(f"weight trees differ: {len(source_leaves)} source leaves vs "
-                         f"{len(target_leaves)} target leaves; build both models with the same "
-                         f"config (n_layers, etc.).")
-    for i, (s, t) in enumerate(zip(source_leaves, target_leaves)):
-        if s.shape != t.shape:
-            raise ValueError(f"weight leaf {i}: source shape {s.shape} != target shape {t.shape}; "
-                             f"build both models with the same config.")
-    target.weights = jax.tree_util.tree_unflatten(treedef, source_leaves)
+    load_flat_weights(target, flat_weights(source_weights), "the source model")

@@ -5,7 +5,6 @@
   batch — add a leading batch axis to one padded example, then read one position's
   log-probabilities back out of the batched output.
 """
-import trax_models  # noqa: F401  (compat before trax)
 
 from trax import layers as tl
 from trax.fastmath import numpy as jnp

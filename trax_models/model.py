@@ -24,7 +24,7 @@ fed before. For ``jax.jit``/``lax`` loops use ``predict.pure_fn(tokens, weights,
 ``(log_probs, new_state)``; the state is a pytree of static-shape arrays (per layer: keys and
 values (batch·heads, cache_len, d_head) and an int32 position; PositionalEncoding: an int32).
 A prefill of distinct length recompiles a jitted step; to bucket lengths, right-pad the prompt
-chunk to a fixed length N, prefill, then ``state = set_position(state, n)`` with the true length
+chunk to a fixed length N, prefill, then ``state = trax_models.predict.set_position(state, n)`` with the true length
 n ≤ N: the next tokens overwrite the padded cache slots and never attend to them (the position
 is shared by the batch, so bucket rows of equal length together).
 ``init_predict`` also gives every sub-layer a concrete rng: trax otherwise creates sub-layer rngs
@@ -37,17 +37,15 @@ under jit nothing can check, and the cache write and PositionalEncoding's slice 
 KV-cache memory: batch × n_layers × cache_len × d_model × 2 × 4 bytes (``kv_cache_bytes``);
 the course model (6 layers, d_model 512, cache_len = max_len = 4096) needs 100.7 MB per sequence.
 """
-import trax_models  # noqa: F401  (compat before trax)
-
-import jax
 from trax import layers as tl
 from trax import shapes
 from trax.fastmath import numpy as jnp
 
+from trax_models import predict
 from trax_models.attention import CausalAttention, kv_cache_bytes
 
 __all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "init_predict",
-           "set_position", "count_params", "kv_cache_bytes"]
+           "count_params", "kv_cache_bytes"]
 
 
 def PositionalEncoder(vocab_size, d_model, dropout, max_len, mode):
@@ -131,30 +129,16 @@ def init_predict(model, weights, batch_size=1, rng=None):
     """Readies a ``TransformerLM(mode='predict')`` to decode ``batch_size`` sequences.
 
     Initialises the caches for that batch, loads ``weights`` (an eval/train model's
-    ``.weights`` of the same config) and sets concrete rngs on every sub-layer.
+    ``.weights`` of the same config) and sets concrete rngs on every sub-layer
+    (``trax_models.predict.init_predict`` for token inputs (batch_size, 1)).
 
     Returns:
       The empty state (cache zeroed, positions 0). ``model.state = start_state`` resets the
       model before each prompt; ``model.pure_fn(tokens, model.weights, start_state, rng)`` is the
       jit-friendly form.
     """
-    rng = jax.random.PRNGKey(0) if rng is None else rng
-    model.init(shapes.ShapeDtype((batch_size, 1), jnp.int32), rng=rng)
-    model.weights = weights
-    model.rng = rng  # recursive: no sub-layer creates its rng lazily under a jax trace
-    return model.state
-
-
-def set_position(state, position):
-    """A predict-mode state with every position counter set to ``position`` (jit-friendly).
-
-    The counters are the state's int32 scalars (PositionalEncoding's and each attention cache's);
-    cache contents are unchanged. Use after a right-padded prefill to rewind to the true length.
-    """
-    def rewind(leaf):
-        is_counter = leaf.ndim == 0 and leaf.dtype == jnp.int32
-        return jnp.asarray(position, dtype=jnp.int32) if is_counter else leaf
-    return jax.tree_util.tree_map(rewind, state)
+    return predict.init_predict(model, weights, shapes.ShapeDtype((batch_size, 1), jnp.int32),
+                                rng=rng)
 
 
 def count_params(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, max_len=4096):

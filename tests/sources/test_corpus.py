@@ -78,7 +78,7 @@ def test_summary_facts_come_from_the_article_not_the_lead():
 def test_lead3_scores_poorly():
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     lead3 = [" ".join(re.split(r"(?<=[.!?\"])\s+", x["article"])[:3]) for x in SAMPLE[:100]]
-    f = np.mean([scorer.score(x["summary"], l)["rougeL"].fmeasure for x, l in zip(SAMPLE, lead3)])
+    f = np.mean([scorer.score(x["summary"], lead)["rougeL"].fmeasure for x, lead in zip(SAMPLE, lead3)])
     assert f < 0.3, f
 
 

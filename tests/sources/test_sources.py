@@ -110,7 +110,8 @@ def test_empty_pairs_are_skipped_and_counted():
 
 
 def test_cnn_dailymail_unprepared_dir_is_a_clear_error(tmp_path):
-    with pytest.raises(DataError, match=r"CNN/DailyMail is not prepared in .*download_and_prepare.*prepare_cnn_dailymail"):
+    with pytest.raises(DataError, match=r"CNN/DailyMail is not prepared in .*download_and_prepare"
+                                         r".*prepare_cnn_dailymail"):
         sources.cnn_dailymail(str(tmp_path))
     with pytest.raises(DataError, match="not prepared"):
         data.make_streams("cnn_dailymail", data_dir=str(tmp_path), vocab_file=str(tmp_path / "v"))

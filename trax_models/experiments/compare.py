@@ -18,17 +18,17 @@ import os
 import platform
 import time
 
-import trax_models  # noqa: F401  (compat before trax)
-
 import jax
 import numpy as np
 
-from trax_models import metrics
 from trax_models.experiments import fit
-from trax_models.experiments.tasks import ReversalTask, RecallTask
-from trax_models.model import TransformerLM, count_params as transformer_params
-from trax_models.rnn import RNNLM, rnn_lm_params
-from trax_models import seq2seq
+from trax_models.experiments.summarization import summarization_experiment
+from trax_models.experiments.tasks import RecallTask, ReversalTask
+from trax_models.model import TransformerLM
+from trax_models.model import count_params as transformer_params
+from trax_models.models import seq2seq
+from trax_models.models.rnn import RNNLM, rnn_lm_params
+from trax_models.summarizer import metrics
 
 __all__ = ["CONFIGS", "SIZES", "run", "recall_experiment", "timing_experiment",
            "transduction_experiment", "score_transduction", "findings"]
@@ -180,7 +180,7 @@ def timing_experiment(cfg, recall_cfg, seed=0, quiet=False):
     for name in widths:
         build = builders[name][0]
         if name != "transformer":
-            build = (lambda mode, n=widths[name], c=name: RNNLM(vocab_size, n, 1, c, 0.0, mode))
+            build = (lambda mode, n=widths[name], c=name: RNNLM(vocab_size, n, 1, c, 0.0, mode))  # noqa: E731
         for L in lengths:
             tokens = rng.integers(2, vocab_size, size=(cfg["batch"], L)).astype(np.int32)
             mask = np.ones_like(tokens, dtype=np.float32)
@@ -272,7 +272,7 @@ def transduction_experiment(cfg, seed=0, quiet=False):
             "bleu": {k: v["bleu"] for k, v in by_length.items()},
             "exact": {k: v["exact"] for k, v in by_length.items()},
             "rougeL": {k: v["rougeL"] for k, v in by_length.items()}}
-        _log(f"  BLEU by length: " + ", ".join(f"{k}: {v['bleu']:.2f}"
+        _log("  BLEU by length: " + ", ".join(f"{k}: {v['bleu']:.2f}"
                                                for k, v in by_length.items()), quiet)
         if name.startswith("seq2seq") and name != _s2s_name(None) and "attention_example" not in out:
             i = int(np.argmax(eval_n))                   # an example of the longest length
@@ -363,7 +363,6 @@ def run(size="default", seed=0, parts=("recall", "timing", "transduction"), quie
     if "transduction" in parts:
         result["transduction"] = transduction_experiment(cfg["transduction"], seed, quiet)
     if "summarization" in parts:
-        from trax_models.experiments.summarization import summarization_experiment
         result["summarization"] = summarization_experiment(cfg["summarization"], seed, quiet)
     result["findings"] = findings(result)
     result["conditions"]["wall_seconds"] = time.time() - start

@@ -1,25 +1,23 @@
 """Training and measuring any of our models the same way: one jitted step, one optimizer.
 
 Every model here maps inputs → log-probs (batch, L, vocab) and is trained on masked token
-cross-entropy with Adam and global-norm gradient clipping, for the same number of steps on the
+cross-entropy with trax's Adam and global-norm gradient clipping, for the same number of steps on the
 same batches — the "equal steps" of the comparison. The step is ``model.pure_fn`` under
 ``jax.jit`` (no trax Loop: no checkpoints or event files for a few hundred throw-away steps;
 the models themselves also train under ``trax.supervised.training.Loop``, see the tests).
 """
 import time
 
-import trax_models  # noqa: F401  (compat before trax)
-
 import jax
 import jax.numpy as jnp
 import numpy as np
+import trax
 from trax import shapes
 
-from trax_models.rnn import count_weights
+from trax_models.weights import count_weights
 
 __all__ = ["masked_nll", "make_train_step", "train", "predict_last", "lm_greedy_continue",
-           "compiled_train_step", "time_train_step",
-           "input_grad_norms"]
+           "compiled_train_step", "input_grad_norms", "adam"]
 
 
 def masked_nll(log_probs, targets, mask):
@@ -28,22 +26,14 @@ def masked_nll(log_probs, targets, mask):
     return jnp.sum(nll * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def _adam_update(grads, weights, m, v, step, lr, b1=0.9, b2=0.999, eps=1e-8, clip=1.0):
-    leaves = jax.tree_util.tree_leaves(grads)
-    norm = jnp.sqrt(sum(jnp.sum(g * g) for g in leaves))
-    scale = jnp.minimum(1.0, clip / (norm + 1e-12))            # global-norm clipping
-    grads = jax.tree_util.tree_map(lambda g: g * scale, grads)
-    m = jax.tree_util.tree_map(lambda m_, g: b1 * m_ + (1 - b1) * g, m, grads)
-    v = jax.tree_util.tree_map(lambda v_, g: b2 * v_ + (1 - b2) * g * g, v, grads)
-    t = step + 1.0
-    weights = jax.tree_util.tree_map(
-        lambda w, m_, v_: w - lr * (m_ / (1 - b1 ** t)) / (jnp.sqrt(v_ / (1 - b2 ** t)) + eps),
-        weights, m, v)
-    return weights, m, v, norm
+def adam(lr):
+    """trax's Adam with global-norm gradient clipping at 1 (no weight decay, eps 1e-8)."""
+    return trax.optimizers.Adam(lr, weight_decay_rate=0.0, eps=1e-8, clip_grad_norm=1.0)
 
 
-def make_train_step(model, lr):
-    """jitted (weights, m, v, state, step, rng, inputs, targets, mask) → (…, loss).
+def make_train_step(model, optimizer):
+    """jitted (weights, slots, opt_params, state, step, rng, inputs, targets, mask) →
+    (weights, slots, state, loss): one masked-NLL step of ``optimizer`` (a trax optimizer).
 
     ``inputs`` is what the model takes (tokens, or a (src, tgt) tuple); targets/mask (B, L).
     """
@@ -52,11 +42,12 @@ def make_train_step(model, lr):
         return masked_nll(log_probs, targets, mask), new_state
 
     @jax.jit
-    def step_fn(weights, m, v, state, step, rng, inputs, targets, mask):
+    def step_fn(weights, slots, opt_params, state, step, rng, inputs, targets, mask):
         (loss, state), grads = jax.value_and_grad(loss_fn, has_aux=True)(
             weights, state, rng, inputs, targets, mask)
-        weights, m, v, _ = _adam_update(grads, weights, m, v, step, lr)
-        return weights, m, v, state, loss
+        weights, slots, _ = optimizer.tree_update(step, grads, weights, slots, opt_params,
+                                                  store_slots=False)
+        return weights, slots, state, loss
     return step_fn
 
 
@@ -73,17 +64,17 @@ def train(model, next_batch, n_steps, lr=3e-3, seed=0, log_every=0, name=""):
     inputs, targets, mask = next_batch(0)
     model.init(_signature(inputs), rng=jax.random.PRNGKey(seed))
     weights, state = model.weights, model.state
-    m = jax.tree_util.tree_map(jnp.zeros_like, weights)
-    v = jax.tree_util.tree_map(jnp.zeros_like, weights)
-    step_fn = make_train_step(model, lr)
+    optimizer = adam(lr)
+    slots, opt_params = optimizer.tree_init(weights)
+    step_fn = make_train_step(model, optimizer)
     rng = jax.random.PRNGKey(seed + 1)
     losses, start = [], time.perf_counter()
     for step in range(n_steps):
         if step:
             inputs, targets, mask = next_batch(step)
         rng, step_rng = jax.random.split(rng)
-        weights, m, v, state, loss = step_fn(weights, m, v, state, float(step), step_rng,
-                                             inputs, targets, mask)
+        weights, slots, state, loss = step_fn(weights, slots, opt_params, state, float(step),
+                                              step_rng, inputs, targets, mask)
         losses.append(loss)
         if log_every and (step + 1) % log_every == 0:
             print(f"  {name} step {step + 1}/{n_steps} loss {float(loss):.3f}", flush=True)
@@ -133,23 +124,18 @@ def compiled_train_step(model, inputs, targets, mask, seed=0):
     """
     model.init(_signature(inputs), rng=jax.random.PRNGKey(seed))
     weights, state = model.weights, model.state
-    m = jax.tree_util.tree_map(jnp.zeros_like, weights)
-    v = jax.tree_util.tree_map(jnp.zeros_like, weights)
-    step_fn = make_train_step(model, 1e-3)
+    optimizer = adam(1e-3)
+    slots, opt_params = optimizer.tree_init(weights)
+    step_fn = make_train_step(model, optimizer)
     rng = jax.random.PRNGKey(seed)
-    jax.block_until_ready(step_fn(weights, m, v, state, 0.0, rng, inputs, targets, mask))
+    args = (inputs, targets, mask)
+    jax.block_until_ready(step_fn(weights, slots, opt_params, state, 0.0, rng, *args))
 
     def run_once():
         start = time.perf_counter()
-        jax.block_until_ready(step_fn(weights, m, v, state, 1.0, rng, inputs, targets, mask))
+        jax.block_until_ready(step_fn(weights, slots, opt_params, state, 1.0, rng, *args))
         return time.perf_counter() - start
     return run_once
-
-
-def time_train_step(model, inputs, targets, mask, repeats=5, seed=0):
-    """Median wall seconds of one jitted train step at this shape (compilation excluded)."""
-    run_once = compiled_train_step(model, inputs, targets, mask, seed)
-    return float(np.median([run_once() for _ in range(repeats)]))
 
 
 def input_grad_norms(model, tokens, weights_list=None, answer_pos=-1):

@@ -5,7 +5,7 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 __all__ = ["plot_all", "plot_recall", "plot_grad_norms", "plot_timing", "plot_transduction",
            "plot_attention"]

@@ -11,7 +11,7 @@ Equal parameter count (the LM's width is matched to the encoder–decoder's coun
 the same Adam + clipping step (``fit.train``), fixed batch shapes (no recompilation). Measured:
 ROUGE-1/2/L of greedy summaries (``metrics.rouge``, the one evaluation), Lead-3 as reference,
 training tokens/s (real tokens per second of one step, interleaved repetitions) and decoding
-articles/s (``decoding.Decoder`` for the LM, ``decoding.EncoderDecoderDecoder`` for the
+articles/s (``summarizer.generate.Summarizer``, the same for the LM and the
 enc–dec: the same jitted greedy loop; the second of two identical runs, so compilation is
 excluded).
 """
@@ -20,15 +20,16 @@ import os
 import time
 import warnings
 
-import trax_models  # noqa: F401  (compat before trax)
-
 import numpy as np
 from trax import layers as tl
 
-from trax_models import data, metrics
-from trax_models import encoder_decoder as ed
+from trax_models import data
 from trax_models.experiments import fit
-from trax_models.model import TransformerLM, count_params as lm_params
+from trax_models.model import TransformerLM
+from trax_models.model import count_params as lm_params
+from trax_models.models import encoder_decoder as ed
+from trax_models.summarizer import metrics, registry
+from trax_models.summarizer.generate import Summarizer, TruncationWarning
 
 __all__ = ["summarization_experiment"]
 
@@ -103,7 +104,7 @@ def summarization_experiment(cfg, seed=0, quiet=False):
         log(f"summarization: training {name} ({args})")
         result = fit.train(model, next_batch, cfg["steps"], cfg["lr"], seed,
                            log_every=0 if quiet else max(cfg["steps"] // 5, 1), name=name)
-        weights = model.weights if name == "transformer_lm" else model.weights[0]
+        weights = model.weights[0] if registry.kind(name).pairs else model.weights  # Select
         inputs, targets, mask = next_batch(0)
         tokens = _real_tokens(*(inputs if isinstance(inputs, tuple) else (inputs,)))
         # (re-initialises the model's weights: the trained ones were taken just above)
@@ -139,9 +140,8 @@ def summarization_experiment(cfg, seed=0, quiet=False):
 
 def _summarizer(name, args, weights, vocab_file, cfg):
     """articles → greedy summaries (list of str), for either model."""
-    from trax_models.decoding import TruncationWarning, for_model
-    decoder = for_model(name, args, weights, vocab_file=vocab_file,
-                        max_new_tokens=cfg["max_new_tokens"])
+    decoder = Summarizer(name, args, weights, vocab_file=vocab_file,
+                         max_new_tokens=cfg["max_new_tokens"])
 
     def summarize(articles):
         with warnings.catch_warnings():   # long articles are cut to fit, as for the enc–dec

@@ -36,8 +36,15 @@ import pathlib
 from trax_models.sources import corpus, files, tfds, vocab
 from trax_models.sources.files import read_pairs, split_by_ratio
 from trax_models.sources.records import DataError, DataStats, clean_pairs
-from trax_models.sources.tfds import (CNN_DM, CNN_DM_KEYS, check_cnn_dailymail, cnn_dailymail,
-                                      prepare_cnn_dailymail, prepare_tfds, tfds_prepared)
+from trax_models.sources.tfds import (
+    CNN_DM,
+    CNN_DM_KEYS,
+    check_cnn_dailymail,
+    cnn_dailymail,
+    prepare_cnn_dailymail,
+    prepare_tfds,
+    tfds_prepared,
+)
 
 __all__ = ["DataError", "DataStats", "clean_pairs", "read_pairs", "split_by_ratio",
            "CNN_DM", "CNN_DM_KEYS", "check_cnn_dailymail", "cnn_dailymail",

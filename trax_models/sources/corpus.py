@@ -21,8 +21,12 @@ import time
 import trax
 
 from trax_models.sources import tfds, vocab
-from trax_models.sources.news import (DEFAULT_BACKGROUND, DEFAULT_SIZES, GENERATOR_VERSION,
-                                      generate_corpus)
+from trax_models.sources.news import (
+    DEFAULT_BACKGROUND,
+    DEFAULT_SIZES,
+    GENERATOR_VERSION,
+    generate_corpus,
+)
 
 log = logging.getLogger(__name__)
 

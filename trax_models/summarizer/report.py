@@ -5,7 +5,7 @@
                                          one JSON line per step in log_path
     plot_loss_curve(history, png, log)   train loss (per step + smoothed), eval loss, accuracy
 
-The held-out samples + ROUGE at the end of training: ``trax_models.evaluation``.
+The held-out samples + ROUGE at the end of training: ``trax_models.summarizer.evaluate``.
 """
 import json
 import math
@@ -13,8 +13,6 @@ import sys
 import time
 
 import numpy as np
-
-import trax_models  # noqa: F401  (compat first)
 
 __all__ = ["Progress", "plot_loss_curve"]
 
@@ -38,7 +36,7 @@ class Progress:
         self.total_steps = total_steps
         self.count_targets = count_targets  # encoder–decoder: tokens = source + target
         self.stream = stream or sys.stderr
-        self.log = open(log_path, "a") if log_path else None  # noqa: SIM115 (closed in close)
+        self.log = open(log_path, "a") if log_path else None  # closed in close()
         self.line_every_s = line_every_s
         self.bar = None
         self.shapes = set()

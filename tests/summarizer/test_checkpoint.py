@@ -10,11 +10,12 @@ import time
 import numpy as np
 import pytest
 
-import trax_models  # noqa: F401  (compat first)
-import jax.numpy as jnp
-
-from trax_models import checkpoint, training
+from trax_models.atomic import atomic_write
 from trax_models.errors import UserError
+from trax_models.summarizer import checkpoint
+from trax_models.summarizer.config import TrainConfig
+from trax_models.summarizer.loop import make_loop
+from trax_models.summarizer.streams import synthetic_batches
 
 VOCAB = 40
 
@@ -24,32 +25,32 @@ def tiny_config(output_dir, **overrides):
                   dropout=0.0, steps=4, lr=0.01, warmup_steps=2, checkpoint_every=2,
                   eval_every=100, eval_batches=1, max_length=32, seed=3)
     values.update(overrides)
-    return training.TrainConfig(**values)
+    return TrainConfig(**values)
 
 
 def trained_dir(tmp_path, vocab_size=VOCAB, **overrides):
     """A checkpoint directory as `train` writes it (config.json, vocab copy, model.pkl.gz)."""
     config = tiny_config(tmp_path / "run", **overrides)
-    loop = training.make_loop(config, vocab_size, training.synthetic_batches(seed=1),
-                              training.synthetic_batches(seed=2))
+    loop = make_loop(config, config.model_config(vocab_size), synthetic_batches(seed=1),
+                     synthetic_batches(seed=2))
     loop.run(config.steps)
     vocab = tmp_path / "my.subwords"
     vocab.write_text("'<pad>_'\n'<EOS>_'\n'a_'\n")
     checkpoint.save_config(config.output_dir, {
-        "model": config.model, "model_args": dict(config.model_args(), vocab_size=vocab_size),
+        "model": config.model, "model_args": config.model_config(vocab_size).as_dict(),
         "data": {}, "train": {}}, vocab)
     return config, loop
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     path = tmp_path / "f.bin"
-    checkpoint.atomic_write(path, lambda f: f.write(b"old"))
+    atomic_write(path, lambda f: f.write(b"old"))
 
     def broken(f):
         f.write(b"half of the new")
         raise RuntimeError("disk full")
     with pytest.raises(RuntimeError):
-        checkpoint.atomic_write(path, broken)
+        atomic_write(path, broken)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]  # no temporary file left
 
@@ -57,7 +58,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     import numpy as np
-    from trax_models import checkpoint
+    from trax_models.summarizer import checkpoint
     big = np.arange(3_000_000, dtype=np.float32)  # ≈12 MB: a write takes a while
     for i in range(10_000):
         checkpoint.write_checkpoint(sys.argv[1], {"step": i, "w": big + i})
@@ -96,7 +97,7 @@ def test_load_model_gives_the_trained_weights_in_eval_and_predict_mode(tmp_path)
     model, saved_config = checkpoint.load_model(config.output_dir)
     assert saved_config["model_args"]["d_model"] == 16
     assert saved_config["vocab_path"].endswith("vocab.subwords")
-    batch = next(training.synthetic_batches(seed=5))[0]
+    batch = next(synthetic_batches(seed=5))[0]
     expected = loop.eval_model(batch)
     np.testing.assert_allclose(model(batch), expected, atol=1e-6)
     predict, _ = checkpoint.load_model(config.output_dir, mode="predict", batch_size=4)
@@ -118,8 +119,8 @@ def test_save_config_copies_the_vocabulary(tmp_path):
 def test_another_vocab_size_is_refused_naming_both_shapes(tmp_path):
     config, _ = trained_dir(tmp_path)
     with pytest.raises(UserError, match=r"\(40, 16\) in the checkpoint but \(50, 16\)"):
-        training.make_loop(config, 50, training.synthetic_batches(seed=1),
-                           training.synthetic_batches(seed=2))
+        make_loop(config, config.model_config(50), synthetic_batches(seed=1),
+                           synthetic_batches(seed=2))
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())
     cfg["model_args"]["d_model"] = 32
     cfg["model_args"]["n_heads"] = 4
@@ -133,8 +134,8 @@ def test_another_depth_is_refused(tmp_path):
     config, _ = trained_dir(tmp_path)
     deeper = tiny_config(config.output_dir, n_layers=2)
     with pytest.raises(UserError, match="does not fit the model"):
-        training.make_loop(deeper, VOCAB, training.synthetic_batches(seed=1),
-                           training.synthetic_batches(seed=2))
+        make_loop(deeper, deeper.model_config(VOCAB), synthetic_batches(seed=1),
+                           synthetic_batches(seed=2))
 
 
 @pytest.mark.parametrize("make, message", [

@@ -5,9 +5,8 @@ import json
 import numpy as np
 import pytest
 
-import trax_models  # noqa: F401  (compat first)
 from trax_models.errors import UserError
-from trax_models.experiments import cli
+from trax_models.experiments.cli import cli
 from trax_models.experiments.compare import score_transduction
 from trax_models.experiments.tasks import RecallTask, ReversalTask
 

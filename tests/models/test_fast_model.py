@@ -2,20 +2,18 @@
 
 Tiny sizes (d_model 16, 2 layers): these tests check equivalence, not speed (benchmarks/ does).
 """
+import jax
 import numpy as np
 import pytest
-
-import trax_models  # noqa: F401  (compat first)
-import jax
 import trax
-from trax import fastmath
+from trax import fastmath, shapes
 from trax import layers as tl
-from trax import shapes
 from trax.optimizers import trainer as trainer_lib
 
-from trax_models import checkpoint
-from trax_models import fast_model
 from trax_models import model as course
+from trax_models.errors import UserError
+from trax_models.models import fast_model
+from trax_models.summarizer import adapters, checkpoint, registry
 
 ARGS = dict(vocab_size=50, d_model=16, d_ff=32, n_layers=2, n_heads=4, dropout=0.1, max_len=64)
 TOL = 1e-5
@@ -155,9 +153,10 @@ def test_course_checkpoint_loads_into_the_fast_model(tmp_path, monkeypatch):
     contents = {"flat_weights": [np.asarray(w) for w in flat(ours)], "step": 0}
     checkpoint.save_config(tmp_path, {"model": "fast_transformer_lm", "model_args": ARGS})
     checkpoint.write_checkpoint(tmp_path / checkpoint.CHECKPOINT_FILE, contents)
-    # the registry entry training would add for the fast model (checkpoint.py is not ours)
-    monkeypatch.setitem(checkpoint.MODELS, "fast_transformer_lm",
-                        "trax_models.fast_model:TransformerLM")
+    # a registry row for the fast model (train keeps the course model: it is not faster)
+    monkeypatch.setitem(registry.MODELS, "fast_transformer_lm", registry.ModelKind(
+        "fast_transformer_lm", fast_model.TransformerLM, pairs=False,
+        adapter=adapters.LanguageModelAdapter))
     fast, _ = checkpoint.load_model(tmp_path, mode="eval")
     assert isinstance(fast.sublayers[4], fast_model.FastDecoderBlock)
     x = tokens(seed=5)
@@ -180,7 +179,7 @@ def test_bad_arguments_are_refused_with_a_clear_message():
         fast_model.TransformerLM(**ARGS, mode="sample")
     with pytest.raises(ValueError, match="dropout_rng"):
         fast_model.TransformerLM(**ARGS, dropout_rng="philox")
-    with pytest.raises(ValueError, match="do not fit"):
+    with pytest.raises(UserError, match="does not fit the model"):
         other = fast_model.TransformerLM(**dict(ARGS, d_model=8, d_ff=16), mode="eval")
         other.init(shapes.signature(tokens()))
         fast_model.init_predict(fast_model.TransformerLM(**ARGS, mode="predict"), other.weights)

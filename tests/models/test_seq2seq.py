@@ -3,11 +3,10 @@ padding invariance, teacher forcing vs free running vs scheduled sampling."""
 import jax
 import numpy as np
 import pytest
-
-import trax_models  # noqa: F401  (compat first)
 from trax import shapes
-from trax_models import seq2seq
-from trax_models.rnn import count_weights
+
+from trax_models.models import seq2seq
+from trax_models.weights import count_weights
 
 V, D, N = 11, 6, 8
 SRC = np.array([[5, 6, 7, 1, 0, 0], [4, 4, 9, 8, 3, 1]], np.int32)     # padded with 0
@@ -100,7 +99,7 @@ def test_teacher_forcing_is_causal_in_the_target():
     changed = TGT.copy()
     changed[:, 2] = TGT[:, 2] % (V - 2) + 2
     out = np.asarray(model((SRC, changed))[0])
-    np.testing.assert_array_equal(out[:, :3], base[:, :3])    # positions ≤ 2 see tokens < 2 … 
+    np.testing.assert_array_equal(out[:, :3], base[:, :3])    # positions ≤ 2 see tokens < 2 …
     assert np.abs(out[:, 3] - base[:, 3]).max() > 0           # position 3 reads gold token 2
 
 

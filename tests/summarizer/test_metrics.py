@@ -1,7 +1,7 @@
 """ROUGE/BLEU wrappers and the Lead-N baseline."""
 import pytest
 
-from trax_models import metrics
+from trax_models.summarizer import metrics
 
 
 def test_identical_texts_score_one():

@@ -30,8 +30,6 @@ Token 0 is padding (masked out of attention) and the decoder's start symbol; 1 i
 """
 import functools
 
-import trax_models  # noqa: F401  (compat before trax)
-
 import jax
 import numpy as np
 from trax import fastmath

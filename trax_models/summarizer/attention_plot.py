@@ -5,7 +5,7 @@
         TransformerLM, computed from the layer's own Dense/AttnHeads sub-layers on the residual
         stream the model feeds it (row i: how much position i attends to each position ≤ i)
     plot_attention(weights, labels, path, title=None) -> path       # matplotlib, one panel/head
-    plot_for_summary(decoder, article, path, max_tokens=96, ...) -> path
+    plot_for_summary(summarizer, article, path, max_tokens=96, ...) -> path
         article (cut to fit) + its greedy summary, run through the model, plotted
         (``python -m trax_models summarize --attention-png PATH``)
 
@@ -13,13 +13,14 @@ Positions: the model sees ShiftRight's view [0, x0, x1, …], so row/column i is
 the token fed there (``<s>`` for the leading 0, ``<sep>`` for the separator after the article's
 ``<EOS>``); the row of position i predicts token x_i.
 """
-import numpy as np
-
-import trax_models  # noqa: F401  (compat before trax)
-import jax
 import jax.numpy as jnp
+import numpy as np
+from trax import shapes
 
+from trax_models.attention import DotProductAttention, causal_mask
 from trax_models.errors import UserError
+from trax_models.sources import vocab
+from trax_models.tokens import EOS, PAD, PROMPT_END
 
 __all__ = ["attention_weights", "plot_attention", "token_labels", "plot_for_summary"]
 
@@ -41,16 +42,23 @@ def _find_attention(layer):
     return None
 
 
-def _causal_softmax(q, k):
-    """softmax(q kᵀ/√d + causal mask), as attention.DotProductAttention computes it.
+def _causal_weights(q, k):
+    """The graded ``DotProductAttention``'s causal weights softmax(q kᵀ/√d + mask), (B·H, L, L).
 
-    q, k: (batch·heads, L, d_head) → (batch·heads, L, L): rows sum to 1, 0 above the diagonal.
+    Run through the graded function itself with identity values (weights @ I = weights). It
+    asserts q, k and v share their last axis, so the smaller side is zero-padded: v = I (L) with
+    zero columns up to d, or q, k with zero columns up to L and q scaled by √(L/d) so that the
+    dot products are still divided by √d.
     """
     length, depth = q.shape[1], q.shape[-1]
-    dots = jnp.matmul(q, jnp.swapaxes(k, -1, -2)) / jnp.sqrt(depth)  # (B·H, L, L)
-    mask = jnp.tril(jnp.ones((1, length, length), dtype=bool))
-    dots = jnp.where(mask, dots, jnp.full_like(dots, -1e9))
-    return jnp.exp(dots - jax.scipy.special.logsumexp(dots, axis=-1, keepdims=True))
+    mask = causal_mask(length)
+    eye = jnp.broadcast_to(jnp.eye(length, dtype=q.dtype), (q.shape[0], length, length))
+    if length <= depth:
+        value = jnp.pad(eye, ((0, 0), (0, 0), (0, depth - length)))
+        return DotProductAttention(q, k, value, mask)[..., :length]
+    pad = ((0, 0), (0, 0), (0, length - depth))
+    q = jnp.pad(q * jnp.sqrt(length / depth), pad)
+    return DotProductAttention(q, jnp.pad(k, pad), eye, mask)
 
 
 def attention_weights(model, tokens, n_heads=None):
@@ -79,7 +87,7 @@ def attention_weights(model, tokens, n_heads=None):
             for pre in parent.sublayers[:index]:  # LayerNorm: what the attention sees
                 h = pre(h)  # (1, L, d_model)
             q, k, _ = parent.sublayers[index].sublayers[0](h)  # each (1·heads, L, d_head)
-            layers.append(np.asarray(_causal_softmax(q, k)))  # (heads, L, L)
+            layers.append(np.asarray(_causal_weights(q, k)))  # (heads, L, L)
         x = top(x)
     if not layers:
         raise UserError("this model has no causal attention layer named DotProductAttn to "
@@ -96,14 +104,13 @@ def token_labels(ids, vocab_file, separator_after_eos=True):
     ``<s>`` for the leading 0, ``<EOS>`` for 1, ``<sep>`` for the 0 after the article's EOS,
     the subword's text otherwise (spaces shown as '·', trailing '_' dropped).
     """
-    from trax_models.sources import vocab
     v = vocab.load_vocab(vocab_file)
     labels = ["<s>"]
     for i in ids[:-1]:
         i = int(i)
-        if i == 1:
+        if i == EOS:
             labels.append("<EOS>")
-        elif i == 0:
+        elif i == PAD:
             labels.append("<sep>" if separator_after_eos else "<pad>")
         else:
             labels.append(v.decode([i]).replace(" ", "·") or f"#{i}")
@@ -158,14 +165,14 @@ def plot_attention(weights, labels, path, title=None, max_labels=64):
     return path
 
 
-def plot_for_summary(decoder, article, path, max_tokens=96, method="greedy", **options):
+def plot_for_summary(summarizer, article, path, max_tokens=96, method="greedy", **options):
     """Heatmaps of the attention over an article (cut to fit ``max_tokens``) and its summary.
 
-    Decodes the summary with ``decoder`` (``Decoder.generate``; ``options`` go there), then runs
+    Decodes the summary with ``summarizer`` (``Summarizer.generate``; ``options`` go there), then runs
     the eval-mode model on article + [EOS, SEP] + summary and plots every layer and head.
 
     Args:
-      decoder: a ``trax_models.decoding.Decoder`` with a vocabulary.
+      summarizer: a ``Summarizer`` of a TransformerLM, with a vocabulary.
       article: the text.
       path: PNG to write.
       max_tokens: longest sequence shown (article ids are cut from the end; the summary gets
@@ -174,19 +181,18 @@ def plot_for_summary(decoder, article, path, max_tokens=96, method="greedy", **o
     Returns:
       path.
     """
-    from trax import shapes
     if max_tokens < 4:
         raise UserError(f"max_tokens={max_tokens} must be ≥ 4")
-    max_new = max(1, min(decoder.max_new_tokens, max_tokens // 3))
-    ids = decoder.prompt(article, max_new)[:-2]  # article ids, without EOS and SEP
-    prompt = ids[:max_tokens - max_new - 2] + [1, 0]
-    summary = decoder.generate([prompt], method=method, max_new_tokens=max_new, **options)[0]
+    max_new = max(1, min(summarizer.max_new_tokens, max_tokens // 3))
+    ids = summarizer.prompt(article, max_new)[:-2]  # article ids, without EOS and SEP
+    prompt = ids[:max_tokens - max_new - 2] + PROMPT_END
+    summary = summarizer.generate([prompt], method=method, max_new_tokens=max_new, **options)[0]
     sequence = prompt + summary  # (L,): what the model reads; the last token is never fed
-    model = decoder.model_fn(**decoder.model_args, mode="eval")
+    model = summarizer.kind.build(summarizer.config, "eval")
     model.init(shapes.ShapeDtype((1, len(sequence)), np.int32))
-    model.weights = decoder.weights
+    model.weights = summarizer.weights
     weights = attention_weights(model, sequence)
-    labels = token_labels(sequence, decoder.vocab_file)
+    labels = token_labels(sequence, summarizer.vocab_file)
     title = (f"causal attention: {len(prompt) - 2} article tokens + <EOS> <sep> + "
              f"{len(summary)} summary tokens ({method})")
     return plot_attention(weights, labels, path, title=title)

@@ -32,7 +32,7 @@ Modes:
             predict mode) and gets their log-probs. The state is a pytree of static-shape
             arrays (shapes fixed at ``init`` by the source length and the batch), so
             ``model.pure_fn`` runs inside ``jax.jit`` / ``lax.while_loop``: greedy, sampled
-            and beam decoding are ``trax_models.decoding.EncoderDecoderDecoder``'s (the same
+            and beam decoding are ``trax_models.summarizer.generate.Summarizer``'s (the same
             loops as the TransformerLM's; ``python -m trax_models summarize/evaluate``).
 One checkpoint serves all three modes: the weight trees are identical.
 
@@ -43,25 +43,28 @@ never share the input and output embeddings (trax shares them when ``output_voca
 None), (3) in predict mode trax caches the encoder with ``tl.Cache`` (state changes structure
 after the first call, so it cannot be a ``lax`` loop carry), ours with a static-shape cache.
 """
-import trax_models  # noqa: F401  (compat before trax)
 
 import jax
 from trax import layers as tl
 from trax import shapes
 from trax.fastmath import numpy as jnp
 
-from trax_models.attention import (CausalAttention, DotProductAttention,
-                                   compute_attention_heads_closure,
-                                   compute_attention_output_closure)
+from trax_models import data, predict
+from trax_models.attention import (
+    CausalAttention,
+    DotProductAttention,
+    causal_mask,
+    compute_attention_heads_closure,
+    compute_attention_output_closure,
+)
 from trax_models.model import FeedForward
+from trax_models.tokens import PAD
 
 __all__ = ["PaddingMask", "ComputeOnce", "masked_attention", "MultiHeadAttention",
            "EncoderBlock", "DecoderBlock", "Encoder", "Transformer", "EncoderDecoder",
            "count_params", "init_predict", "make_streams"]
 
 MODES = ('train', 'eval', 'predict')
-PAD = 0
-EOS = 1
 
 
 def _check_mode(mode, who):
@@ -165,7 +168,7 @@ def masked_attention(q, k, v, mask, n_heads, causal=False):
     mask = jnp.repeat(mask, n_heads, axis=0)[:, None, :]  # (B·H, 1, L_k): row b·H + h
     if causal:
         length_q, length_k = q.shape[1], k.shape[1]
-        mask = mask & jnp.tril(jnp.ones((1, length_q, length_k), dtype=jnp.bool_))
+        mask = mask & causal_mask(length_q, length_k)
     return DotProductAttention(q, k, v, mask)  # (B·H, L_q, d_head)
 
 
@@ -366,12 +369,9 @@ def init_predict(model, weights, source_len, batch_size=1, rng=None):
       before each prompt; ``model.pure_fn((source, tokens), weights, start_state, rng)`` is
       the jit-friendly form.
     """
-    rng = jax.random.PRNGKey(0) if rng is None else rng
-    model.init((shapes.ShapeDtype((batch_size, source_len), jnp.int32),
-                shapes.ShapeDtype((batch_size, 1), jnp.int32)), rng=rng)
-    model.weights = weights
-    model.rng = rng  # concrete rngs everywhere: none is created lazily under a jax trace
-    return model.state
+    signature = (shapes.ShapeDtype((batch_size, source_len), jnp.int32),
+                 shapes.ShapeDtype((batch_size, 1), jnp.int32))
+    return predict.init_predict(model, weights, signature, rng=rng)
 
 
 # --- Data and summaries -----------------------------------------------------------------------
@@ -386,5 +386,4 @@ def make_streams(source="default", **options):
     ``Transformer``'s (source, target) → (log_probs, target) signature and the loss expect.
     Options: those of ``data.make_streams`` (vocab_file, max_length, boundaries, ...).
     """
-    from trax_models import data
     return data.make_streams(source, concat=False, **options)

@@ -19,15 +19,13 @@ log-probs as 'eval' on the whole prefix (reset with ``model.state = start_state`
 of all three modes are the same tree, so one checkpoint serves all of them. The models work with
 ``trax.supervised.training.Loop`` and ``tl.CrossEntropyLoss`` (they end in LogSoftmax).
 """
-import trax_models  # noqa: F401  (compat before trax)
 
 from trax import fastmath
 from trax import layers as tl
 from trax.fastmath import numpy as jnp
-from trax.layers import base
-from trax.layers import initializers
+from trax.layers import base, initializers
 
-__all__ = ["RNNCell", "SimpleRNN", "RecurrentLayer", "RNNLM", "CELLS", "count_weights", "rnn_lm_params"]
+__all__ = ["RNNCell", "SimpleRNN", "RecurrentLayer", "RNNLM", "CELLS", "rnn_lm_params"]
 
 CELLS = ("rnn", "gru", "lstm")
 
@@ -112,12 +110,6 @@ def RNNLM(vocab_size, d_model=128, n_layers=1, cell='lstm', dropout=0.0, mode='t
         tl.Dense(vocab_size),                     # (batch, L, vocab)
         tl.LogSoftmax(),
     )
-
-
-def count_weights(weights):
-    """Number of scalars in a (nested) weight tree, e.g. ``count_weights(model.weights)``."""
-    leaves = fastmath.tree_flatten(weights)
-    return int(sum(getattr(w, 'size', 0) for w in leaves))
 
 
 def rnn_lm_params(vocab_size, d_model=128, n_layers=1, cell='lstm'):

@@ -1,18 +1,17 @@
 """Evaluation (ROUGE vs Lead-3, the evaluate CLI) and the attention heatmaps."""
 import json
 
+import jax
 import numpy as np
 import pytest
-
-import trax_models  # noqa: F401  (compat first)
-import jax
 from trax import shapes
 
-from test_decoding import TEXTS, make_checkpoint
-from trax_models import attention_plot, evaluation, metrics
-from trax_models.decoding import Decoder
 from trax_models.errors import UserError
 from trax_models.model import TransformerLM
+from trax_models.summarizer import attention_plot, evaluate, metrics
+from trax_models.summarizer.generate import Summarizer
+
+from .conftest import TEXTS
 
 ARGS = dict(vocab_size=30, d_model=16, d_ff=32, n_layers=2, n_heads=2, dropout=0.0, max_len=32)
 
@@ -70,21 +69,21 @@ def test_plot_attention_writes_png(tmp_path, lm):
 # --- summarize_and_score and the evaluate CLI ---------------------------------------------------
 
 @pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
+def ckpt(tmp_path_factory, make_checkpoint):
     directory = tmp_path_factory.mktemp("eval_ckpt")
     make_checkpoint(directory)
     return directory
 
 
-def _pairs(n):
-    return [(f"{TEXTS[i % 3]} {TEXTS[(i + 1) % 3]} More news follows.", TEXTS[i % 3])
+def _pairs(n, texts=tuple(TEXTS)):
+    return [(f"{texts[i % 3]} {texts[(i + 1) % 3]} More news follows.", texts[i % 3])
             for i in range(n)]
 
 
 def test_summarize_and_score_figures(ckpt, capsys):
-    decoder = Decoder.from_checkpoint(ckpt, max_new_tokens=6)
+    decoder = Summarizer.from_checkpoint(ckpt, max_new_tokens=6)
     pairs = _pairs(5)
-    results = evaluation.summarize_and_score(decoder, iter(pairs), n_articles=4, n_samples=2,
+    results = evaluate.summarize_and_score(decoder, iter(pairs), n_articles=4, n_samples=2,
                                              max_new_tokens=6, batch_size=2)
     articles, refs = [a for a, _ in pairs[:4]], [r for _, r in pairs[:4]]
     generated = decoder.summarize(articles, max_new_tokens=6, batch_size=2)
@@ -99,7 +98,7 @@ def test_summarize_and_score_figures(ckpt, capsys):
     out = capsys.readouterr().out
     assert out.count("--- held-out sample") == 2 and "Lead-3 baseline" in out
     with pytest.raises(UserError, match="no \\(article, summary\\) pairs"):
-        evaluation.summarize_and_score(decoder, [], stream=False)
+        evaluate.summarize_and_score(decoder, [], stream=False)
 
 
 def _main(argv):

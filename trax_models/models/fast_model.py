@@ -23,7 +23,7 @@ Weights: the block keeps the course's layers as its sublayers, in the course's o
 flattened weight list (and the flattened state: the dropout rates) is identical to
 ``trax_models.model.TransformerLM``'s: a checkpoint of one loads into the other
 (``tl.flatten_weights_and_state`` / ``fastmath.tree_unflatten``, as trax's Loop and
-``trax_models.checkpoint.load_model`` do), and both give the same outputs (< 1e-5) in eval mode.
+``trax_models.summarizer.checkpoint.load_model`` do), and both give the same outputs (< 1e-5) in eval mode.
 
 Modes: 'train', 'eval' (this module's fast tree) and 'predict': the course model's KV-cache
 predict tree (``trax_models.model.TransformerLM(mode='predict')``, whose flat weights are the
@@ -35,15 +35,15 @@ gradient's distribution. Training stays deterministic for a given rng on one bac
 masks are not trax's, so a train-mode step is not bit-equal to the course model's (eval and
 predict are unaffected); RngBitGenerator's stream may also differ between XLA versions/backends.
 """
-import trax_models  # noqa: F401  (compat before trax)
 
 import jax
-from trax import fastmath
+from trax import fastmath, shapes
 from trax import layers as tl
-from trax import shapes
 from trax.fastmath import numpy as jnp
 
 from trax_models import model as course
+from trax_models.attention import causal_mask
+from trax_models.weights import flat_weights, load_flat_weights
 
 __all__ = ["TransformerLM", "FastDecoderBlock", "Dropout", "dropout", "init_predict",
            "DROPOUT_RNGS"]
@@ -119,7 +119,7 @@ def causal_attention(q, k, v):
     """
     length = q.shape[1]
     scores = jnp.einsum("bqhd,bkhd->bhqk", q, k)  # (batch, heads, L, L)
-    causal = jnp.tril(jnp.ones((length, length), dtype=jnp.bool_))  # (L, L): key ≤ query
+    causal = causal_mask(length)[0]  # (L, L): key ≤ query
     scores = jnp.where(causal, scores, jnp.full_like(scores, -1e9))
     weights = jax.nn.softmax(scores, axis=-1)  # rows sum to 1
     return jnp.einsum("bhqk,bkhd->bqhd", weights, v)  # (batch, L, heads, d_head)
@@ -247,10 +247,5 @@ def init_predict(model, weights, batch_size=1, rng=None):
     """
     model.init(shapes.ShapeDtype((batch_size, 1), jnp.int32),
                rng=jax.random.PRNGKey(0) if rng is None else rng)
-    flat, _ = tl.flatten_weights_and_state(weights, ())
-    target, _ = tl.flatten_weights_and_state(model.weights, ())
-    if [tuple(w.shape) for w in flat] != [tuple(w.shape) for w in target]:
-        raise ValueError("init_predict: the weights do not fit this predict model (another "
-                         "config?): build it with the config the weights were trained with.")
-    nested, _ = fastmath.tree_unflatten(list(flat), model.weights)
+    nested = load_flat_weights(model, flat_weights(weights), "the model behind init_predict's weights")
     return course.init_predict(model, nested, batch_size=batch_size, rng=rng)

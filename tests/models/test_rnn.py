@@ -2,10 +2,10 @@
 cell against NumPy, and training under trax's own Loop."""
 import numpy as np
 import pytest
-
-import trax_models  # noqa: F401  (compat first)
 from trax import shapes
-from trax_models.rnn import CELLS, RNNCell, RNNLM, count_weights, rnn_lm_params
+
+from trax_models.models.rnn import CELLS, RNNLM, RNNCell, rnn_lm_params
+from trax_models.weights import count_weights
 
 V, D, B, L = 13, 8, 2, 6
 

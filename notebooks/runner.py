@@ -1,8 +1,8 @@
 """Execute notebooks top to bottom in a fresh kernel and keep the executed copies.
 
-    python -m trax_models.notebook_runner --out build/notebooks notebooks/*.ipynb   # make notebooks
-    python -m trax_models.notebook_runner --ci --out build/notebooks-ci notebooks/*.ipynb
-    python -m trax_models.notebook_runner --clear notebooks/*.ipynb   # strip outputs before a commit
+    python notebooks/runner.py --out build/notebooks notebooks/*.ipynb   # make notebooks
+    python notebooks/runner.py --ci --out build/notebooks-ci notebooks/*.ipynb
+    python notebooks/runner.py --clear notebooks/*.ipynb   # strip outputs before a commit
     ... --json build/notebooks/timings.json   # also write each notebook's seconds + load average
 
 Each notebook gets its own kernel (nbclient, kernel ``python3``). jupyter_client replaces the
@@ -30,7 +30,10 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from trax_models.errors import UserError
+
+class UserError(Exception):
+    """A bad path or notebook: printed as one ``error:`` line, exit status 2."""
+
 
 __all__ = ["NotebookResult", "run_notebook", "clear_outputs", "has_outputs", "cli"]
 
@@ -150,7 +153,7 @@ def clear_outputs(path):
 
 def cli(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m trax_models.notebook_runner",
+        prog="python notebooks/runner.py",
         description="Execute notebooks in fresh kernels and write the executed copies.")
     parser.add_argument("notebooks", nargs="+", help=".ipynb files")
     parser.add_argument("--out", default="build/notebooks",

@@ -2,18 +2,18 @@
 
 Tiny models (d_model 16, 1–2 layers) so the whole file runs in well under a minute.
 """
+import jax
 import numpy as np
 import pytest
-
-import trax_models  # noqa: F401  (compat first)
-import jax
 import trax
 from trax import layers as tl
 from trax import shapes
 
 from trax_models import attention
-from trax_models import encoder_decoder as ed
 from trax_models.errors import UserError
+from trax_models.models import encoder_decoder as ed
+from trax_models.summarizer.generate import Summarizer, TruncationWarning
+from trax_models.tokens import EOS
 
 V = 40
 TINY = dict(d_model=16, d_ff=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=2,
@@ -210,7 +210,7 @@ def test_predict_mode_encodes_once_and_replays_the_cache(eval_model, predict):
     np.testing.assert_allclose(np.concatenate([first, second], 1), expected, atol=1e-5)
 
 
-# --- Decoding: decoding.EncoderDecoderDecoder (greedy / sample / beam) ----------------------
+# --- Decoding: Summarizer over an encoder–decoder (greedy / sample / beam) ----------------------
 
 ED_ARGS = dict(vocab_size=V, d_model=16, d_ff=32, n_heads=2, n_layers=1, n_decoder_layers=2,
                dropout=0.0, max_len=32)  # = TINY, with the training config's names
@@ -218,15 +218,14 @@ ED_ARGS = dict(vocab_size=V, d_model=16, d_ff=32, n_heads=2, n_layers=1, n_decod
 
 @pytest.fixture(scope="module")
 def decoder(eval_model):
-    from trax_models.decoding import EncoderDecoderDecoder
-    return EncoderDecoderDecoder(ED_ARGS, eval_model.weights, max_new_tokens=5)
+    return Summarizer("encoder_decoder", ED_ARGS, eval_model.weights, max_new_tokens=5)
 
 
 def _sources():
     """Three sources of different lengths (ids ≥ 2, ending in EOS)."""
     source, _ = _batch(seed=4)
-    return [list(source[0]) + [ed.EOS], list(source[1, :6]) + [ed.EOS],
-            list(source[2, :3]) + [ed.EOS]]
+    return [list(source[0]) + [EOS], list(source[1, :6]) + [EOS],
+            list(source[2, :3]) + [EOS]]
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +247,7 @@ def _slow_greedy(log_probs_of, source, n):
     generated = []
     for _ in range(n):
         generated.append(int(log_probs_of(source, generated)[len(generated)].argmax()))
-        if generated[-1] == ed.EOS:
+        if generated[-1] == EOS:
             break
     return generated
 
@@ -287,11 +286,10 @@ def test_sampling_is_seeded(decoder):
 
 
 def test_long_sources_are_cut_keeping_eos(decoder):
-    from trax_models.decoding import TruncationWarning
-    long = list(range(2, 40)) + [ed.EOS]                 # 39 ids > max_len 32
+    long = list(range(2, 40)) + [EOS]                 # 39 ids > max_len 32
     with pytest.warns(TruncationWarning, match="cut to 31"):
         fitted = decoder.fit_prompt(long)
-    assert len(fitted) == 32 and fitted[-1] == ed.EOS
+    assert len(fitted) == 32 and fitted[-1] == EOS
     with pytest.raises(UserError, match="max_len=32"):
         decoder.generate(_sources(), max_new_tokens=32)
 
@@ -344,7 +342,7 @@ def test_make_streams_yields_unconcatenated_pairs(tmp_path):
     for row in range(source.shape[0]):            # each side ends in EOS, then padding only
         for ids in (source[row], target[row]):
             n = int(np.count_nonzero(ids))
-            assert ids[n - 1] == ed.EOS and np.all(ids[n:] == 0)
+            assert ids[n - 1] == EOS and np.all(ids[n:] == 0)
     lengths = set()                               # padded to a few lengths: few compilations
     for _ in range(20):
         source, target, _ = next(train)

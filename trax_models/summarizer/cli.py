@@ -1,0 +1,289 @@
+"""The command lines: argparse, then one library call each (``python -m trax_models CMD``).
+
+    train      -> summarizer.train.train(TrainConfig)          (``make train``)
+    summarize  -> Summarizer.from_checkpoint(DIR).summarize(texts)
+    evaluate   -> summarizer.evaluate.evaluate(DIR, ...)
+
+The decoding flags of ``summarize`` and ``evaluate`` are written once (``_decoding_flags``) and
+checked once (``_check_decoding``). Flags accept dashes or underscores (``--max-new-tokens`` /
+``--max_new_tokens``). A ``UserError`` becomes one ``error:`` line and exit status 2
+(``trax_models.__main__``).
+"""
+import argparse
+import json
+import sys
+import warnings
+
+from trax_models.errors import UserError
+from trax_models.summarizer import checkpoint, evaluate, registry
+from trax_models.summarizer.attention_plot import plot_for_summary
+from trax_models.summarizer.config import TrainConfig, with_overrides
+from trax_models.summarizer.generate import METHODS, Summarizer, TruncationWarning
+from trax_models.summarizer.train import train as run_training
+
+__all__ = ["train", "summarize", "evaluate_cli", "train_parser", "config_from_args"]
+
+
+# --- train ------------------------------------------------------------------------------------
+
+def _ints(text):
+    try:
+        return tuple(int(x) for x in text.replace(",", " ").split())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 256,512 — got {text!r}")
+
+
+def train_parser():
+    """The ``train`` command's flags (each a TrainConfig field of the same name)."""
+    d = TrainConfig()
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models train",
+        description="Train the course's Transformer summarizer (TransformerLM over article + "
+                    "[EOS, SEP] + summary, loss on the summary; or --model encoder_decoder: "
+                    "article → encoder, summary → decoder) with trax's training Loop. "
+                    "Re-running the same command resumes from the last checkpoint in "
+                    "--output_dir. Settings come from the defaults, then --gin_file / "
+                    "--gin_param bindings (TrainConfig.steps = 3000, and any trax configurable), "
+                    "then the flags given here.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group("data")
+    g.add_argument("--source", default=d.source,
+                   help="'default' (the embedded generated news corpus), 'cnn_dailymail' "
+                        "(needs --data_dir with the prepared TFDS dataset), or a .jsonl/.csv/"
+                        ".tsv file of (article, summary) pairs")
+    g.add_argument("--data_dir", help="TFDS data_dir for cnn_dailymail / the corpus cache")
+    g.add_argument("--article_key", help="article field of a JSONL/CSV file (default: article)")
+    g.add_argument("--summary_key", help="summary field of a JSONL/CSV file (default: summary)")
+    g.add_argument("--eval_fraction", type=float,
+                   help="held-out fraction of a single file (split fixed by --seed)")
+    g.add_argument("--vocab_file", help="subword vocabulary file (default: the source's own; "
+                                        "built from the training split and cached)")
+    g.add_argument("--vocab_size", type=int, default=d.vocab_size,
+                   help="target size of a vocabulary built for the source")
+    g.add_argument("--max_length", type=int, default=d.max_length,
+                   help="longest article+summary in tokens (encoder_decoder: longest article, "
+                        "and summary); longer articles are truncated; also the model's max_len")
+    g.add_argument("--boundaries", type=_ints, default=d.boundaries,
+                   help="bucket boundaries, e.g. 256,384")
+    g.add_argument("--batch_sizes", type=_ints, default=d.batch_sizes,
+                   help="batch size per bucket (one more than boundaries), multiples of the "
+                        "device count")
+    g.add_argument("--shuffle_buffer", type=int, default=d.shuffle_buffer)
+    g.add_argument("--article_weight", type=float, default=d.article_weight,
+                   help="transformer_lm only: loss weight of the article tokens (the course: 0, "
+                        "the loss is on the summary only); a small value also trains the "
+                        "language model on the articles: more signal per example, faster "
+                        "learning to copy names")
+    g = p.add_argument_group("model")
+    g.add_argument("--model", default=d.model, choices=sorted(registry.MODELS),
+                   help="transformer_lm: the course's decoder-only model; encoder_decoder: the "
+                        "full Transformer (bidirectional encoder, causal decoder with cross-"
+                        "attention; --n_layers blocks in each stack, separate embeddings)")
+    g.add_argument("--d_model", type=int, default=d.d_model)
+    g.add_argument("--d_ff", type=int, default=d.d_ff)
+    g.add_argument("--n_layers", type=int, default=d.n_layers)
+    g.add_argument("--n_heads", type=int, default=d.n_heads)
+    g.add_argument("--dropout", type=float, default=d.dropout)
+    g = p.add_argument_group("optimization")
+    g.add_argument("--steps", type=int, default=d.steps, help="total training steps")
+    g.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (Adam)")
+    g.add_argument("--warmup_steps", type=int, default=d.warmup_steps,
+                   help="linear warm-up steps, then 1/sqrt(step) decay")
+    g.add_argument("--seed", type=int, default=d.seed,
+                   help="seed for initialization, dropout, shuffling and splits")
+    g = p.add_argument_group("output")
+    g.add_argument("--output_dir", default=d.output_dir,
+                   help="checkpoint directory (resumed if it holds a checkpoint)")
+    g.add_argument("--fresh", action="store_true", help="discard output_dir's checkpoint first")
+    g.add_argument("--eval_every", type=int, default=d.eval_every, help="steps between evals")
+    g.add_argument("--eval_batches", type=int, default=d.eval_batches,
+                   help="held-out batches per eval")
+    g.add_argument("--checkpoint_every", type=int, default=d.checkpoint_every)
+    g.add_argument("--rouge_articles", type=int, default=d.rouge_articles,
+                   help="held-out articles summarized at the end for ROUGE (0: skip)")
+    g.add_argument("--samples", type=int, default=d.samples,
+                   help="held-out samples printed at the end")
+    g.add_argument("--max_summary_len", type=int, default=d.max_summary_len,
+                   help="cap on generated summary tokens")
+    g.add_argument("--verbose", action="store_true", help="also print trax's own log lines")
+    g = p.add_argument_group("gin")
+    g.add_argument("--gin_file", action="append", default=[],
+                   help="gin config file(s): TrainConfig.<flag> = value, plus trax configurables")
+    g.add_argument("--gin_param", action="append", default=[],
+                   help="one gin binding, e.g. \"TrainConfig.steps = 100\" (repeatable)")
+    return p
+
+
+def config_from_args(argv):
+    """TrainConfig from defaults ← gin bindings (``TrainConfig.*``) ← flags given explicitly."""
+    parser = train_parser()
+    args = parser.parse_args(argv)
+    explicit = {k: v for k, v in vars(args).items() if v != parser.get_default(k)}
+    return with_overrides(explicit, args.gin_file, args.gin_param, defaults=vars(args))
+
+
+def train(argv):
+    """``python -m trax_models train [options]``: see ``--help``."""
+    run_training(config_from_args(argv))
+    return 0
+
+
+# --- decoding flags, shared by summarize and evaluate --------------------------------------------
+
+def spellings(flag):
+    """``--max-new-tokens`` and ``--max_new_tokens`` both (train's flags use underscores)."""
+    dashes, underscores = "--" + flag[2:].replace("_", "-"), "--" + flag[2:].replace("-", "_")
+    return [dashes] if dashes == underscores else [dashes, underscores]
+
+
+def _decoding_flags(p):
+    p.add_argument("--method", choices=METHODS, default="greedy")
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=64,
+                   help="cap on summary tokens")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="sampling temperature (0 = greedy)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed")
+    p.add_argument(*spellings("--beam-width"), type=int, default=4)
+    p.add_argument(*spellings("--length-penalty"), type=float, default=0.6,
+                   help="beam score = logp / ((5 + length) / 6) ** this")
+    p.add_argument(*spellings("--batch-size"), type=int, default=8,
+                   help="articles decoded at once")
+
+
+def _check_decoding(args, *minimums):
+    """UserError for the first ``(flag, value, lowest)`` below its lowest (the shared decoding
+    flags included), or a negative temperature."""
+    for flag, value, low in minimums + (("--max-new-tokens", args.max_new_tokens, 1),
+                                        ("--beam-width", args.beam_width, 1),
+                                        ("--batch-size", args.batch_size, 1)):
+        if value < low:
+            raise UserError(f"{flag}={value} must be ≥ {low}")
+    if not args.temperature >= 0:
+        raise UserError(f"--temperature={args.temperature} must be ≥ 0 (0 = greedy)")
+
+
+def _decoding_options(args):
+    """The method's own options (sampling: temperature, seed; beam: width, penalty)."""
+    if args.method == "sample":
+        return {"temperature": args.temperature, "seed": args.seed}
+    if args.method == "beam":
+        return {"beam_width": args.beam_width, "length_penalty": args.length_penalty}
+    return {}
+
+
+# --- summarize --------------------------------------------------------------------------------
+
+def summarize_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models summarize",
+        description="Summarize text files (or stdin) with a trained checkpoint; the model and "
+                    "its vocabulary come from the checkpoint directory.")
+    p.add_argument("inputs", nargs="*", metavar="FILE",
+                   help="text files, one article each; '-' or none: read stdin")
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="checkpoint directory of `python -m trax_models train` (--output_dir)")
+    _decoding_flags(p)
+    p.add_argument(*spellings("--max-input-tokens"), type=int, default=None,
+                   help="cap on article tokens (cut from the end; default: what the model's "
+                        "max_len leaves after --max-new-tokens)")
+    p.add_argument("--json", action="store_true", help="one JSON line per input")
+    p.add_argument(*spellings("--attention-png"), metavar="PATH", default=None,
+                   help="also save the attention heatmaps (every layer and head) of the first "
+                        "input (cut to --attention-max-tokens) and its summary as a PNG")
+    p.add_argument(*spellings("--attention-max-tokens"), type=int, default=96,
+                   help="longest sequence the heatmap shows (the article is cut to fit)")
+    return p
+
+
+def _read_inputs(inputs):
+    """[(name, text)] of the input files / stdin; UserError for unreadable or empty input."""
+    texts = []
+    for name in inputs or ["-"]:
+        if name == "-":
+            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        else:
+            try:
+                with open(name, "rb") as f:
+                    raw = f.read()
+            except OSError as e:
+                raise UserError(f"cannot read {name}: {e.strerror} — pass a readable text "
+                                "file") from None
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        if not text.strip():
+            where = "stdin" if name == "-" else name
+            raise UserError(f"{where} is empty — nothing to summarize; pass an article's text")
+        texts.append((name, text))
+    return texts
+
+
+def summarize(argv):
+    """``python -m trax_models summarize --checkpoint DIR [FILE …|-]``; returns the exit code."""
+    args = summarize_parser().parse_args(argv)
+    _check_decoding(args, ("--attention-max-tokens", args.attention_max_tokens, 4))
+    config = checkpoint.load_config(args.checkpoint)  # reported before stdin is read
+    if args.attention_png and registry.kind(config["model"]).pairs:
+        raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
+                        f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
+    inputs = _read_inputs(args.inputs)
+    summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
+                                            max_new_tokens=args.max_new_tokens)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncationWarning)
+        summaries = summarizer.summarize([text for _, text in inputs], method=args.method,
+                                         batch_size=args.batch_size, **_decoding_options(args))
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    for (name, _), summary in zip(inputs, summaries):
+        if args.json:
+            print(json.dumps({"source": name, "summary": summary}, ensure_ascii=False))
+        elif len(inputs) > 1:
+            print(f"==> {name} <==\n{summary}\n")
+        else:
+            print(summary)
+    if args.attention_png:
+        path = plot_for_summary(summarizer, inputs[0][1], args.attention_png,
+                                max_tokens=args.attention_max_tokens, method=args.method,
+                                **_decoding_options(args))
+        print(f"attention heatmaps: {path}", file=sys.stderr)
+    return 0
+
+
+# --- evaluate ---------------------------------------------------------------------------------
+
+def evaluate_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models evaluate",
+        description="ROUGE-1/2/L of a checkpoint's summaries on a data split, next to the Lead-3 "
+                    "baseline on the same pairs; prints a table and writes JSON.")
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="checkpoint directory of `python -m trax_models train`")
+    p.add_argument("--data", default=None, metavar="SOURCE",
+                   help="'default' (the embedded corpus), 'cnn_dailymail' (with --data_dir) or "
+                        "a .jsonl/.csv/.tsv file of (article, summary) pairs; default: the "
+                        "source the checkpoint was trained on")
+    p.add_argument("--split", default="validation", choices=("train", "validation", "test"))
+    p.add_argument(*spellings("--data_dir"), default=None,
+                   help="TFDS data_dir (cnn_dailymail)")
+    p.add_argument(*spellings("--article_key"), default=None,
+                   help="article field of a JSONL/CSV file")
+    p.add_argument(*spellings("--summary_key"), default=None,
+                   help="summary field of a JSONL/CSV file (CNN/DM files: highlights)")
+    p.add_argument("--n", type=int, default=100, help="articles to evaluate (0 = all)")
+    p.add_argument("--samples", type=int, default=3, help="summaries printed")
+    _decoding_flags(p)
+    p.add_argument("--json", default=None, metavar="PATH",
+                   help="results file (default: DIR/eval_<split>.json)")
+    return p
+
+
+def evaluate_cli(argv):
+    """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; the exit code."""
+    args = evaluate_parser().parse_args(argv)
+    _check_decoding(args, ("--n", args.n, 0), ("--samples", args.samples, 0))
+    evaluate.evaluate(
+        args.checkpoint, data_source=args.data, split=args.split, n=args.n,
+        samples=args.samples, json_path=args.json, method=args.method,
+        max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+        data_options={"data_dir": args.data_dir, "article_key": args.article_key,
+                      "summary_key": args.summary_key}, **_decoding_options(args))
+    return 0

@@ -1,0 +1,129 @@
+"""What a training run depends on: ``TrainConfig``, its checks and its gin bindings.
+
+Settings come from the defaults, then gin (``TrainConfig.<flag> = ...`` in a --gin_file or
+--gin_param, plus any trax configurable), then the flags given (``with_overrides``).
+"""
+import dataclasses
+import math
+
+import gin
+import jax
+
+from trax_models.errors import UserError
+from trax_models.summarizer import registry
+
+__all__ = ["TrainConfig", "check", "with_overrides"]
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a training run depends on (CLI flags and gin ``TrainConfig.*`` bindings)."""
+    # data
+    source: str = "default"          # "default" | "cnn_dailymail" | path of .jsonl/.csv/.tsv
+    data_dir: str = None             # prepared TFDS data_dir (cnn_dailymail) / corpus cache
+    article_key: str = None          # field names for JSONL/CSV files
+    summary_key: str = None
+    eval_fraction: float = None      # held-out fraction of a single file (seeded split)
+    vocab_file: str = None           # subword vocabulary; default: the source's own
+    vocab_size: int = 4000           # size of a vocabulary built for the source
+    max_length: int = 512            # longest article + summary (articles truncated to fit)
+    boundaries: tuple = (256, 384)   # bucket boundaries (token lengths)
+    batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
+    shuffle_buffer: int = 2048
+    article_weight: float = 0.1      # loss weight of article tokens (course: 0 = summary only)
+    # model (the course's TransformerLM at CPU size)
+    model: str = "transformer_lm"
+    d_model: int = 128
+    d_ff: int = 512
+    n_layers: int = 2
+    n_heads: int = 4
+    dropout: float = 0.0
+    # optimization
+    steps: int = 1200
+    lr: float = 0.005                # peak learning rate (Adam)
+    warmup_steps: int = 100          # linear warm-up, then rsqrt decay (trax's schedule)
+    seed: int = 0
+    # bookkeeping
+    output_dir: str = "build/model"
+    eval_every: int = 100
+    eval_batches: int = 4
+    checkpoint_every: int = 100
+    fresh: bool = False              # delete output_dir's checkpoint and start over
+    # the report at the end
+    rouge_articles: int = 100        # held-out articles summarized for ROUGE (0 = skip)
+    samples: int = 3                 # of which printed
+    max_summary_len: int = 64        # decoding cap (tokens)
+    verbose: bool = False
+
+    def model_config(self, vocab_size):
+        """The model's ``registry.ModelConfig`` for a vocabulary of ``vocab_size``."""
+        return registry.kind(self.model).config(
+            vocab_size=vocab_size, d_model=self.d_model, d_ff=self.d_ff, n_layers=self.n_layers,
+            n_heads=self.n_heads, dropout=self.dropout, max_len=self.max_length)
+
+    def source_options(self):
+        keys = ("data_dir", "article_key", "summary_key", "eval_fraction")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
+
+@gin.configurable("TrainConfig")
+def _gin_train(**bindings):
+    """gin target: ``TrainConfig.steps = 3000`` etc. in a --gin_file or --gin_param."""
+    return bindings
+
+
+def check(config):
+    """UserError for the first setting out of range (before any data or model work)."""
+    registry.kind(config.model)
+    for k, v in [("steps", config.steps), ("d_model", config.d_model),
+                 ("n_layers", config.n_layers), ("n_heads", config.n_heads),
+                 ("max_length", config.max_length), ("eval_every", config.eval_every),
+                 ("checkpoint_every", config.checkpoint_every), ("eval_batches",
+                                                                 config.eval_batches)]:
+        if not isinstance(v, int) or v < 1:
+            raise UserError(f"--{k} must be a positive integer, got {v!r}")
+    if config.d_model % config.n_heads:
+        raise UserError(f"--d_model {config.d_model} must be divisible by --n_heads "
+                        f"{config.n_heads} (each head gets d_model / n_heads dimensions)")
+    if not (config.lr > 0 and math.isfinite(config.lr)):
+        raise UserError(f"--lr must be a positive number, got {config.lr!r}")
+    if len(config.batch_sizes) != len(config.boundaries) + 1:
+        raise UserError(f"--batch_sizes needs one more entry than --boundaries: got "
+                        f"{list(config.batch_sizes)} for {list(config.boundaries)}")
+    if list(config.boundaries) != sorted(set(config.boundaries)):
+        raise UserError(f"--boundaries must increase: {list(config.boundaries)}")
+    n_devices = jax.local_device_count()
+    bad = [b for b in config.batch_sizes if b < 1 or b % n_devices]
+    if bad:
+        raise UserError(f"batch sizes {bad} do not split evenly over the {n_devices} JAX "
+                        f"devices: pass --batch_sizes that are multiples of {n_devices}")
+
+
+def with_overrides(explicit, gin_files=(), gin_params=(), defaults=None):
+    """TrainConfig from ``defaults`` ← gin bindings (``TrainConfig.*``) ← ``explicit`` values.
+
+    Args:
+      explicit: {field: value} of the flags given on the command line.
+      gin_files, gin_params: gin configuration files and bindings.
+      defaults: {field: value} under everything (the parser's defaults); default TrainConfig's.
+    """
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    values = dict(defaults or {})
+    if gin_files or gin_params:
+        gin.clear_config()  # bindings of an earlier call in this process do not leak in
+        try:
+            gin.parse_config_files_and_bindings(list(gin_files), list(gin_params))
+        except (OSError, ValueError, SyntaxError, KeyError) as e:
+            raise UserError(f"bad gin configuration: {e}") from None
+        bound = _gin_train()
+        unknown = sorted(set(bound) - fields)
+        if unknown:
+            raise UserError("unknown gin setting(s) " + ", ".join(
+                f"TrainConfig.{k}" for k in unknown) + " — use the flag names of --help")
+        values.update(bound)
+    values.update(explicit)
+    values = {k: v for k, v in values.items() if k in fields}
+    for k in ("boundaries", "batch_sizes"):
+        if k in values:
+            values[k] = tuple(values[k])
+    return TrainConfig(**values)

@@ -1,0 +1,174 @@
+"""How good are the summaries: ROUGE-1/2/L of a checkpoint against the Lead-3 baseline.
+
+    summarize_and_score(model, pairs, n_articles=100, n_samples=3, ...) -> dict
+        decode held-out articles with the fast decoder, print a few samples next to their
+        references and a ROUGE table (model vs Lead-3 on the same pairs); used at the end of
+        training (``make train``) and by the CLI
+    format_table(results) -> str
+    evaluate(checkpoint_dir, data_source=None, split="validation", n=100, ...) -> dict
+        what ``python -m trax_models evaluate`` runs (``summarizer.cli``)
+
+``model`` is a checkpoint directory or a ``Summarizer``. Scores come from
+``trax_models.summarizer.metrics`` (the ``rouge-score`` package, stemmed, mean F1), so every model in the
+project is measured the same way. Lead-3 = the article's first three sentences.
+"""
+import json
+import pathlib
+import sys
+import time
+import warnings
+
+from trax_models import data
+from trax_models.atomic import atomic_write_text
+from trax_models.errors import UserError
+from trax_models.summarizer import checkpoint, metrics
+from trax_models.summarizer.generate import Summarizer, TruncationWarning
+
+__all__ = ["summarize_and_score", "format_table", "evaluate"]
+
+
+def _summarizer(model, **kwargs):
+    if isinstance(model, Summarizer):
+        return model
+    if isinstance(model, (str, pathlib.Path)):
+        return Summarizer.from_checkpoint(model, **kwargs)
+    raise TypeError(f"model must be a checkpoint directory or a Summarizer, got {type(model)}")
+
+
+def _text(x):
+    return x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)
+
+
+def format_table(results):
+    """The ROUGE table of ``summarize_and_score``'s results (model row, Lead-3 row)."""
+    head = f"ROUGE F1 on {results['n']} held-out articles"
+    rows = [(f"model ({results['decoder']})", results), ("Lead-3 baseline", results["lead3"])]
+    width = max(len(head), *(len(name) + 2 for name, _ in rows))
+    lines = [f"{head:<{width}}  rouge1  rouge2  rougeL"]
+    for name, r in rows:
+        lines.append(f"  {name:<{width - 2}}  {r['rouge1']:.3f}   {r['rouge2']:.3f}   "
+                     f"{r['rougeL']:.3f}")
+    return "\n".join(lines)
+
+
+def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greedy",
+                        max_new_tokens=64, batch_size=8, stream=None, **options):
+    """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
+
+    Args:
+      model: checkpoint directory (str/Path) or ``Summarizer``.
+      pairs: iterable of (article, reference summary) str pairs (held out from training); the
+        first ``n_articles`` are used.
+      n_articles: how many to summarize (None: all); n_samples: how many to print.
+      method: 'greedy' | 'sample' | 'beam' (``Summarizer.generate``; ``options`` go there:
+        temperature, seed, beam_width, length_penalty).
+      max_new_tokens: summary length cap; batch_size: articles decoded at once.
+      stream: file to print to (default stdout); ``False`` prints nothing.
+
+    Returns:
+      dict: rouge1, rouge2, rougeL (model, mean F1), lead3 {rouge1, rouge2, rougeL}, n,
+      seconds (decoding), decoder (method), truncated (articles cut to fit), samples
+      [{article (first 300 chars), reference, generated}].
+
+    Raises:
+      UserError: no pairs.
+    """
+    summarizer = _summarizer(model)
+    stream = sys.stdout if stream is None else stream
+    articles, refs = [], []
+    for article, summary in pairs:
+        if n_articles is not None and len(articles) >= n_articles:
+            break
+        articles.append(_text(article))
+        refs.append(_text(summary))
+    if not articles:
+        raise UserError("no (article, summary) pairs to evaluate — check the data source and "
+                        "split")
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TruncationWarning)
+        generated = summarizer.summarize(articles, method=method, batch_size=batch_size,
+                                      max_new_tokens=max_new_tokens, **options)
+    seconds = time.perf_counter() - t0
+    truncated = sum(issubclass(w.category, TruncationWarning) for w in caught)
+    scores = metrics.rouge(generated, refs)
+    lead3 = metrics.rouge([metrics.lead_n(a, 3) for a in articles], refs)
+    samples = [{"article": a[:300], "reference": r, "generated": g}
+               for a, r, g in list(zip(articles, refs, generated))[:n_samples]]
+    results = {**{k: round(v, 4) for k, v in scores.items()}, "n": len(articles),
+               "lead3": {k: round(v, 4) for k, v in lead3.items()},
+               "seconds": round(seconds, 2), "decoder": method, "truncated": truncated,
+               "samples": samples}
+    if stream:
+        for i, s in enumerate(samples, 1):
+            print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
+                  f"REFERENCE: {s['reference']}\nGENERATED: {s['generated']}", file=stream)
+        note = f"; {truncated} articles cut to fit the model" if truncated else ""
+        print(f"\n{format_table(results)}\n  ({seconds:.1f} s to decode{note})", file=stream,
+              flush=True)
+    return results
+
+
+# --- evaluate: a checkpoint on a data split ------------------------------------------------
+
+def _pairs(config, data_source, split, n, **given):
+    """The (article, summary) pairs of the chosen source and split."""
+    trained = config.get("data") or {}
+    source = data_source or trained.get("source") or "default"
+    options = {}
+    if data_source is None:  # the training source: its own options (and its split seed)
+        options = {k: trained[k] for k in ("data_dir", "article_key", "summary_key",
+                                           "eval_fraction") if trained.get(k) is not None}
+        if "seed" in trained:
+            options["seed"] = trained["seed"]
+    options.update({k: v for k, v in given.items() if v is not None})
+    if source not in ("default", "cnn_dailymail") and not pathlib.Path(source).is_file():
+        raise UserError(f"--data {source}: no such file — pass 'default', 'cnn_dailymail' or a "
+                        ".jsonl/.csv/.tsv file of (article, summary) pairs")
+    try:
+        return source, _take(data.pairs(source, split, **options), n or None)
+    except (data.DataError, FileNotFoundError, KeyError, ValueError) as e:
+        raise UserError(f"cannot read {split} pairs of {source}: {e}") from None
+
+
+def _take(iterator, n):
+    out = []
+    for pair in iterator:
+        out.append(pair)
+        if n is not None and len(out) >= n:
+            break
+    return out
+
+
+def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
+             json_path=None, method="greedy", max_new_tokens=64, batch_size=8,
+             data_options=None, **decode_options):
+    """Score a checkpoint's summaries on a data split against Lead-3; write and return JSON.
+
+    Args:
+      checkpoint_dir: a ``train`` output directory.
+      data_source: 'default' | 'cnn_dailymail' | a pairs file; default: the training source
+        (with its options and split seed).
+      split, n (0 = all), samples (printed): what to evaluate.
+      json_path: results file; default ``checkpoint_dir/eval_<split>.json``.
+      method, max_new_tokens, batch_size, **decode_options: as ``Summarizer.summarize``.
+      data_options: data_dir, article_key, summary_key of the source.
+    """
+    config = checkpoint.load_config(checkpoint_dir)
+    source, pairs = _pairs(config, data_source, split, n, **(data_options or {}))
+    if not pairs:
+        raise UserError(f"the {split} split of {source} has no (article, summary) pairs")
+    summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens)
+    print(f"evaluating {checkpoint_dir} on {len(pairs)} {split} pairs of {source} "
+          f"({method} decoding)", file=sys.stderr, flush=True)
+    results = summarize_and_score(
+        summarizer, pairs, n_articles=None, n_samples=samples, method=method,
+        max_new_tokens=max_new_tokens, batch_size=batch_size, **decode_options)
+    results.update(checkpoint=str(checkpoint_dir), source=str(source), split=split)
+    path = pathlib.Path(json_path or pathlib.Path(checkpoint_dir) / f"eval_{split}.json")
+    try:
+        atomic_write_text(path, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror} — pass --json PATH") from None
+    print(f"results: {path}", file=sys.stderr)
+    return results

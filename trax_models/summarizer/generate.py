@@ -1,0 +1,197 @@
+"""Summaries from a trained model, fast: batched KV-cache decoding in one jitted loop.
+
+    summarizer = Summarizer.from_checkpoint("build/model")     # or Summarizer(model, model_args,
+    summarizer.summarize(["article one ...", "article two ..."])  #   weights, vocab_file=...)
+    summarizer.generate(prompts, method="greedy" | "sample" | "beam", max_new_tokens=64,
+                        temperature=1.0, seed=0, beam_width=4, length_penalty=0.6) -> [ids]
+    summarizer.beam_search(prompts, beam_width=4) -> per prompt [(ids, score), ...] best first
+
+What differs between model kinds is the registry's adapter (``adapters``); the loops are
+``sampling``'s. Prompts of a batch are right-padded to a bucket length Lp (a power of two up
+to 128, then a multiple of 128), so compilations are one per (method, rows, Lp, max_new); the
+predict models and jitted loops are shared by every summarizer of the same architecture in
+the process (weights are arguments). The course's own ``next_symbol`` / ``greedy_decode``
+(UNQ_C9–C10) are in ``trax_models.decoding``; greedy here equals them token for token.
+
+Caps: the article is cut from its end (``TruncationWarning``) so that the prompt has at most
+``max_input_len`` tokens and fits the model's ``max_len`` with ``max_new_tokens``.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from trax_models.data import tokenize
+from trax_models.errors import UserError
+from trax_models.sources import vocab
+from trax_models.summarizer import checkpoint, registry, sampling
+from trax_models.summarizer.adapters import TruncationWarning
+from trax_models.tokens import EOS
+
+__all__ = ["Summarizer", "TruncationWarning", "METHODS"]
+
+METHODS = ("greedy", "sample", "beam")
+
+_MODELS = {}  # (architecture, rows, Lp, max_new) -> (predict model, start state)
+_LOOPS = {}   # (architecture, method, rows, Lp, max_new, width) -> jitted loop
+_CACHE_SIZE = 32
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_SIZE:  # drop the oldest entry (dicts keep insertion order)
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+class Summarizer:
+    """Fast batched decoding of any registered model kind (see the module docstring).
+
+    Args:
+      model: the registry name ('transformer_lm', 'encoder_decoder', ...).
+      model_args: its ``ModelConfig`` (or config.json's "model_args" dict).
+      weights: the trained weights (an eval/train model's ``.weights``; same tree in predict).
+      vocab_file: vocabulary for ``summarize`` (text in and out); not needed for ``generate``.
+      max_input_len: cap on prompt tokens; default: what max_len leaves.
+      max_new_tokens: default cap on generated tokens.
+    """
+
+    def __init__(self, model, model_args, weights, vocab_file=None, max_input_len=None,
+                 max_new_tokens=64):
+        self.kind = registry.kind(model)
+        self.config = (model_args if isinstance(model_args, registry.ModelConfig)
+                       else self.kind.config.from_dict(dict(model_args)))
+        self.weights = weights
+        self.vocab_file = vocab_file
+        self.max_input_len = max_input_len
+        self.max_new_tokens = max_new_tokens
+        self.adapter = self.kind.adapter(
+            lambda mode, cache_len=None: self.kind.build(self.config, mode, cache_len),
+            self.config.max_len)
+        self._arch = (self.kind.name, self.config)
+
+    @property
+    def max_len(self):
+        return self.config.max_len
+
+    @classmethod
+    def from_checkpoint(cls, directory, **kwargs):
+        """The summarizer of a checkpoint directory (config.json + vocab + model.pkl.gz)."""
+        model, config = checkpoint.load_model(directory, mode="eval")
+        kwargs.setdefault("vocab_file", config.get("vocab_path"))
+        return cls(config["model"], config["model_args"], model.weights, **kwargs)
+
+    # -- prompts ---------------------------------------------------------------------------------
+
+    def prompt(self, article, max_new_tokens=None):
+        """The prompt of one article (text), cut from its end to fit."""
+        ids = tokenize(article, vocab_file=self.vocab_file)[:-1]  # without its EOS
+        return self.fit_prompt(self.adapter.prompt(ids), max_new_tokens)
+
+    def fit_prompt(self, prompt, max_new_tokens=None):
+        """``prompt`` (ids in the model's layout) with the article cut to fit the caps."""
+        return self.adapter.fit(prompt, self._max_new(max_new_tokens), self.max_input_len)
+
+    def _batch(self, prompts, max_new):
+        if not prompts:
+            raise UserError("nothing to decode: pass at least one prompt")
+        prompts = [self.fit_prompt(p, max_new) for p in prompts]
+        if min(len(p) for p in prompts) < 1:
+            raise UserError("empty prompt: a prompt needs at least one token")
+        longest = max(len(p) for p in prompts)
+        padded = np.zeros((len(prompts), self.adapter.padded_length(longest, max_new)), np.int32)
+        for i, p in enumerate(prompts):
+            padded[i, :len(p)] = p
+        return padded, self.adapter.lengths(prompts)
+
+    def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0):
+        rows, lp = padded.shape[0] * width, padded.shape[1]
+        key = (self._arch, rows, lp, max_new)
+        if key not in _MODELS:
+            _remember(_MODELS, key, self.adapter.predict_model(self.weights, rows, lp, max_new))
+        model, start_state = _MODELS[key]
+        loop_key = (self._arch, method, rows, lp, max_new, width)
+        if loop_key not in _LOOPS:
+            step = self.adapter.step(model)
+            loop = (sampling.beam_loop(step, max_new, width) if method == "beam" else
+                    sampling.greedy_or_sample_loop(step, max_new, method == "sample"))
+            _remember(_LOOPS, loop_key, jax.jit(loop))
+        params, prompts = self.adapter.loop_inputs(self.weights, padded, width)
+        return _LOOPS[loop_key](params, start_state, prompts, jnp.asarray(lengths),
+                                jax.random.PRNGKey(seed), jnp.float32(scalar))
+
+    # -- decoding --------------------------------------------------------------------------------
+
+    def generate(self, prompts, method="greedy", max_new_tokens=None, temperature=1.0, seed=0,
+                 beam_width=4, length_penalty=0.6):
+        """Continue each prompt: the summary ids (EOS included when the model produced it).
+
+        Args:
+          prompts: list of B prompts, each a list of ids in the model's layout (``prompt``).
+          method: 'greedy' (argmax), 'sample' (temperature sampling, reproducible for a
+            ``seed``; temperature 0 = greedy) or 'beam' (the best beam of ``beam_search``).
+          max_new_tokens: cap on generated tokens (default: the summarizer's).
+
+        Returns:
+          list of B lists of ids.
+        """
+        if method == "beam":
+            return [beams[0][0] for beams in self.beam_search(
+                prompts, beam_width, length_penalty, max_new_tokens)]
+        if method not in METHODS:
+            raise UserError(f"unknown decoding method {method!r}: use {', '.join(METHODS)}")
+        if method == "sample" and not temperature >= 0:
+            raise UserError(f"temperature={temperature} must be ≥ 0 (0 = greedy)")
+        if method == "sample" and temperature == 0:
+            method = "greedy"
+        max_new = self._max_new(max_new_tokens)
+        padded, lengths = self._batch(prompts, max_new)
+        out = self._run(method, padded, lengths, max_new, seed=seed, scalar=temperature)
+        return [sampling.cut_at_eos(row) for row in np.asarray(out)]
+
+    def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None):
+        """Beam search: per prompt, the finished beams best first as (ids, score).
+
+        score = sum of the tokens' log-probs / ((5 + length) / 6) ** length_penalty (GNMT);
+        a beam finishes at EOS or at ``max_new_tokens``. ``beam_width=1`` with
+        ``length_penalty=0`` is greedy decoding.
+        """
+        if int(beam_width) < 1:
+            raise UserError(f"beam_width={beam_width} must be ≥ 1")
+        if not length_penalty >= 0:
+            raise UserError(f"length_penalty={length_penalty} must be ≥ 0")
+        max_new = self._max_new(max_new_tokens)
+        padded, lengths = self._batch(prompts, max_new)
+        seqs, scores = self._run("beam", padded, lengths, max_new, width=int(beam_width),
+                                 scalar=length_penalty)
+        seqs, scores = np.asarray(seqs), np.asarray(scores)
+        return [[(sampling.cut_at_eos(s), float(v)) for s, v in zip(seqs[i], scores[i])
+                 if np.isfinite(v)] for i in range(len(seqs))]
+
+    def _max_new(self, max_new_tokens):
+        max_new = self.max_new_tokens if max_new_tokens is None else int(max_new_tokens)
+        if max_new < 1:
+            raise UserError(f"max_new_tokens={max_new} must be ≥ 1")
+        return max_new
+
+    def summarize(self, articles, method="greedy", batch_size=8, **options):
+        """Summaries (str, EOS dropped) of a list of articles, decoded ``batch_size`` at a time.
+
+        ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
+        length_penalty).
+        """
+        max_new = self._max_new(options.get("max_new_tokens"))
+        prompts = [self.prompt(a, max_new) for a in articles]
+        # Similar lengths together: fewer positions fed one by one, fewer bucket shapes.
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        ids = [None] * len(prompts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            batch = [prompts[i] for i in chunk]
+            if len(order) > batch_size:  # a short last batch: fill it up, no new compilation
+                batch += [batch[-1]] * (batch_size - len(batch))
+            for i, out in zip(chunk, self.generate(batch, method, **options)):
+                ids[i] = out
+        return [self.detokenize(x) for x in ids]
+
+    def detokenize(self, ids):
+        """Text of generated ids without the EOS (unwrapped)."""
+        return vocab.load_vocab(self.vocab_file).decode([int(i) for i in ids if int(i) != EOS])

@@ -1,0 +1,205 @@
+"""``train(config)``: what ``make train`` and ``python -m trax_models train`` run, in named steps.
+
+    1. _prepare_output_dir   --fresh removes the old run's files
+    2. _prepare_data         vocabulary, the course's pipeline, bucketed batch streams
+    3. _run_record           the settings config.json stores (model = the registry's config)
+    4. make_loop             trax's Loop (``summarizer.loop``), resumed from a checkpoint
+    5. _check_resume + run   a changed setting on resume: warned, or refused for the model
+    6. _report               loss curve, held-out ROUGE vs Lead-3, results.json
+
+Everything lands in ``config.output_dir``: config.json, vocab.subwords, model.pkl.gz, train/
+and eval/ TensorBoard events, progress.jsonl, loss_curve.png and results.json.
+"""
+import dataclasses
+import json
+import pathlib
+import shutil
+import sys
+import time
+
+import jax
+
+from trax_models import data
+from trax_models.atomic import atomic_write_text
+from trax_models.errors import UserError
+from trax_models.summarizer import checkpoint, evaluate, registry, report
+from trax_models.summarizer.config import check
+from trax_models.summarizer.generate import Summarizer
+from trax_models.summarizer.loop import make_loop
+from trax_models.weights import count_weights
+
+__all__ = ["train"]
+
+_RUN_FILES = (checkpoint.CHECKPOINT_FILE, checkpoint.CONFIG_FILE, "progress.jsonl",
+              "results.json", "loss_curve.png", "config.gin")
+
+
+def _prepare_output_dir(config):
+    out = pathlib.Path(config.output_dir).expanduser()
+    if config.fresh and out.exists():
+        for name in _RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+        for name in ("train", "eval"):
+            shutil.rmtree(out / name, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _prepare_data(config, kind, stats):
+    """(vocab path, vocab size, train batches, eval batches) for the model kind's layout."""
+    try:
+        vocab_path = data.vocab_for(config.source, config.vocab_file, vocab_size=config.vocab_size,
+                                    **config.source_options())
+        vocab_size = data.load_vocab(vocab_path).vocab_size
+        train_batches, eval_batches = data.make_streams(
+            config.source, vocab_file=vocab_path, max_length=config.max_length,
+            boundaries=config.boundaries, batch_sizes=config.batch_sizes,
+            shuffle_buffer=config.shuffle_buffer, seed=config.seed, stats=stats,
+            concat=not kind.pairs, article_weight=_article_weight(config, kind),
+            **config.source_options())
+    except (data.DataError, FileNotFoundError) as e:
+        raise UserError(str(e)) from None
+    return vocab_path, vocab_size, train_batches, eval_batches
+
+
+def _article_weight(config, kind):
+    # An encoder has no loss on the article; the LM's joint sequence can weight its article.
+    return None if kind.pairs else config.article_weight
+
+
+def _run_record(config, kind, model_config):
+    """The settings config.json stores about this run."""
+    return {
+        "model": kind.name,
+        "model_args": model_config.as_dict(),
+        "data": {"source": config.source, **config.source_options(),
+                 "max_length": config.max_length, "boundaries": list(config.boundaries),
+                 "batch_sizes": list(config.batch_sizes), "shuffle_buffer": config.shuffle_buffer,
+                 "article_weight": _article_weight(config, kind), "pairs": kind.pairs,
+                 "seed": config.seed},
+        "train": {"steps": config.steps, "lr": config.lr, "warmup_steps": config.warmup_steps,
+                  "seed": config.seed, "optimizer": "Adam", "loss": "CrossEntropyLoss",
+                  "schedule": "warmup_and_rsqrt_decay"},
+    }
+
+
+def _saved_differences(out, record):
+    """Settings of ``record`` that differ from ``out``'s config.json (if any)."""
+    path = out / checkpoint.CONFIG_FILE
+    if not path.is_file():
+        return {}
+    try:
+        saved = json.loads(path.read_text())
+    except ValueError as e:
+        raise UserError(f"{path} is not valid JSON ({e}) — restore it or start afresh with "
+                        "--fresh") from None
+    diffs = {}
+    for section in ("model", "model_args", "data", "train"):
+        mine, theirs = record[section], saved.get(section)
+        if section == "model":
+            if theirs is not None and theirs != mine:
+                diffs["model"] = (theirs, mine)
+            continue
+        for k, v in mine.items():
+            old = (theirs or {}).get(k)
+            if k in (theirs or {}) and json.loads(json.dumps(v)) != old:
+                diffs[f"{section}.{k}"] = (old, v)
+    return diffs
+
+
+def _check_resume(out, record):
+    """Warn about changed data/training settings; refuse another model in ``out``."""
+    diffs = _saved_differences(out, record)
+    model_diffs = {k: v for k, v in diffs.items() if k.startswith("model")}
+    if model_diffs and (out / checkpoint.CHECKPOINT_FILE).exists():
+        raise UserError(f"{out} holds a checkpoint of another model: " + ", ".join(
+            f"{k.split('.')[-1]} {a} there, {b} here" for k, (a, b) in model_diffs.items())
+            + " — use those settings or another --output_dir (or --fresh).")
+    if diffs:
+        print("warning: resuming with settings that differ from the first run "
+              f"({', '.join(f'{k}: {a} → {b}' for k, (a, b) in diffs.items())}): the losses "
+              "will not match an uninterrupted run", file=sys.stderr)
+
+
+def train(config):
+    """Train (or resume) a summarizer as ``config`` (a ``TrainConfig``) says; returns results."""
+    check(config)
+    kind = registry.kind(config.model)
+    out = _prepare_output_dir(config)
+    config = dataclasses.replace(config, output_dir=str(out))
+
+    t_start = time.perf_counter()
+    print(f"data: {config.source} (preparing the pipeline; the default corpus and its "
+          "vocabulary are generated on first use)", flush=True)
+    stats = data.DataStats()
+    vocab_path, vocab_size, train_batches, eval_batches = _prepare_data(config, kind, stats)
+    model_config = config.model_config(vocab_size)
+    record = _run_record(config, kind, model_config)
+    t_data = time.perf_counter() - t_start
+
+    progress = report.Progress(total_steps=config.steps, log_path=out / "progress.jsonl",
+                               count_targets=kind.pairs)
+    t0 = time.perf_counter()
+    loop = make_loop(config, model_config, train_batches, eval_batches,
+                     on_step=progress.on_step, on_eval=progress.on_eval)
+    _check_resume(out, record)  # after the Loop's load: a shape misfit is named first
+    checkpoint.save_config(out, record, vocab_path)
+    t_build = time.perf_counter() - t0
+
+    n_weights = count_weights(loop.model)
+    print(f"model: {kind.name} d_model={config.d_model} d_ff={config.d_ff} "
+          f"n_layers={config.n_layers} n_heads={config.n_heads} vocab={vocab_size} "
+          f"max_len={config.max_length}: {n_weights:,} weights; {loop.n_devices} "
+          f"{jax.default_backend()} device(s)", flush=True)
+    start_step = loop.step
+    if start_step:
+        print(f"resuming from {out / checkpoint.CHECKPOINT_FILE} at step {start_step}",
+              flush=True)
+    progress.start(start_step)
+    t1 = time.perf_counter()
+    if loop.step < config.steps:
+        try:
+            loop.run(config.steps - loop.step)
+        finally:
+            progress.close()
+    t_train = time.perf_counter() - t1
+
+    results = {
+        "steps": loop.step, "resumed_from": start_step, "n_weights": n_weights,
+        "devices": f"{loop.n_devices}x{jax.default_backend()}",
+        "seconds": {"data_setup": round(t_data, 1), "build": round(t_build, 1),
+                    "train": round(t_train, 1)},
+        "train_throughput": progress.throughput(),
+        "data_stats": dataclasses.asdict(stats),
+    }
+    _report(config, kind, model_config, loop, vocab_path, out, results)
+    results["seconds"]["total"] = round(time.perf_counter() - t_start, 1)
+    atomic_write_text(out / "results.json", json.dumps(results, indent=2) + "\n")
+    print(f"done in {results['seconds']['total']:.0f} s; results: {out / 'results.json'}; "
+          f"checkpoint: {out}  (summarize with: python -m trax_models summarize "
+          f"--checkpoint {out} FILE)")
+    return results
+
+
+def _report(config, kind, model_config, loop, vocab_path, out, results):
+    """Loss curve, the last eval metrics and the held-out ROUGE report, into ``results``."""
+    eval_hist = {name: loop.history.get("eval", f"metrics/{name}")
+                 for name in ("CrossEntropyLoss", "Accuracy")}
+    if eval_hist["CrossEntropyLoss"]:
+        results["eval"] = {name: float(h[-1][1]) for name, h in eval_hist.items() if h}
+    report.plot_loss_curve(loop.history, out / "loss_curve.png", out / "progress.jsonl")
+    print(f"loss curve: {out / 'loss_curve.png'}; TensorBoard: tensorboard --logdir {out}")
+    if config.rouge_articles <= 0:
+        return
+    t = time.perf_counter()
+    try:
+        held_out = data.pairs(config.source, "validation", seed=config.seed,
+                              **config.source_options())
+    except (data.DataError, FileNotFoundError) as e:
+        raise UserError(str(e)) from None
+    summarizer = Summarizer(kind.name, model_config, loop.eval_model.weights,
+                            vocab_file=vocab_path, max_new_tokens=config.max_summary_len)
+    results["heldout"] = evaluate.summarize_and_score(
+        summarizer, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
+        max_new_tokens=config.max_summary_len, batch_size=16)
+    results["seconds"]["heldout"] = round(time.perf_counter() - t, 1)
