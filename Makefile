@@ -6,7 +6,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,notebooks,compare
+EXTRAS ?= dev,notebooks,compare,baselines
 STAMP  := $(VENV)/.installed-$(shell cat constraints.txt setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 ARGS   ?=
 

@@ -8,7 +8,7 @@ from trax import shapes
 
 from trax_models.errors import UserError
 from trax_models.model import TransformerLM
-from trax_models.summarizer import attention_plot, evaluate, metrics
+from trax_models.summarizer import attention_plot, baselines, evaluate, metrics
 from trax_models.summarizer.generate import Summarizer
 
 from .conftest import TEXTS
@@ -90,10 +90,13 @@ def test_summarize_and_score_figures(ckpt, capsys):
     assert results["n"] == 4
     assert [s["generated"] for s in results["samples"]] == generated[:2]
     expected = metrics.rouge(generated, refs)
-    lead3 = metrics.rouge([metrics.lead_n(a, 3) for a in articles], refs)
-    for key in ("rouge1", "rouge2", "rougeL"):
+    lead3 = metrics.rouge(baselines.summarize("lead3", articles), refs)
+    for key in metrics.ROUGE_TYPES:
         assert results[key] == pytest.approx(expected[key], abs=1e-4)
         assert results["lead3"][key] == pytest.approx(lead3[key], abs=1e-4)
+        low, high = results["ci95"][key]
+        assert low - 1e-4 <= results[key] <= high + 1e-4
+    assert results["baselines"] == {"lead3": results["lead3"]}  # Lead-3 by default
     assert results["lead3"]["rouge1"] > 0.5  # the reference is the article's first sentence
     out = capsys.readouterr().out
     assert out.count("--- held-out sample") == 2 and "Lead-3 baseline" in out
@@ -116,9 +119,13 @@ def test_evaluate_cli_writes_table_and_json(ckpt, tmp_path, capsys):
     out = capsys.readouterr().out
     results = json.loads(out_json.read_text())
     assert results["n"] == 3 and results["split"] == "validation"
-    assert f"{results['lead3']['rouge1']:.3f}" in out and "rouge2" in out
-    for key in ("rouge1", "rouge2", "rougeL"):
+    assert f"{results['lead3']['rouge1']:.3f}" in out and "rougeLsum" in out
+    assert set(results["baselines"]) == {"lead3", "textrank", "lexrank"}  # the CLI's default
+    for name in ("TextRank (sumy)", "LexRank (sumy)", "Lead-3 baseline"):
+        assert name in out
+    for key in metrics.ROUGE_TYPES:
         assert 0.0 <= results[key] <= 1.0
+        assert 0.0 <= results["baselines"]["textrank"][key] <= 1.0
 
 
 def test_evaluate_cli_on_cnn_dm_sample(ckpt, tmp_path, cnn_dm_sample, capsys):
@@ -138,6 +145,7 @@ def test_evaluate_cli_errors(ckpt, tmp_path, capsys):
         (["--checkpoint", str(tmp_path / "nope")], "does not exist"),
         (["--checkpoint", str(ckpt), "--data", str(tmp_path / "missing.jsonl")], "no such file"),
         (["--checkpoint", str(ckpt), "--n", "-1"], "must be"),
+        (["--checkpoint", str(ckpt), "--baselines", "lead3,oracle"], "--baselines oracle"),
     ]
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")

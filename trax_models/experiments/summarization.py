@@ -28,7 +28,7 @@ from trax_models.experiments import fit
 from trax_models.model import TransformerLM
 from trax_models.model import count_params as lm_params
 from trax_models.models import encoder_decoder as ed
-from trax_models.summarizer import metrics, registry
+from trax_models.summarizer import baselines, metrics, registry
 from trax_models.summarizer.generate import Summarizer, TruncationWarning
 
 __all__ = ["summarization_experiment"]
@@ -97,7 +97,7 @@ def summarization_experiment(cfg, seed=0, quiet=False):
     }
     articles, refs = zip(*itertools.islice(data.pairs("default", "validation"), cfg["n_eval"]))
     out = {"task": {"source": "default", "vocab_size": vocab_size, "n_eval": len(articles),
-                    "lead3": metrics.rouge([metrics.lead_n(a, 3) for a in articles], list(refs))},
+                    "lead3": metrics.rouge(baselines.summarize("lead3", articles), list(refs))},
            "models": {}}
     timers = {}
     for name, (model, next_batch, args) in runs.items():

@@ -17,6 +17,7 @@ import warnings
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, evaluate, registry
 from trax_models.summarizer.attention_plot import plot_for_summary
+from trax_models.summarizer.baselines import BASELINES
 from trax_models.summarizer.config import TrainConfig, with_overrides
 from trax_models.summarizer.generate import METHODS, Summarizer, TruncationWarning
 from trax_models.summarizer.train import train as run_training
@@ -253,8 +254,9 @@ def summarize(argv):
 def evaluate_parser():
     p = argparse.ArgumentParser(
         prog="python -m trax_models evaluate",
-        description="ROUGE-1/2/L of a checkpoint's summaries on a data split, next to the Lead-3 "
-                    "baseline on the same pairs; prints a table and writes JSON.")
+        description="ROUGE-1/2/L/Lsum (with 95% bootstrap intervals) of a checkpoint's "
+                    "summaries on a data split, next to extractive baselines (Lead-3, TextRank, "
+                    "LexRank) on the same pairs; prints a table and writes JSON.")
     p.add_argument("--checkpoint", required=True, metavar="DIR",
                    help="checkpoint directory of `python -m trax_models train`")
     p.add_argument("--data", default=None, metavar="SOURCE",
@@ -270,6 +272,9 @@ def evaluate_parser():
                    help="summary field of a JSONL/CSV file (CNN/DM files: highlights)")
     p.add_argument("--n", type=int, default=100, help="articles to evaluate (0 = all)")
     p.add_argument("--samples", type=int, default=3, help="summaries printed")
+    p.add_argument("--baselines", default="lead3,textrank,lexrank",
+                   help="extractive baselines scored on the same articles, comma-separated "
+                        f"subset of {','.join(BASELINES)} (Lead-3 is always included)")
     _decoding_flags(p)
     p.add_argument("--json", default=None, metavar="PATH",
                    help="results file (default: DIR/eval_<split>.json)")
@@ -280,10 +285,16 @@ def evaluate_cli(argv):
     """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; the exit code."""
     args = evaluate_parser().parse_args(argv)
     _check_decoding(args, ("--n", args.n, 0), ("--samples", args.samples, 0))
+    chosen = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    unknown = [b for b in chosen if b not in BASELINES]
+    if unknown:
+        raise UserError(f"--baselines {','.join(unknown)}: unknown — choose from "
+                        f"{','.join(BASELINES)}")
     evaluate.evaluate(
         args.checkpoint, data_source=args.data, split=args.split, n=args.n,
         samples=args.samples, json_path=args.json, method=args.method,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
-                      "summary_key": args.summary_key}, **_decoding_options(args))
+                      "summary_key": args.summary_key}, baselines=chosen,
+        **_decoding_options(args))
     return 0

@@ -1,16 +1,17 @@
-"""How good are the summaries: ROUGE-1/2/L of a checkpoint against the Lead-3 baseline.
+"""How good are the summaries: ROUGE-1/2/L/Lsum of a checkpoint against extractive baselines.
 
     summarize_and_score(model, pairs, n_articles=100, n_samples=3, ...) -> dict
         decode held-out articles with the fast decoder, print a few samples next to their
-        references and a ROUGE table (model vs Lead-3 on the same pairs); used at the end of
+        references and a ROUGE table (model vs the baselines on the same pairs); used at the end of
         training (``make train``) and by the CLI
     format_table(results) -> str
     evaluate(checkpoint_dir, data_source=None, split="validation", n=100, ...) -> dict
         what ``python -m trax_models evaluate`` runs (``summarizer.cli``)
 
 ``model`` is a checkpoint directory or a ``Summarizer``. Scores come from
-``trax_models.summarizer.metrics`` (the ``rouge-score`` package, stemmed, mean F1), so every model in the
-project is measured the same way. Lead-3 = the article's first three sentences.
+``trax_models.summarizer.metrics`` (the ``rouge-score`` package, stemmed, mean F1), so every
+model in the project is measured the same way, each mean with its 95 % bootstrap interval; the baselines
+(Lead-3, TextRank, LexRank: ``baselines``) are scored on the same articles.
 """
 import json
 import pathlib
@@ -21,6 +22,7 @@ import warnings
 from trax_models import data
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
+from trax_models.summarizer import baselines as baseline_summaries
 from trax_models.summarizer import checkpoint, metrics
 from trax_models.summarizer.generate import Summarizer, TruncationWarning
 
@@ -40,19 +42,34 @@ def _text(x):
 
 
 def format_table(results):
-    """The ROUGE table of ``summarize_and_score``'s results (model row, Lead-3 row)."""
-    head = f"ROUGE F1 on {results['n']} held-out articles"
-    rows = [(f"model ({results['decoder']})", results), ("Lead-3 baseline", results["lead3"])]
+    """The ROUGE table of ``summarize_and_score``'s results: the model, then each baseline;
+    mean F1 with its 95 % bootstrap interval."""
+    head = f"ROUGE F1 on {results['n']} held-out articles (95% CI)"
+    rows = [(f"model ({results['decoder']})", results)]
+    rows += [(_BASELINE_NAMES.get(name, name), r) for name, r in results["baselines"].items()]
     width = max(len(head), *(len(name) + 2 for name, _ in rows))
-    lines = [f"{head:<{width}}  rouge1  rouge2  rougeL"]
+    cols = "".join(f"  {t:<19}" for t in metrics.ROUGE_TYPES)
+    lines = [f"{head:<{width}}{cols}"]
     for name, r in rows:
-        lines.append(f"  {name:<{width - 2}}  {r['rouge1']:.3f}   {r['rouge2']:.3f}   "
-                     f"{r['rougeL']:.3f}")
+        cells = "".join(f"  {r[t]:.3f} ({r['ci95'][t][0]:.3f}-{r['ci95'][t][1]:.3f})"
+                        for t in metrics.ROUGE_TYPES)
+        lines.append(f"  {name:<{width - 2}}{cells}")
     return "\n".join(lines)
 
 
+_BASELINE_NAMES = {"lead3": "Lead-3 baseline", "textrank": "TextRank (sumy)",
+                   "lexrank": "LexRank (sumy)"}
+
+
+def _rounded(scores):
+    return {k: (round(v, 4) if isinstance(v, float) else
+                {t: [round(x, 4) for x in ci] for t, ci in v.items()})
+            for k, v in scores.items()}
+
+
 def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greedy",
-                        max_new_tokens=64, batch_size=8, stream=None, **options):
+                        max_new_tokens=64, batch_size=8, stream=None, baselines=("lead3",),
+                        **options):
     """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
 
     Args:
@@ -64,11 +81,14 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
         temperature, seed, beam_width, length_penalty).
       max_new_tokens: summary length cap; batch_size: articles decoded at once.
       stream: file to print to (default stdout); ``False`` prints nothing.
+      baselines: extractive baselines scored on the same articles (``baselines.BASELINES``);
+        Lead-3 is always among them.
 
     Returns:
-      dict: rouge1, rouge2, rougeL (model, mean F1), lead3 {rouge1, rouge2, rougeL}, n,
-      seconds (decoding), decoder (method), truncated (articles cut to fit), samples
-      [{article (first 300 chars), reference, generated}].
+      dict: rouge1, rouge2, rougeL, rougeLsum (model, mean F1), ci95 {type: [low, high]},
+      baselines {name: the same for each baseline}, lead3 (= baselines["lead3"]), n, seconds
+      (decoding), decoder (method), truncated (articles cut to fit), samples [{article
+      (first 300 chars), reference, generated}].
 
     Raises:
       UserError: no pairs.
@@ -91,14 +111,15 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
                                       max_new_tokens=max_new_tokens, **options)
     seconds = time.perf_counter() - t0
     truncated = sum(issubclass(w.category, TruncationWarning) for w in caught)
-    scores = metrics.rouge(generated, refs)
-    lead3 = metrics.rouge([metrics.lead_n(a, 3) for a in articles], refs)
+    scores = metrics.rouge_with_ci(generated, refs)
+    extractive = {name: _rounded(metrics.rouge_with_ci(
+        baseline_summaries.summarize(name, articles), refs))
+        for name in dict.fromkeys(("lead3", *baselines))}
     samples = [{"article": a[:300], "reference": r, "generated": g}
                for a, r, g in list(zip(articles, refs, generated))[:n_samples]]
-    results = {**{k: round(v, 4) for k, v in scores.items()}, "n": len(articles),
-               "lead3": {k: round(v, 4) for k, v in lead3.items()},
-               "seconds": round(seconds, 2), "decoder": method, "truncated": truncated,
-               "samples": samples}
+    results = {**_rounded(scores), "n": len(articles), "baselines": extractive,
+               "lead3": extractive["lead3"], "seconds": round(seconds, 2), "decoder": method,
+               "truncated": truncated, "samples": samples}
     if stream:
         for i, s in enumerate(samples, 1):
             print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
@@ -142,7 +163,7 @@ def _take(iterator, n):
 
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
              json_path=None, method="greedy", max_new_tokens=64, batch_size=8,
-             data_options=None, **decode_options):
+             data_options=None, baselines=("lead3", "textrank", "lexrank"), **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; write and return JSON.
 
     Args:
@@ -153,6 +174,7 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
       json_path: results file; default ``checkpoint_dir/eval_<split>.json``.
       method, max_new_tokens, batch_size, **decode_options: as ``Summarizer.summarize``.
       data_options: data_dir, article_key, summary_key of the source.
+      baselines: extractive baselines scored on the same articles (Lead-3 always).
     """
     config = checkpoint.load_config(checkpoint_dir)
     source, pairs = _pairs(config, data_source, split, n, **(data_options or {}))
@@ -163,7 +185,8 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
           f"({method} decoding)", file=sys.stderr, flush=True)
     results = summarize_and_score(
         summarizer, pairs, n_articles=None, n_samples=samples, method=method,
-        max_new_tokens=max_new_tokens, batch_size=batch_size, **decode_options)
+        max_new_tokens=max_new_tokens, batch_size=batch_size, baselines=baselines,
+        **decode_options)
     results.update(checkpoint=str(checkpoint_dir), source=str(source), split=split)
     path = pathlib.Path(json_path or pathlib.Path(checkpoint_dir) / f"eval_{split}.json")
     try:

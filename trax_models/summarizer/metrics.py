@@ -1,20 +1,41 @@
 """Text metrics shared by every model: ROUGE (``rouge-score``) and BLEU (``sacrebleu``).
 
-One function, ``evaluate_texts``, scores a list of predictions against references so that the
-summarizer, the encoder–decoder and the RNN baselines are all measured the same way.
-Scores are fractions in [0, 1] (BLEU too, rescaled from sacrebleu's 0–100).
+    rouge(predictions, references) -> {rouge1, rouge2, rougeL, rougeLsum}      mean F1
+    rouge_with_ci(predictions, references, confidence=0.95) -> the same, plus
+        {"ci95": {type: [low, high]}}  (rouge-score's BootstrapAggregator, seeded)
+    split_sentences(text) -> [sentence]   CNN/DailyMail convention: one per line
+    bleu(predictions, references) -> corpus BLEU in [0, 1]
+    evaluate_texts(predictions, references, with_bleu=False) -> ROUGE (+ BLEU) and n
+
+``rougeLsum`` is summary-level ROUGE-L, the figure papers on CNN/DailyMail report: summary and
+reference are split into sentences (newlines, as the highlights are written; else sentence
+ends) and the union LCS is taken over sentence pairs. ``rougeL`` treats each text as one
+sequence. Scores are fractions in [0, 1] (BLEU too, rescaled from sacrebleu's 0–100).
 """
 import re
 
-__all__ = ["rouge", "bleu", "lead_n", "evaluate_texts"]
+import numpy as np
+from rouge_score import rouge_scorer, scoring
 
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+__all__ = ["ROUGE_TYPES", "rouge", "rouge_with_ci", "split_sentences", "bleu",
+           "evaluate_texts"]
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _scorers = {}
+
+
+def split_sentences(text):
+    """Sentences of ``text``: its lines when it has several (CNN/DM highlights), else the
+    pieces between sentence ends (., !, ? before a capital, digit or quote)."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    if len(lines) > 1:
+        return lines
+    return [s for s in _SENTENCE_END.split(" ".join(str(text).split())) if s]
 
 
 def _rouge_scorer(use_stemmer):
     if use_stemmer not in _scorers:  # building a scorer loads NLTK's stemmer: do it once
-        from rouge_score import rouge_scorer
         _scorers[use_stemmer] = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=use_stemmer)
     return _scorers[use_stemmer]
 
@@ -29,36 +50,58 @@ def _check_pairs(predictions, references):
     return predictions, references
 
 
-def rouge(predictions, references, use_stemmer=True):
-    """Mean ROUGE-1/2/L F1 over pairs: ``{'rouge1': f, 'rouge2': f, 'rougeL': f}``."""
+def _scores(predictions, references, use_stemmer):
+    """Per pair: {type: rouge-score Score}; rougeLsum sees one sentence per line."""
     predictions, references = _check_pairs(predictions, references)
     scorer = _rouge_scorer(use_stemmer)
-    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
     for pred, ref in zip(predictions, references):
-        scores = scorer.score(ref, pred)  # rouge-score takes (target, prediction)
+        # rouge-score takes (target, prediction); rougeLsum splits both on newlines
+        yield scorer.score("\n".join(split_sentences(ref)), "\n".join(split_sentences(pred)))
+
+
+def rouge(predictions, references, use_stemmer=True):
+    """Mean ROUGE-1/2/L/Lsum F1 over pairs: ``{'rouge1': f, ..., 'rougeLsum': f}``."""
+    totals, n = dict.fromkeys(ROUGE_TYPES, 0.0), 0
+    for scores in _scores(predictions, references, use_stemmer):
+        n += 1
         for key in ROUGE_TYPES:
             totals[key] += scores[key].fmeasure
-    return {key: total / len(predictions) for key, total in totals.items()}
+    return {key: total / n for key, total in totals.items()}
+
+
+def rouge_with_ci(predictions, references, use_stemmer=True, confidence=0.95, n_samples=1000,
+                  seed=0):
+    """``rouge`` plus bootstrap confidence intervals of the mean F1 (rouge-score's
+    ``BootstrapAggregator``, ``n_samples`` resamples of the pairs).
+
+    Returns:
+      {type: mean F1, ..., "ci95": {type: [low, high]}} (the key names the confidence).
+    """
+    aggregator = scoring.BootstrapAggregator(confidence_interval=confidence, n_samples=n_samples)
+    for scores in _scores(predictions, references, use_stemmer):
+        aggregator.add_scores(scores)
+    state = np.random.get_state()  # the aggregator draws from NumPy's global RNG: seed it,
+    np.random.seed(seed)           # and give the caller's RNG back untouched
+    try:
+        bounds = aggregator.aggregate()
+    finally:
+        np.random.set_state(state)
+    means = rouge(predictions, references, use_stemmer)
+    key = f"ci{round(confidence * 100)}"
+    means[key] = {t: [float(bounds[t].low.fmeasure), float(bounds[t].high.fmeasure)]
+                  for t in ROUGE_TYPES}
+    return means
 
 
 def bleu(predictions, references):
     """Corpus BLEU (sacrebleu, default 13a tokenization) as a fraction in [0, 1]."""
-    import sacrebleu
+    import sacrebleu  # the compare extra
     predictions, references = _check_pairs(predictions, references)
     return sacrebleu.corpus_bleu(predictions, [references]).score / 100.0
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-
-
-def lead_n(article, n=3):
-    """The first ``n`` sentences of ``article`` (the Lead-3 baseline when n = 3)."""
-    sentences = [s for s in _SENTENCE_END.split(" ".join(article.split())) if s]
-    return " ".join(sentences[:n])
-
-
 def evaluate_texts(predictions, references, with_bleu=False):
-    """ROUGE-1/2/L (and BLEU if asked) of predictions vs references, plus the pair count."""
+    """ROUGE-1/2/L/Lsum (and BLEU if asked) of predictions vs references, plus the pair count."""
     scores = rouge(predictions, references)
     if with_bleu:
         scores["bleu"] = bleu(predictions, references)
