@@ -1,0 +1,151 @@
+"""Graders for UNQ_C9 ``next_symbol`` and UNQ_C10 ``greedy_decode``.
+
+``next_symbol`` is run on a mock model whose position i predicts token 7 + i (so the answer
+tells which position was read and the shapes seen tell the padding), then on a small real
+model against the reference. ``greedy_decode`` runs with mock ``next_symbol`` / ``tokenize`` /
+``detokenize`` (the course's replaceable arguments): EOS included, stopping at EOS, the prompt.
+"""
+import contextlib
+import inspect
+import io
+
+import jax
+import numpy as np
+from trax import shapes
+
+from trax_models import decoding as ref
+from trax_models import model as ref_model
+from trax_models.grader._report import Fail, run
+
+__all__ = ["test_next_symbol", "test_greedy_decode"]
+
+OFFSET = 7  # the mock model's position i predicts token OFFSET + i
+
+
+class _MockModel:
+    """Eval-model stand-in: called with (inputs, targets), returns (log-probs, targets)."""
+
+    def __init__(self):
+        self.shapes = []
+
+    def __call__(self, inputs):
+        x = inputs[0] if isinstance(inputs, tuple) else inputs
+        x = np.asarray(x)
+        self.shapes.append(x.shape)
+        if x.ndim != 2 or x.shape[0] != 1:
+            raise Fail(f"the model got an array of shape {x.shape}", "(1, padded_length)",
+                       str(x.shape), "add the batch axis: np.array(padded)[None, :]")
+        out = np.full(x.shape + (x.shape[1] + OFFSET + 1,), -10.0, np.float32)
+        out[0, np.arange(x.shape[1]), np.arange(x.shape[1]) + OFFSET] = 0.0
+        return (out, inputs[1]) if isinstance(inputs, tuple) else out
+
+
+def test_next_symbol(next_symbol, verbose=True):
+    """UNQ_C9: reads position n = len(tokens), pads to the next power of two, returns an int."""
+    def position(n, padded):
+        def check():
+            mock = _MockModel()
+            got = next_symbol([5] * n, mock)
+            if not isinstance(got, int):
+                raise Fail("next_symbol must return a Python int", "int", type(got).__name__,
+                           "return int(np.argmax(log_probs))")
+            if got != n + OFFSET:
+                read = got - OFFSET
+                raise Fail(f"read the log-probabilities at position {read}, not {n}",
+                           f"token {n + OFFSET} (position n = len(cur_output_tokens) = {n})",
+                           f"token {got}", "the first padding position predicts the next "
+                           "token: log_probs = output[0, token_length, :]")
+            if mock.shapes != [(1, padded)]:
+                raise Fail("wrong padding", f"one call on shape (1, {padded})",
+                           str(mock.shapes), "pad with 0 to 2 ** int(np.ceil(np.log2("
+                           "token_length + 1)))")
+        return f"{n} tokens: padded to {padded}, position {n} read", check
+
+    def real_model():
+        model = ref_model.TransformerLM(vocab_size=60, d_model=16, d_ff=32, n_layers=1,
+                                        n_heads=2, dropout=0.0, max_len=64, mode="eval")
+        model.init(shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(1234))
+        for tokens in ([13, 48, 32, 42, 1, 0], [3] * 9 + [1, 0], [2, 9, 1, 0, 5, 6, 7]):
+            got, want = next_symbol(list(tokens), model), ref.next_symbol(list(tokens), model)
+            if got != want:
+                raise Fail(f"a different token for {tokens}", str(want), str(got),
+                           "call model((padded_with_batch, padded_with_batch)) and take the "
+                           "argmax over the vocabulary at position len(tokens)")
+
+    return run("next_symbol (UNQ_C9)", [
+        position(10, 16), position(15, 16), position(16, 32), position(3, 4),
+        ("a small TransformerLM: the reference's tokens", real_model),
+    ], verbose)
+
+
+class _RunAway(Exception):
+    pass
+
+
+def test_greedy_decode(greedy_decode, verbose=True):
+    """UNQ_C10 with mocks: 'I like tea' → 21, 22, EOS; the output keeps EOS, stops at it."""
+    prompt = [11, 12, 13, 1, 0]  # tokenize("I like tea") + [0]
+    answer = [21, 22, 1]
+    tokenize = lambda s: {"I like tea": [11, 12, 13]}[s] + [1]  # noqa: E731
+    detokenize = lambda ids: " ".join(f"w{int(i)}" for i in ids)  # noqa: E731
+
+    def decode(**kwargs):
+        calls = []
+
+        def next_symbol(tokens, model):
+            calls.append(list(tokens))
+            if len(calls) > 20:
+                raise _RunAway()
+            done = len(tokens) - len(prompt)
+            return answer[done] if 0 <= done < len(answer) else 5  # after EOS: keeps going
+
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                result = greedy_decode("I like tea", "model", next_symbol=next_symbol,
+                                       tokenize=tokenize, detokenize=detokenize, **kwargs)
+        except _RunAway:
+            raise Fail("did not stop at EOS (called next_symbol 20 times)",
+                       "stop after EOS (id 1) is generated", "a loop that never ends",
+                       "loop `while cur_output != EOS:`") from None
+        return result, calls, out.getvalue()
+
+    def output():
+        result, calls, _ = decode()
+        if calls and calls[0] != prompt:
+            raise Fail("wrong prompt", str(prompt), str(calls[0]),
+                       "start from tokenize(input_sentence) + [0] (article, EOS, separator)")
+        if len(calls) > len(answer):
+            raise Fail("did not stop at EOS", f"{len(answer)} calls of next_symbol",
+                       f"{len(calls)} calls", "stop as soon as next_symbol returns EOS (1)")
+        if result == "w21 w22":
+            raise Fail("EOS dropped from the output", "'w21 w22 w1'", repr(result),
+                       "append every generated token, EOS included, before the loop test")
+        if result != "w21 w22 w1":
+            raise Fail("wrong output", "'w21 w22 w1'", repr(result),
+                       "return detokenize(generated_output), the generated tokens only")
+
+    def printed():
+        _, _, text = decode()
+        lines = text.splitlines()
+        if lines != ["w21", "w21 w22", "w21 w22 w1"]:
+            raise Fail("the growing summary is not printed at every step",
+                       "['w21', 'w21 w22', 'w21 w22 w1']", str(lines),
+                       "print(detokenize(generated_output)) inside the loop")
+
+    def max_length():
+        if "max_length" not in inspect.signature(greedy_decode).parameters:
+            raise Fail("no max_length argument", "greedy_decode(..., verbose=True, "
+                       "max_length=None)", str(inspect.signature(greedy_decode)),
+                       "keep the exercise's signature")
+        result, calls, _ = decode(max_length=2, verbose=False)
+        if result != "w21 w22" or len(calls) != 2:
+            raise Fail("max_length=2 not respected", "'w21 w22' after 2 calls",
+                       f"{result!r} after {len(calls)} calls",
+                       "break once len(generated_output) >= max_length")
+
+    return run("greedy_decode (UNQ_C10)", [
+        ("the course's mock: output with EOS, stops at EOS", output),
+        ("prints the summary as it grows", printed),
+        ("max_length caps the summary", max_length),
+    ], verbose)
