@@ -4,6 +4,7 @@
     summarize  summarize text files or stdin with a checkpoint
     evaluate   ROUGE of a checkpoint vs Lead-3 on a data split
     compare    Transformers vs RNNs experiment (``make compare``)
+    grade      run a learner's notebook and score each exercise (``trax_models.grader``)
 
 Each command is a function ``(argv) -> exit code`` (``trax_models.summarizer.cli``,
 ``trax_models.experiments.cli``); a ``UserError`` prints one ``error:`` line and exits 2.
@@ -12,10 +13,11 @@ import sys
 
 from trax_models.errors import UserError
 from trax_models.experiments.cli import cli as compare_cli
+from trax_models.grader.notebook import cli as grade_cli
 from trax_models.summarizer import cli
 
 COMMANDS = {"train": cli.train, "summarize": cli.summarize, "evaluate": cli.evaluate_cli,
-            "compare": compare_cli}
+            "compare": compare_cli, "grade": grade_cli}
 
 
 def main(argv=None):
