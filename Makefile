@@ -51,6 +51,19 @@ compare: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) notebooks/runner.py --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
 
+# Doing the assignment yourself: the exercise notebooks (generated with nbgrader from the
+# solution notebooks; an edited copy is kept unless FORCE=1) and JupyterLab on localhost.
+.PHONY: exercises lab
+LAB_PORT ?= 8888
+
+exercises: $(STAMP)
+	$(PY) notebooks/exercises.py --out build/exercises $(if $(FORCE),--force)
+
+# (--allow-root only when run as root, e.g. in a container: Jupyter refuses root otherwise.)
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
