@@ -289,3 +289,72 @@ def test_loop_trains_data_parallel_on_two_devices(tmp_path):
     assert n_devices == 2 and np.isfinite(loss)
     assert "device_put_replicated" in out["for_n_devices"]  # removed from jax
     assert out["pmap"].startswith("ValueError") and "sharding" in out["pmap"].lower()
+
+
+# --- Trax without TensorFlow until it is used (trax_models.trax_import) --------------------
+DEFERRED_SCRIPT = """
+import json, sys
+import numpy as np
+import trax_models  # imports trax
+import trax
+from trax import shapes
+out = {"after_import": "tensorflow" in sys.modules}
+shapes.ShapeDtype((2, 3), np.int32)  # isinstance(shape, tf.TensorShape): no import for that
+out["after_shapes"] = "tensorflow" in sys.modules
+import tensorflow as tf  # now for real: trax's stand-ins delegate to it
+out["tensorshape"] = list(shapes.ShapeDtype(tf.TensorShape([2, 3])).shape)
+out["gfile"] = bool(trax.layers.base.tf.io.gfile.exists(sys.argv[1]))
+out["same_module"] = trax.data.inputs.tf.constant(1).numpy().item()
+print(json.dumps(out))
+"""
+
+
+def test_trax_imports_without_tensorflow_until_it_is_used(tmp_path):
+    done = subprocess.run([sys.executable, "-c", DEFERRED_SCRIPT, str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {"after_import": False, "after_shapes": False, "tensorshape": [2, 3],
+                   "gfile": True, "same_module": 1}
+
+
+def test_the_data_pipeline_imports_tensorflow_when_it_needs_it():
+    # trax.data.tf_inputs calls TF at run time through the stand-in: real tensors come back.
+    import tensorflow as tf  # noqa: F401  (in this process TF may be loaded already)
+
+    ids = next(trax.data.tokenize(iter(["hello world"]), vocab_type="char"))
+    assert list(ids) == [ord(c) for c in "hello world"]
+
+
+# --- 11. Subword vocabularies read without TensorFlow --------------------------------------
+VOCAB_SCRIPT = """
+import json, sys
+import trax_models
+from trax_models import compat
+from trax.data import text_encoder
+name = sys.argv[2]
+if name == "patched":
+    enc = text_encoder.SubwordTextEncoder(sys.argv[1])
+else:
+    with compat.unpatched("subword_load_from_file"):
+        enc = text_encoder.SubwordTextEncoder(sys.argv[1])
+ids = enc.encode("the cat sat")
+print(json.dumps([ids, enc.decode(ids), "tensorflow" in sys.modules]))
+"""
+
+
+def test_subword_vocabulary_loads_without_tensorflow(tmp_path):
+    path = tmp_path / "v.subwords"
+    path.write_text("".join(f"'{t}'\n" for t in ["<pad>", "<EOS>", "the_", "cat_", "sat_", "s",
+                                                   "a", "t", "c", "h", "e", "_", " "]))
+    runs = {}
+    for name in ("patched", "original"):
+        done = subprocess.run([sys.executable, "-c", VOCAB_SCRIPT, str(path), name],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        runs[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert runs["patched"][:2] == runs["original"][:2]  # same ids, same text
+    assert runs["patched"][1] == "the cat sat"
+    assert runs["patched"][2] is False and runs["original"][2] is True  # trax's reads need TF
+    with pytest.raises(ValueError, match="not found"):
+        trax.data.text_encoder.SubwordTextEncoder(str(tmp_path / "missing.subwords"))

@@ -8,14 +8,12 @@ keeps the original, and ``unpatched(name)`` puts the original back for a test to
 import contextlib
 import functools
 import gzip
-import inspect
-import io
-import logging
 import os
 import pickle
 import sys
-import tempfile
 import warnings
+
+from trax_models.trax_import import _cheap_stack, _quiet_fd2, deferred_tensorflow, import_trax  # noqa: F401
 
 # --- 1. Quiet import ----------------------------------------------------------------------
 # TF's C++ logging reads this variable once, when tensorflow is first imported.
@@ -38,78 +36,52 @@ def silence_known_spam():
 silence_known_spam()
 
 
-@contextlib.contextmanager
-def _quiet_fd2():
-    """Send file descriptor 2 to a temporary file while trax imports.
-
-    TF's C++ runtime writes "Could not find cuda drivers" and absl's "All log messages before
-    absl::InitializeLog()" straight to fd 2 (no Python object sees them); gym prints its
-    NumPy-2 notice to ``sys.stderr``, which in a Jupyter kernel is not fd 2, so that object is
-    swapped too. If the import fails, what was captured is replayed so the error stays visible.
-    """
-    sys.stderr.flush()
-    try:
-        saved_fd = os.dup(2)
-    except OSError:  # no fd 2 at all (some daemons): only sys.stderr is swapped
-        saved_fd = None
-    python_level = io.StringIO()
-    with tempfile.TemporaryFile(mode="w+b") as captured:
-        if saved_fd is not None:
-            os.dup2(captured.fileno(), 2)
-        try:
-            with contextlib.redirect_stderr(python_level):
-                yield
-        except BaseException:
-            if saved_fd is not None:
-                os.dup2(saved_fd, 2)
-                captured.seek(0)
-                sys.stderr.write(captured.read().decode(errors="replace"))
-            sys.stderr.write(python_level.getvalue())
-            raise
-        finally:
-            sys.stderr.flush()
-            if saved_fd is not None:
-                os.dup2(saved_fd, 2)
-                os.close(saved_fd)
-
-
-# --- 2. Fast import -----------------------------------------------------------------------
-def _cheap_stack(context=1):
-    """Stand-in for ``inspect.stack`` while trax imports.
-
-    trax/layers/assert_shape.py calls ``inspect.stack()[1][0]`` for every decorated layer at
-    import time; the real function reads source context for every frame of the (deep)
-    import stack: ≈11 s. Only ``[i][0]`` (the frame) is used, so frames alone suffice.
-    """
-    frames, frame = [], sys._getframe(1)
-    while frame is not None:
-        frames.append((frame,))
-        frame = frame.f_back
-    return frames
-
-
-def _import_trax():
-    real_stack = inspect.stack
-    inspect.stack = _cheap_stack
-    try:
-        with _quiet_fd2():
-            import trax  # noqa: F401  (the import we are speeding up and silencing)
-    finally:
-        inspect.stack = real_stack
-    logging.getLogger("absl").setLevel(logging.WARNING)
-
-
 if "trax" not in sys.modules:
-    _import_trax()
+    import_trax()
 
 import jax  # noqa: E402  (after trax's quiet import)
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 import trax  # noqa: E402
 import trax.data.inputs  # noqa: E402
+import trax.data.text_encoder  # noqa: E402
 import trax.data.tf_inputs  # noqa: E402
 import trax.optimizers.trainer  # noqa: E402
 from trax.layers import base as _layer_base  # noqa: E402
+
+tf = deferred_tensorflow()  # compat's own TF (tf.io.gfile for gs:// paths): imported on use
+
+
+# --- 2. A persistent compilation cache ------------------------------------------------------
+# Every CLI call and notebook kernel compiles the same programs (model init, the decode loops,
+# the train step); XLA compilation is most of `summarize`'s wall time. JAX keeps compiled
+# programs on disk when given a folder: ``$JAX_COMPILATION_CACHE_DIR`` if set (the tests set
+# build/jax-cache), else ``<cache>/jax-<jax version>`` with <cache> = ``$TRAX_MODELS_CACHE``
+# or ``~/.cache/trax_models`` (the corpus's cache). Safe to delete; keyed by jax version
+# (JAX also keys each entry by program, flags and backend). ``TRAX_MODELS_JAX_CACHE=0``
+# turns it off.
+def compilation_cache_dir():
+    """The folder of the persistent compilation cache (None when turned off)."""
+    if os.environ.get("TRAX_MODELS_JAX_CACHE", "1") == "0":
+        return None
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return os.environ["JAX_COMPILATION_CACHE_DIR"]
+    base = os.environ.get("TRAX_MODELS_CACHE") or os.path.expanduser("~/.cache/trax_models")
+    return os.path.join(base, f"jax-{jax.__version__}")
+
+
+def enable_compilation_cache():
+    """Point JAX's persistent compilation cache at ``compilation_cache_dir()`` (if unset)."""
+    folder = compilation_cache_dir()
+    if folder is None or jax.config.jax_compilation_cache_dir:
+        return jax.config.jax_compilation_cache_dir
+    jax.config.update("jax_compilation_cache_dir", folder)
+    if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+        # JAX's default (1 s) skips the many small programs start-up compiles.
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)
+    return folder
+
+
+enable_compilation_cache()
 
 # trax.fastmath.numpy as an attribute is the backend-numpy proxy, not the module of that name.
 _trax_numpy = sys.modules["trax.fastmath.numpy"]
@@ -384,3 +356,20 @@ def _pmap(fun, axis_name=None, **kwargs):
 
 
 _patch("pmap", _pmap, (trax.fastmath.jax.JAX_BACKEND, "pmap"))
+
+
+# --- 11. Subword vocabularies read without TensorFlow -------------------------------------
+# SubwordTextEncoder(filename) reads the file with tf.io.gfile, which imports all of
+# TensorFlow (≈5 s) to read one local text file: every summarize call paid it. Local paths are
+# read with open() (same lines, same text); URLs (gs://, ...) still go through tf.io.gfile.
+def _load_from_file(self, filename):
+    if "://" in str(filename):
+        return ORIGINALS["subword_load_from_file"][0](self, filename)
+    if not os.path.exists(filename):
+        raise ValueError(f"File {filename} not found")  # trax's error
+    with open(filename, encoding="utf-8", newline="") as f:
+        self._load_from_file_object(f)
+
+
+_patch("subword_load_from_file", _load_from_file,
+       (trax.data.text_encoder.SubwordTextEncoder, "_load_from_file"))

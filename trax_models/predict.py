@@ -4,6 +4,7 @@ A model in ``mode='predict'`` decodes one chunk of tokens per call and keeps its
 state of static-shape arrays: per attention layer the key/value cache (batch·heads, cache_len,
 d_head) and an int32 scalar position; PositionalEncoding an int32 scalar. So:
 
+    init_compiled(model, signature) -> (weights, state)   # model.init as ONE jitted program
     init_predict(model, weights, signature) -> start state   # caches empty, positions 0
     set_position(state, p) -> state         # every int32 scalar counter set to p (jit-safe)
     gather_rows(state, rows, n_rows) -> state   # reorder the batch (beam search)
@@ -14,8 +15,36 @@ would fail with UnexpectedTracerError.
 """
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-__all__ = ["init_predict", "set_position", "gather_rows"]
+__all__ = ["init_compiled", "init_predict", "set_position", "gather_rows"]
+
+
+def init_compiled(model, signature, rng=None):
+    """``model.init(signature, rng)`` for a model whose weights are loaded next: traced once,
+    no eager XLA work; sets and returns ``(weights, state)``.
+
+    trax initialises eagerly, one small XLA compilation per distinct op and shape (≈7 s for a
+    2-layer model on 2 cores, in every process) for random weights that a checkpoint then
+    replaces. Here ``model.init`` is traced once: the weights come back as zeros of their
+    shapes and dtypes (NumPy, no XLA; the caller loads trained weights over them) and the state
+    (caches, positions: what decoding needs as it is) from one jitted program that computes
+    the state only, which the persistent compilation cache keeps.
+    """
+    rng = jax.random.PRNGKey(0) if rng is None else rng
+    weight_shapes = []
+
+    def init(key):
+        weights, state = model.init(signature, rng=key)
+        weight_shapes.append(jax.tree_util.tree_map(
+            lambda w: jax.ShapeDtypeStruct(w.shape, w.dtype), weights))
+        return state
+
+    state = jax.jit(init)(rng)
+    weights = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), weight_shapes[0])
+    model.weights, model.state = weights, state  # concrete arrays over init's tracers
+    model.rng = rng  # recursive: no sub-layer keeps a traced rng
+    return weights, state
 
 
 def init_predict(model, weights, signature, rng=None):
@@ -30,10 +59,8 @@ def init_predict(model, weights, signature, rng=None):
       The empty state: ``model.state = start`` resets the model before each prompt;
       ``model.pure_fn(tokens, weights, start, rng)`` is the jit-friendly form.
     """
-    rng = jax.random.PRNGKey(0) if rng is None else rng
-    model.init(signature, rng=rng)
+    init_compiled(model, signature, rng)
     model.weights = weights
-    model.rng = rng  # recursive: no sub-layer creates its rng lazily under a jax trace
     return model.state
 
 

@@ -34,6 +34,7 @@ from trax import layers as tl
 
 from trax_models.atomic import atomic_write, atomic_write_text
 from trax_models.errors import UserError
+from trax_models.predict import init_compiled
 from trax_models.summarizer import registry
 from trax_models.weights import load_flat_weights
 
@@ -161,6 +162,6 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
     kind = registry.kind(config["model"])
     model = kind.build(kind.config.from_dict(config["model_args"]), mode=mode)
     predict = mode == "predict"
-    model.init(kind.signature(batch_size if predict else 1, 1 if predict else 8))
+    init_compiled(model, kind.signature(batch_size if predict else 1, 1 if predict else 8))
     load_flat_weights(model, flat, path)
     return model, config

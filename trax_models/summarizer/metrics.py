@@ -15,7 +15,6 @@ sequence. Scores are fractions in [0, 1] (BLEU too, rescaled from sacrebleu's 0â
 import re
 
 import numpy as np
-from rouge_score import rouge_scorer, scoring
 
 __all__ = ["ROUGE_TYPES", "rouge", "rouge_with_ci", "split_sentences", "bleu",
            "evaluate_texts"]
@@ -36,6 +35,8 @@ def split_sentences(text):
 
 def _rouge_scorer(use_stemmer):
     if use_stemmer not in _scorers:  # building a scorer loads NLTK's stemmer: do it once
+        from rouge_score import rouge_scorer  # lazy: nltk + scipy, â‰ˆ1 s; summarize needs neither
+
         _scorers[use_stemmer] = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=use_stemmer)
     return _scorers[use_stemmer]
 
@@ -77,6 +78,8 @@ def rouge_with_ci(predictions, references, use_stemmer=True, confidence=0.95, n_
     Returns:
       {type: mean F1, ..., "ci95": {type: [low, high]}} (the key names the confidence).
     """
+    from rouge_score import scoring
+
     aggregator = scoring.BootstrapAggregator(confidence_interval=confidence, n_samples=n_samples)
     for scores in _scores(predictions, references, use_stemmer):
         aggregator.add_scores(scores)
