@@ -15,6 +15,7 @@ from trax.supervised import training as trax_training
 from trax_models import attention as att
 from trax_models import data, decoding, grader
 from trax_models import model as mdl
+from trax_models import numpy_attention as na
 from trax_models.tokens import EOS
 
 # --- UNQ_C1 -----------------------------------------------------------------------------------
@@ -163,7 +164,27 @@ def tokenize_no_eos(input_str, EOS=1):
     return data.tokenize(input_str)[:-1]
 
 
+# --- the labs ----------------------------------------------------------------------------------
+
+def softmax_naive(x, axis=-1):
+    return np.exp(x) / np.sum(np.exp(x), axis=axis, keepdims=True)  # mistake: overflows
+
+
+def feed_forward_no_relu(d_model, d_ff, dropout, mode, ff_activation):
+    return [tl.LayerNorm(), tl.Dense(d_ff), tl.Dropout(rate=dropout, mode=mode),  # no activation
+            tl.Dense(d_model), tl.Dropout(rate=dropout, mode=mode)]
+
+
+def numpy_attention_unscaled(query, key, value, mask, scale=True):
+    return na.DotProductAttention(query, key, value, mask, scale=False)  # mistake: never scales
+
+
 MUTANTS = {
+    "Lab 1 softmax overflowing": (grader.test_softmax, softmax_naive, "overflow"),
+    "Lab 1 attention without √d": (grader.test_numpy_DotProductAttention,
+                                   numpy_attention_unscaled, "no scaling by √d"),
+    "Lab 2 FeedForward without ReLU": (grader.test_FeedForward, feed_forward_no_relu,
+                                       "ReLU missing"),
     "missing √d scaling": (grader.test_DotProductAttention, attention_unscaled,
                            "no scaling by √d"),
     "mask polarity flipped": (grader.test_DotProductAttention, attention_mask_flipped,

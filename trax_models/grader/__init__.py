@@ -22,6 +22,14 @@ from trax_models.grader.attention import (
 )
 from trax_models.grader.data import test_preprocess, test_tokenize
 from trax_models.grader.decoding import test_greedy_decode, test_next_symbol
+from trax_models.grader.labs import (
+    test_FeedForward,
+    test_lab_DecoderBlock,
+    test_lab_TransformerLM,
+    test_numpy_dot_product_self_attention,
+    test_numpy_DotProductAttention,
+    test_softmax,
+)
 from trax_models.grader.model import test_DecoderBlock, test_TransformerLM
 from trax_models.grader.training import test_training_loop
 
@@ -29,15 +37,18 @@ __all__ = ["EXERCISES", "Exercise", "Report", "grade_namespace", "test_DotProduc
            "test_compute_attention_heads_closure", "test_dot_product_self_attention",
            "test_compute_attention_output_closure", "test_CausalAttention", "test_DecoderBlock",
            "test_TransformerLM", "test_training_loop", "test_next_symbol", "test_greedy_decode",
-           "test_tokenize", "test_preprocess"]
+           "test_tokenize", "test_preprocess", "test_softmax", "test_numpy_DotProductAttention",
+           "test_numpy_dot_product_self_attention", "test_FeedForward", "test_lab_DecoderBlock",
+           "test_lab_TransformerLM"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Exercise:
-    label: str       # the course's number (UNQ_C1 …) or the data exercise's name
+    label: str       # the course's number (UNQ_C1 …), the data exercise's or lab's (L1_…)
     name: str        # the function the learner defines
     grader: object   # test_<name>
     points: int
+    notebook: str = "assignment"   # or "lab1", "lab2"
 
 
 EXERCISES = (
@@ -55,18 +66,27 @@ EXERCISES = (
     Exercise("UNQ_C8", "training_loop", test_training_loop, 10),
     Exercise("UNQ_C9", "next_symbol", test_next_symbol, 10),
     Exercise("UNQ_C10", "greedy_decode", test_greedy_decode, 10),
+    Exercise("L1_softmax", "softmax", test_softmax, 1, "lab1"),
+    Exercise("L1_DotProductAttention", "DotProductAttention", test_numpy_DotProductAttention, 1,
+             "lab1"),
+    Exercise("L1_dot_product_self_attention", "dot_product_self_attention",
+             test_numpy_dot_product_self_attention, 1, "lab1"),
+    Exercise("L2_FeedForward", "FeedForward", test_FeedForward, 1, "lab2"),
+    Exercise("L2_DecoderBlock", "DecoderBlock", test_lab_DecoderBlock, 1, "lab2"),
+    Exercise("L2_TransformerLM", "TransformerLM", test_lab_TransformerLM, 1, "lab2"),
 )
 
 
-def grade_namespace(namespace, names=None, verbose=False):
-    """Grade the exercises ``names`` (default: all) with the functions found in ``namespace``.
+def grade_namespace(namespace, labels=None, verbose=False):
+    """Grade the exercises ``labels`` (default: the assignment's) with the functions found in
+    ``namespace`` (by name).
 
     Returns [{"label", "name", "points", "max_points", "message", "passed"}]; a name the
     namespace lacks scores 0 with "not defined".
     """
     rows = []
     for ex in EXERCISES:
-        if names is not None and ex.name not in names:
+        if (ex.label not in labels) if labels is not None else ex.notebook != "assignment":
             continue
         fn = namespace.get(ex.name)
         if fn is None:

@@ -111,13 +111,15 @@ def _fmt(a):
                            edgeitems=2)
 
 
-def compare_array(got, expected, *, atol=1e-6, want_jax=True, variants=None, what="output"):
-    """Raise Fail unless ``got`` is a jax.Array of ``expected``'s shape, dtype and values.
+def compare_array(got, expected, *, atol=1e-6, want_jax=True, variants=None, what="output",
+                  dtype=np.float32):
+    """Raise Fail unless ``got`` is a jax.Array of ``expected``'s shape, dtype and values
+    (``want_jax=False``: any array; ``dtype=None``: any dtype).
 
     ``variants``: {description of a typical mistake: the array that mistake gives}; when
     ``got`` equals one of them the hint names that mistake.
     """
-    expected = np.asarray(expected, dtype=np.float32)
+    expected = np.asarray(expected, dtype=dtype)
     got_np = np.asarray(got)
     if got_np.shape != expected.shape:
         raise Fail(f"wrong shape {got_np.shape}", expected=f"shape {expected.shape}",
@@ -131,7 +133,7 @@ def compare_array(got, expected, *, atol=1e-6, want_jax=True, variants=None, wha
         raise Fail(f"{what} is a {type(got).__module__}.{type(got).__name__}, not a jax.Array",
                    expected="jax.Array", got=type(got).__name__,
                    hint="use trax.fastmath.numpy (jnp) for every operation, not numpy (np)")
-    if got_np.dtype != expected.dtype:
+    if dtype is not None and got_np.dtype != expected.dtype:
         raise Fail(f"wrong dtype {got_np.dtype}", expected=str(expected.dtype),
                    got=str(got_np.dtype), hint="keep float32: do not cast, and build masks and "
                    "constants with the inputs' dtype")

@@ -32,9 +32,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 GRADE_CELL = """import json as _json
 from trax_models import grader as _grader
 _marked = {marked!r}  # the exercises the notebook marks (nbgrader grade_id), else those it defines
-_names = {{e.name for e in _grader.EXERCISES if e.label in _marked or (not _marked and getattr(
-    globals().get(e.name), "__module__", None) == "__main__")}}
-print({marker!r} + _json.dumps(_grader.grade_namespace(globals(), names=_names)))"""
+_labels = [e.label for e in _grader.EXERCISES if e.label in _marked or (not _marked and (
+    e.notebook == "assignment" and getattr(globals().get(e.name), "__module__", None) == "__main__"))]
+print({marker!r} + _json.dumps(_grader.grade_namespace(globals(), labels=_labels)))"""
 
 
 def _is_exercise(cell):
@@ -122,12 +122,14 @@ def grade_notebook(path, ci=False, exercises_only=False, timeout=900):
 
 
 def score_table(rows):
-    lines = [f"{'exercise':10} {'function':34} {'points':>7}  message"]
+    w1 = max([len("exercise")] + [len(r["label"]) for r in rows])
+    w2 = max([len("function")] + [len(r["name"]) for r in rows])
+    lines = [f"{'exercise':{w1}} {'function':{w2}} {'points':>7}  message"]
     for r in rows:
-        lines.append(f"{r['label']:10} {r['name']:34} {r['points']:>3}/{r['max_points']:<3}  "
+        lines.append(f"{r['label']:{w1}} {r['name']:{w2}} {r['points']:>3}/{r['max_points']:<3}  "
                      f"{r['message']}")
     total, most = sum(r["points"] for r in rows), sum(r["max_points"] for r in rows)
-    lines.append(f"{'total':45} {total:>3}/{most:<3}")
+    lines.append(f"{'total':{w1 + w2 + 1}} {total:>3}/{most:<3}")
     return "\n".join(lines)
 
 
