@@ -109,6 +109,8 @@ class _Deferred(types.ModuleType):
             _stop_deferring()
             path = self.__dict__["_deferred_path"]
             with _quiet_import():
+                # TensorFlow first, quietly: tfds imports it lazily later, outside this block
+                importlib.import_module("tensorflow")
                 real = importlib.import_module(path[0])
                 for i, name in enumerate(path[1:], 1):
                     try:
