@@ -53,3 +53,10 @@ def test_an_exception_is_reported_not_raised():
 def test_default_is_the_assignment():
     rows = grader.grade_namespace({})
     assert [r["label"] for r in rows] == [e.label for e in ASSIGNMENT]
+
+
+def test_next_symbol_course_value():
+    report = grader.test_next_symbol(decoding.next_symbol, verbose=False, course_value=True)
+    assert report.passed and len(report.cases) == 6, report
+    wrong = grader.test_next_symbol(lambda tokens, model: 23316, verbose=False, course_value=True)
+    assert "23317" in str(wrong)

@@ -40,8 +40,16 @@ class _MockModel:
         return (out, inputs[1]) if isinstance(inputs, tuple) else out
 
 
-def test_next_symbol(next_symbol, verbose=True):
-    """UNQ_C9: reads position n = len(tokens), pads to the next power of two, returns an int."""
+COURSE_TOKENS = [13, 483, 320, 4219, 132, 213, 2775, 10, 1, 0]  # "I want to fly in the sky."
+
+
+def test_next_symbol(next_symbol, verbose=True, course_value=False):
+    """UNQ_C9: reads position n = len(tokens), pads to the next power of two, returns an int.
+
+    ``course_value=True`` adds the course's own check (≈8 s: the full-size model): the default
+    ``TransformerLM(mode='eval')`` initialised with PRNGKey(1234) (and
+    jax_threefry_partitionable=False, the random bits of the course's JAX) predicts 23317.
+    """
     def position(n, padded):
         def check():
             mock = _MockModel()
@@ -65,17 +73,31 @@ def test_next_symbol(next_symbol, verbose=True):
         model = ref_model.TransformerLM(vocab_size=60, d_model=16, d_ff=32, n_layers=1,
                                         n_heads=2, dropout=0.0, max_len=64, mode="eval")
         model.init(shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(1234))
-        for tokens in ([13, 48, 32, 42, 1, 0], [3] * 9 + [1, 0], [2, 9, 1, 0, 5, 6, 7]):
+        for tokens in ([13, 48, 32, 42, 1, 0], [3] * 5 + [1, 0], [2, 9, 1, 0]):  # one shape
             got, want = next_symbol(list(tokens), model), ref.next_symbol(list(tokens), model)
             if got != want:
                 raise Fail(f"a different token for {tokens}", str(want), str(got),
                            "call model((padded_with_batch, padded_with_batch)) and take the "
                            "argmax over the vocabulary at position len(tokens)")
 
-    return run("next_symbol (UNQ_C9)", [
-        position(10, 16), position(15, 16), position(16, 32), position(3, 4),
-        ("a small TransformerLM: the reference's tokens", real_model),
-    ], verbose)
+    def course():
+        old = jax.config.jax_threefry_partitionable
+        jax.config.update("jax_threefry_partitionable", False)
+        try:
+            model = ref_model.TransformerLM(mode="eval")
+            model.init(shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(1234))
+            got = next_symbol(list(COURSE_TOKENS), model)
+        finally:
+            jax.config.update("jax_threefry_partitionable", old)
+        if got != 23317:
+            raise Fail("not the course's value", "23317", str(got),
+                       "pad to a power of two, read position len(tokens), argmax")
+
+    checks = [position(10, 16), position(15, 16), position(16, 32), position(3, 4),
+              ("a small TransformerLM: the reference's tokens", real_model)]
+    if course_value:
+        checks.append(("the course's value: 23317 at PRNGKey(1234)", course))
+    return run("next_symbol (UNQ_C9)", checks, verbose)
 
 
 class _RunAway(Exception):
