@@ -23,7 +23,7 @@ from trax_models import data
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import baselines as baseline_summaries
-from trax_models.summarizer import checkpoint, metrics
+from trax_models.summarizer import checkpoint, facts, metrics
 from trax_models.summarizer.generate import Summarizer, TruncationWarning
 
 __all__ = ["summarize_and_score", "format_table", "evaluate"]
@@ -48,13 +48,30 @@ def format_table(results):
     rows = [(f"model ({results['decoder']})", results)]
     rows += [(_BASELINE_NAMES.get(name, name), r) for name, r in results["baselines"].items()]
     width = max(len(head), *(len(name) + 2 for name, _ in rows))
+    extra = [k for k in ("fact_accuracy", "hallucination") if k in results]
     cols = "".join(f"  {t:<19}" for t in metrics.ROUGE_TYPES)
+    cols += "".join(f"  {_FACT_HEADS[k]:>9}" for k in extra)
     lines = [f"{head:<{width}}{cols}"]
     for name, r in rows:
         cells = "".join(f"  {r[t]:.3f} ({r['ci95'][t][0]:.3f}-{r['ci95'][t][1]:.3f})"
                         for t in metrics.ROUGE_TYPES)
+        cells += "".join(f"  {'-' if r.get(k) is None else format(r[k], '.3f'):>9}"
+                         for k in extra)
         lines.append(f"  {name:<{width - 2}}{cells}")
     return "\n".join(lines)
+
+
+_FACT_HEADS = {"fact_accuracy": "fact acc", "hallucination": "halluc."}
+
+
+def _fact_scores(summaries, articles, reference_facts):
+    """Hallucination rate (always) and fact accuracy (when the references' facts are known)."""
+    rate = facts.corpus_hallucination_rate(summaries, articles)
+    out = {"hallucination": None if rate is None else round(rate, 4)}
+    if reference_facts is not None:
+        acc = facts.corpus_fact_accuracy(summaries, reference_facts)
+        out["fact_accuracy"] = None if acc is None else round(acc, 4)
+    return out
 
 
 _BASELINE_NAMES = {"lead3": "Lead-3 baseline", "textrank": "TextRank (sumy)",
@@ -69,7 +86,7 @@ def _rounded(scores):
 
 def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greedy",
                         max_new_tokens=64, batch_size=8, stream=None, baselines=("lead3",),
-                        **options):
+                        facts_of=None, **options):
     """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
 
     Args:
@@ -83,9 +100,14 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
       stream: file to print to (default stdout); ``False`` prints nothing.
       baselines: extractive baselines scored on the same articles (``baselines.BASELINES``);
         Lead-3 is always among them.
+      facts_of: optional function article → the reference's fact values (the default
+        corpus knows them): adds ``fact_accuracy`` (``summarizer.facts``) to every row; the
+        ``hallucination`` rate (names and numbers found nowhere in the article) is always
+        reported.
 
     Returns:
       dict: rouge1, rouge2, rougeL, rougeLsum (model, mean F1), ci95 {type: [low, high]},
+      hallucination, fact_accuracy (with ``facts_of``),
       baselines {name: the same for each baseline}, lead3 (= baselines["lead3"]), n, seconds
       (decoding), decoder (method), truncated (articles cut to fit), samples [{article
       (first 300 chars), reference, generated}].
@@ -111,13 +133,17 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
                                       max_new_tokens=max_new_tokens, **options)
     seconds = time.perf_counter() - t0
     truncated = sum(issubclass(w.category, TruncationWarning) for w in caught)
-    scores = metrics.rouge_with_ci(generated, refs)
-    extractive = {name: _rounded(metrics.rouge_with_ci(
-        baseline_summaries.summarize(name, articles), refs))
-        for name in dict.fromkeys(("lead3", *baselines))}
+    reference_facts = None if facts_of is None else [facts_of(a) or [] for a in articles]
+    scores = {**_rounded(metrics.rouge_with_ci(generated, refs)),
+              **_fact_scores(generated, articles, reference_facts)}
+    extractive = {}
+    for name in dict.fromkeys(("lead3", *baselines)):
+        summaries = baseline_summaries.summarize(name, articles)
+        extractive[name] = {**_rounded(metrics.rouge_with_ci(summaries, refs)),
+                            **_fact_scores(summaries, articles, reference_facts)}
     samples = [{"article": a[:300], "reference": r, "generated": g}
                for a, r, g in list(zip(articles, refs, generated))[:n_samples]]
-    results = {**_rounded(scores), "n": len(articles), "baselines": extractive,
+    results = {**scores, "n": len(articles), "baselines": extractive,
                "lead3": extractive["lead3"], "seconds": round(seconds, 2), "decoder": method,
                "truncated": truncated, "samples": samples}
     if stream:

@@ -19,7 +19,7 @@ from trax import shapes
 
 from trax_models import model as course_model
 from trax_models.errors import UserError
-from trax_models.models import encoder_decoder
+from trax_models.models import encoder_decoder, pointer
 from trax_models.summarizer import adapters
 
 __all__ = ["ModelConfig", "EncoderDecoderConfig", "ModelKind", "MODELS", "kind"]
@@ -111,6 +111,8 @@ class ModelKind:
 MODELS = {
     "transformer_lm": ModelKind("transformer_lm", course_model.TransformerLM, pairs=False,
                                 adapter=adapters.LanguageModelAdapter),
+    "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
+                            adapter=adapters.LanguageModelAdapter),
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
                                  adapter=adapters.EncoderDecoderAdapter,
                                  config=EncoderDecoderConfig),

@@ -1,0 +1,153 @@
+"""A pointer (copy) head on the course's TransformerLM body: ``--model pointer_lm``.
+
+The course model (``trax_models.model.TransformerLM``, unchanged) has to write every name and
+number of the summary through its vocabulary softmax; on the default corpus it learns the
+summary templates but fills the slots with the names it has seen most ("Oakridge",
+"Fischer"). This model adds the smallest thing that makes copying easy, a pointer-generator
+output in the spirit of See et al. (2017) and Merity et al.'s pointer-sentinel mixture (2016):
+
+    tokens (batch, L) int
+    ShiftRight                              x = [0, t0 … t_{L-2}]   (identity in predict mode)
+    Branch(x, body(x))                      body = PositionalEncoder → n × DecoderBlock →
+                                            LayerNorm: h (batch, L, d_model)  (model.py's pieces)
+    PointerHead(x, h) → (batch, L, vocab)   log-probabilities:
+
+        p(w | t) = g_t · softmax(h_t W + b)[w]  +  (1 − g_t) · Σ_{s ≤ t, x_s = w} a_{t,s}
+        a_{t,·}  = softmax_s((h_t Wq) · (h_s Wk + h_{s-1} Wp) / √d_model),  causal (s ≤ t)
+        g_t      = sigmoid(h_t · wg + bg)
+
+Position t predicts token t from x_{≤ t} = tokens < t, as in TransformerLM: pointing at
+position s copies the token x_s there (one subword; a name of several subwords is copied
+one pointer step at a time: the key's h_{s-1} Wp term lets the query "the token after the
+one I just wrote" match directly, an induction head built in). The output is
+log-probabilities, so ``tl.CrossEntropyLoss``, the training Loop, ``Accuracy`` and every
+decoder apply unchanged.
+
+Predict mode keeps, like ``attention.CachedDotProductAttn``, a static-shape cache in its
+state: ``(keys (batch, cache_len, d_model) float32, tokens (batch, cache_len) int32,
+hiddens (batch, cache_len, d_model) float32 (for h_{s-1}), position int32 scalar)``; each
+call writes the next n positions and advances the position.
+``trax_models.predict.set_position`` (every int32 scalar) rewinds it together with the
+attention caches, and ``predict.gather_rows`` reorders its batch-major rows for beam search.
+
+Weights: the body's (as TransformerLM's minus the final Dense) and the head's
+(W (d, V), b (V), Wq (d, d), Wk (d, d), Wp (d, d), wg (d, 1), bg (1)): one checkpoint serves
+train, eval and predict, and ``trax_models.predict``'s ``init_predict``/``set_position`` work on it.
+"""
+import jax
+from trax import layers as tl
+from trax.fastmath import numpy as jnp
+
+from trax_models.model import DecoderBlock, PositionalEncoder
+
+__all__ = ["PointerHead", "PointerTransformerLM", "copy_distribution"]
+
+
+def copy_distribution(attention, tokens, vocab_size):
+    """Scatter pointer weights onto the vocabulary.
+
+    Args:
+      attention: (batch, n, S) float, weights over source positions (rows sum to ≤ 1).
+      tokens: (batch, S) int, the token at each source position.
+      vocab_size: V.
+
+    Returns:
+      (batch, n, V): p_copy[b, t, w] = Σ_{s: tokens[b, s] = w} attention[b, t, s].
+    """
+    batch, n, src = attention.shape
+    b = jnp.arange(batch)[:, None, None]
+    t = jnp.arange(n)[None, :, None]
+    w = jnp.broadcast_to(tokens[:, None, :], (batch, n, src))
+    return jnp.zeros((batch, n, vocab_size), attention.dtype).at[b, t, w].add(attention)
+
+
+class PointerHead(tl.Layer):
+    """Inputs (tokens (batch, n) int, h (batch, n, d)) → log-probs (batch, n, vocab_size).
+
+    ``tokens`` are the (shifted) model inputs at the same positions as ``h``: the values a
+    pointer at that position copies. In 'train'/'eval' mode n = L and there is no state; in
+    'predict' mode the keys and tokens of all positions seen so far are cached (see the module
+    docstring); ``cache_len`` positions at most.
+    """
+
+    def __init__(self, vocab_size, mode='train', cache_len=2048):
+        super().__init__(n_in=2, n_out=1, name='PointerHead')
+        if mode not in ('train', 'eval', 'predict'):
+            raise ValueError(f"PointerHead: mode={mode!r}; use 'train', 'eval' or 'predict'.")
+        self._vocab_size = vocab_size
+        self._mode = mode
+        self._cache_len = cache_len
+
+    def init_weights_and_state(self, input_signature):
+        tok_signature, h_signature = input_signature
+        d = h_signature.shape[-1]
+        r_out, r_q, r_k, r_p, r_g = jax.random.split(self.rng, 5)
+        glorot = lambda rng, shape: (jax.random.normal(rng, shape, jnp.float32)  # noqa: E731
+                                     * jnp.sqrt(2.0 / sum(shape)))
+        self.weights = (glorot(r_out, (d, self._vocab_size)),
+                        jnp.zeros((self._vocab_size,), jnp.float32),
+                        glorot(r_q, (d, d)), glorot(r_k, (d, d)), glorot(r_p, (d, d)),
+                        glorot(r_g, (d, 1)), jnp.zeros((1,), jnp.float32))
+        if self._mode == 'predict':
+            batch = tok_signature.shape[0]
+            self.state = (jnp.zeros((batch, self._cache_len, d), jnp.float32),
+                          jnp.zeros((batch, self._cache_len), jnp.int32),
+                          jnp.zeros((batch, self._cache_len, d), jnp.float32),
+                          jnp.zeros((), jnp.int32))
+
+    def forward(self, inputs):
+        tokens, h = inputs
+        w_out, b_out, w_q, w_k, w_p, w_g, b_g = self.weights
+        n, d = h.shape[1], h.shape[-1]
+        log_vocab = jax.nn.log_softmax(jnp.dot(h, w_out) + b_out, axis=-1)  # (B, n, V)
+        q = jnp.dot(h, w_q)
+        tokens = tokens.astype(jnp.int32)
+        if self._mode == 'predict':
+            keys, cached, hiddens, position = self.state
+            if not isinstance(position, jax.core.Tracer) and int(position) + n > self._cache_len:
+                raise ValueError(f"pointer cache full: {int(position)} positions cached + {n} "
+                                 f"new > cache_len={self._cache_len}")
+            last = jax.lax.dynamic_slice_in_dim(hiddens, jnp.maximum(position - 1, 0), 1, 1)
+            last = jnp.where(position > 0, last, jnp.zeros_like(last))  # h_{-1} = 0
+            prev = jnp.concatenate([last.astype(h.dtype), h[:, :-1]], axis=1)
+            k = jnp.dot(h, w_k) + jnp.dot(prev, w_p)
+            keys = jax.lax.dynamic_update_slice_in_dim(keys, k.astype(keys.dtype), position, 1)
+            cached = jax.lax.dynamic_update_slice_in_dim(cached, tokens, position, 1)
+            hiddens = jax.lax.dynamic_update_slice_in_dim(hiddens, h.astype(hiddens.dtype),
+                                                          position, 1)
+            self.state = (keys, cached, hiddens, position + n)
+            query_pos = position + jnp.arange(n)[:, None]
+            key_pos = jnp.arange(self._cache_len)[None, :]
+            k, tokens = keys, cached
+        else:
+            prev = jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0)))  # h_{s-1}, 0 at s = 0
+            k = jnp.dot(h, w_k) + jnp.dot(prev, w_p)
+            query_pos = jnp.arange(n)[:, None]
+            key_pos = jnp.arange(n)[None, :]
+        scores = jnp.einsum('btd,bsd->bts', q, k) / jnp.sqrt(jnp.float32(d))
+        scores = jnp.where((key_pos <= query_pos)[None], scores, -1e9)
+        attention = jax.nn.softmax(scores, axis=-1)  # (B, n, S)
+        p_copy = copy_distribution(attention, tokens, self._vocab_size)
+        gate = jnp.dot(h, w_g) + b_g  # (B, n, 1) logit of g
+        log_g, log_1mg = jax.nn.log_sigmoid(gate), jax.nn.log_sigmoid(-gate)
+        return jnp.logaddexp(log_g + log_vocab, log_1mg + jnp.log(p_copy + 1e-30))
+
+
+def PointerTransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8,
+                         dropout=0.1, max_len=4096, mode='train', ff_activation=tl.Relu,
+                         cache_len=None):
+    """TransformerLM's body with a pointer-generator output (see the module docstring).
+
+    Same signature and modes as ``trax_models.model.TransformerLM``; output log-probabilities
+    (batch, L, vocab_size).
+    """
+    cache_len = max_len if cache_len is None else cache_len
+    body = [PositionalEncoder(vocab_size, d_model, dropout, max_len, mode),
+            [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len=cache_len)
+             for _ in range(n_layers)],
+            tl.LayerNorm()]
+    return tl.Serial(
+        tl.ShiftRight(mode=mode),
+        tl.Branch(tl.Select([0]), body),      # (x, h)
+        PointerHead(vocab_size, mode=mode, cache_len=cache_len),
+    )
