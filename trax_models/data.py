@@ -51,6 +51,7 @@ import trax
 
 from trax_models import sources
 from trax_models.sources import DataError, DataStats, pairs, vocab  # noqa: F401  (re-exported)
+from trax_models.sources.records import NOTHING_USABLE_AFTER
 from trax_models.sources.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported)
 from trax_models.tokens import EOS, SEP  # the course's end of sequence and separator (= pad id)
 
@@ -148,13 +149,22 @@ def preprocess_pairs(stream, *, max_length=None, stats=None):
 
 
 def _filter_by_length(stream, max_length, concat, stats):
-    """The course's FilterByLength(max_length) on the joint length, counting what it drops."""
+    """The course's FilterByLength(max_length) on the joint length, counting what it drops;
+    DataError when the first ``NOTHING_USABLE_AFTER`` examples are all too long (else an
+    endless source would spin forever without a batch)."""
+    passed = dropped = 0
     for example in stream:
         length = len(example[0]) if concat else max(len(example[0]), len(example[1]))
         if length <= max_length:
+            passed += 1
             yield example
-        elif stats is not None:
+            continue
+        dropped += 1
+        if stats is not None:
             stats.filtered_long += 1
+        if not passed and dropped >= NOTHING_USABLE_AFTER:
+            raise DataError(f"none of the first {dropped:,} examples fits --max_length "
+                            f"{max_length} (even the summary is longer) — raise --max_length")
 
 
 def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None,

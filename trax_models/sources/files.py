@@ -122,18 +122,42 @@ def file_split(source, split, seed, article_key="article", summary_key="summary"
         if split not in source:
             raise DataError(f"no {split!r} file in the source {source}; give a "
                             f"{{'{split}': path}} entry.")
-        return read_pairs(source[split], **kw)
+        return _usable(read_pairs(source[split], **kw), source[split], split)
     if split == "test":
         raise DataError(f"{source}: a single file is split into train/validation only; "
                         "pass {'train': ..., 'validation': ..., 'test': ...} for a test split.")
     train, evals = split_by_ratio(read_pairs(source, **kw), eval_fraction, seed)
-    return train if split == "train" else evals
+    return _usable(train if split == "train" else evals, source, split)
+
+
+def _has_text(pair):
+    return all(str(x).strip() for x in pair)
+
+
+def _usable(items, source, split):
+    """``items``, or DataError naming the file when there is none (an empty file, a header
+    only). Blank pairs are kept: skipped and counted downstream (``repeat`` refuses a list
+    of nothing but blanks)."""
+    if not items:
+        raise DataError(f"{source}: no (article, summary) pair in the {split} split — the "
+                        "file is empty; it needs lines with both fields non-empty.")
+    return items
 
 
 def repeat(items, seed, shuffle):
-    """Endless stream over a list; each epoch in a new seeded order when ``shuffle``."""
-    if not items:
-        raise DataError("the data source has no pairs for this split.")
+    """Endless stream over a list; each epoch in a new seeded order when ``shuffle``.
+
+    Raises (at once, not when first iterated):
+      DataError: no item with a non-empty article and summary (every one would be skipped
+        downstream, and the stream would spin without yielding a batch).
+    """
+    if not any(_has_text(pair) for pair in items):
+        raise DataError(f"the data source has no usable pairs for this split ({len(items)} "
+                        "pair(s), none with both an article and a summary).")
+    return _repeat(items, seed, shuffle)
+
+
+def _repeat(items, seed, shuffle):
     for epoch in itertools.count():
         order = np.random.default_rng([seed, epoch]).permutation(len(items)) if shuffle else range(len(items))
         for i in order:

@@ -12,6 +12,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+NOTHING_USABLE_AFTER = 1000  # a stream that drops this many in a row from the start: refused
+
+
 class DataError(ValueError):
     """Unusable input data; the message names the file/line or directory and what to do."""
 
@@ -50,10 +53,20 @@ def clean_pairs(stream, stats=None):
 
     Yields:
       (article, summary) str pairs, both non-empty after stripping whitespace.
+
+    Raises:
+      DataError: the first ``NOTHING_USABLE_AFTER`` pairs are all empty (an endless source
+        of them would otherwise spin forever without yielding).
     """
     stats = stats if stats is not None else DataStats()
+    seen_here = kept_here = 0
     for example in stream:
         stats.seen += 1
+        seen_here += 1
+        if not kept_here and seen_here > NOTHING_USABLE_AFTER:
+            raise DataError(f"the first {NOTHING_USABLE_AFTER:,} pairs of the data all have an "
+                            "empty article or summary — check the source and its "
+                            "article/summary fields.")
         flag = [False]
         article, summary = as_text(example[0], flag), as_text(example[1], flag)
         stats.utf8_replaced += flag[0]
@@ -63,4 +76,5 @@ def clean_pairs(stream, stats=None):
                 log.warning("skipped %d pair(s) with an empty article or summary", stats.skipped_empty)
             continue
         stats.kept += 1
+        kept_here += 1
         yield article, summary
