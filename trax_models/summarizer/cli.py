@@ -16,6 +16,7 @@ import warnings
 
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, evaluate, registry
+from trax_models.summarizer import config as rules
 from trax_models.summarizer.attention_plot import plot_for_summary
 from trax_models.summarizer.baselines import BASELINES
 from trax_models.summarizer.config import TrainConfig, with_overrides
@@ -151,16 +152,36 @@ def _decoding_flags(p):
                    help="articles decoded at once")
 
 
+# ONE table for the numeric flags of summarize and evaluate (train's: config.RULES). Every
+# numeric value of the parsed arguments must have a row: a new flag cannot skip the check.
+FLAG_RULES = {
+    "max_new_tokens": rules.integer(1, rules.MAX_TOKENS),
+    "max_input_tokens": rules.optional(rules.integer(1, rules.MAX_TOKENS)),
+    "temperature": rules.number(0),
+    "seed": rules.integer(0, 2 ** 32 - 1),
+    "beam_width": rules.integer(1, 256),
+    "length_penalty": rules.number(-10, 10),
+    "batch_size": rules.integer(1, 4096),
+    "attention_max_tokens": rules.integer(4, 4096),
+    "n": rules.integer(0),
+    "samples": rules.integer(0),
+}
+
+
 def _check_decoding(args, *minimums):
-    """UserError for the first ``(flag, value, lowest)`` below its lowest (the shared decoding
-    flags included), or a negative temperature."""
-    for flag, value, low in minimums + (("--max-new-tokens", args.max_new_tokens, 1),
-                                        ("--beam-width", args.beam_width, 1),
-                                        ("--batch-size", args.batch_size, 1)):
+    """UserError for the first numeric flag outside its ``FLAG_RULES`` row (then any
+    ``(flag, value, lowest)`` of ``minimums``, kept for callers that pass them)."""
+    for dest, value in vars(args).items():
+        rule = FLAG_RULES.get(dest)
+        if rule is None:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                raise AssertionError(f"the numeric flag {dest} has no row in cli.FLAG_RULES")
+            continue
+        if not rule(value):
+            raise UserError(f"--{dest.replace('_', '-')}={value} must be {rule.what}")
+    for flag, value, low in minimums:
         if value < low:
             raise UserError(f"{flag}={value} must be ≥ {low}")
-    if not args.temperature >= 0:
-        raise UserError(f"--temperature={args.temperature} must be ≥ 0 (0 = greedy)")
 
 
 def _decoding_options(args):
@@ -196,8 +217,25 @@ def summarize_parser():
     return p
 
 
+NOT_TEXT_FRACTION = 0.02  # more than this share of bytes undecodable or control characters
+
+
+def _as_article(raw, where):
+    """The text of ``raw`` (bytes); UserError when it is not text (a binary file, UTF-16)."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogateescape")
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
+    bad += sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
+    if b"\x00" in raw or bad > NOT_TEXT_FRACTION * max(1, len(text)):
+        raise UserError(f"{where} is not UTF-8 text ({bad:,} of {len(text):,} characters are "
+                        "binary or undecodable) — pass a plain-text article")
+    return text
+
+
 def _read_inputs(inputs):
-    """[(name, text)] of the input files / stdin; UserError for unreadable or empty input."""
+    """[(name, text)] of the input files / stdin; UserError for unreadable, empty or
+    non-text (binary) input."""
     texts = []
     for name in inputs or ["-"]:
         if name == "-":
@@ -209,9 +247,9 @@ def _read_inputs(inputs):
             except OSError as e:
                 raise UserError(f"cannot read {name}: {e.strerror} — pass a readable text "
                                 "file") from None
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        where = "stdin" if name == "-" else name
+        text = _as_article(raw, where)
         if not text.strip():
-            where = "stdin" if name == "-" else name
             raise UserError(f"{where} is empty — nothing to summarize; pass an article's text")
         texts.append((name, text))
     return texts
@@ -220,7 +258,7 @@ def _read_inputs(inputs):
 def summarize(argv):
     """``python -m trax_models summarize --checkpoint DIR [FILE …|-]``; returns the exit code."""
     args = summarize_parser().parse_args(argv)
-    _check_decoding(args, ("--attention-max-tokens", args.attention_max_tokens, 4))
+    _check_decoding(args)
     config = checkpoint.load_config(args.checkpoint)  # reported before stdin is read
     if args.attention_png and registry.kind(config["model"]).pairs:
         raise UserError(f"--attention-png draws a TransformerLM's self-attention; "

@@ -12,7 +12,7 @@ import jax
 from trax_models.errors import UserError
 from trax_models.summarizer import registry
 
-__all__ = ["TrainConfig", "check", "with_overrides"]
+__all__ = ["TrainConfig", "RULES", "check", "check_fields", "with_overrides"]
 
 
 @dataclasses.dataclass
@@ -72,28 +72,111 @@ def _gin_train(**bindings):
     return bindings
 
 
+class Rule:
+    """What one setting may be: ``ok(value)`` and the words for it (``must be <what>``)."""
+
+    def __init__(self, what, ok):
+        self.what, self.ok = what, ok
+
+    def __call__(self, value):
+        try:
+            return bool(self.ok(value))
+        except (TypeError, ValueError):
+            return False
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def integer(lo, hi=None):
+    what = {0: "a non-negative integer", 1: "a positive integer"}.get(lo, f"an integer ≥ {lo}")
+    what += "" if hi is None else f" ≤ {hi:,}"
+    return Rule(what, lambda v: _is_int(v) and v >= lo and (hi is None or v <= hi))
+
+
+def number(lo, hi=None, lo_open=False, hi_open=False):
+    lo_word = f"> {lo}" if lo_open else f"≥ {lo}"
+    hi_word = "" if hi is None else (f" and < {hi}" if hi_open else f" and ≤ {hi}")
+    what = ("a positive finite number" if (lo, lo_open, hi) == (0, True, None)
+            else f"a finite number {lo_word}{hi_word}")
+    return Rule(what, lambda v: _is_num(v) and (
+        v > lo if lo_open else v >= lo) and (hi is None or (v < hi if hi_open else v <= hi)))
+
+
+def integers(lo, hi, empty=False):
+    return Rule(f"a {'' if empty else 'non-empty '}list of integers from {lo} to {hi:,}",
+                lambda v: isinstance(v, (tuple, list)) and (empty or len(v) > 0)
+                and all(_is_int(x) and lo <= x <= hi for x in v))
+
+
+def text(optional=False):
+    return Rule("a non-empty string" + (" (or unset)" if optional else ""),
+                lambda v: (optional and v is None) or (isinstance(v, str) and v.strip() != ""))
+
+
+def optional(rule):
+    return Rule(f"{rule.what} (or unset)", lambda v: v is None or rule(v))
+
+
+FLAG = Rule("true or false", lambda v: isinstance(v, bool))
+MAX_TOKENS = 1 << 16
+
+# ONE table: every TrainConfig field and what it may be. ``check`` goes over the fields of the
+# dataclass, so a new field without a row here is refused at once (and by a test).
+RULES = {
+    "source": text(), "data_dir": text(optional=True), "article_key": text(optional=True),
+    "summary_key": text(optional=True),
+    "eval_fraction": optional(number(0, 1, lo_open=True, hi_open=True)),
+    "vocab_file": text(optional=True), "vocab_size": integer(16, 1 << 20),
+    "max_length": integer(8, MAX_TOKENS), "boundaries": integers(1, MAX_TOKENS, empty=True),
+    "batch_sizes": integers(1, 1 << 16), "shuffle_buffer": integer(0, 1 << 24),
+    "article_weight": number(0),
+    "model": Rule("one of " + ", ".join(sorted(registry.MODELS)), lambda v: v in registry.MODELS),
+    "d_model": integer(1, 1 << 15), "d_ff": integer(1, 1 << 17), "n_layers": integer(1, 256),
+    "n_heads": integer(1, 1 << 10), "dropout": number(0, 1, hi_open=True),
+    "steps": integer(1, 10 ** 9), "lr": number(0, lo_open=True), "warmup_steps": integer(0, 10 ** 9),
+    "seed": integer(0, 2 ** 32 - 1),
+    "output_dir": text(), "eval_every": integer(1), "eval_batches": integer(1, 10 ** 4),
+    "checkpoint_every": integer(1), "fresh": FLAG,
+    "rouge_articles": integer(0), "samples": integer(0), "max_summary_len": integer(1, MAX_TOKENS),
+    "verbose": FLAG,
+}
+
+
+def check_fields(config):
+    """UserError for the first field outside its row of ``RULES`` (type and range)."""
+    for field in dataclasses.fields(config):
+        if field.name not in RULES:
+            raise AssertionError(f"TrainConfig.{field.name} has no row in config.RULES")
+        value = getattr(config, field.name)
+        if not RULES[field.name](value):
+            if field.name == "model":
+                registry.kind(value)  # the registry's own message
+            raise UserError(f"--{field.name} must be {RULES[field.name].what}, got {value!r}")
+
+
 def check(config):
-    """UserError for the first setting out of range (before any data or model work)."""
-    registry.kind(config.model)
-    for k, v in [("steps", config.steps), ("d_model", config.d_model),
-                 ("n_layers", config.n_layers), ("n_heads", config.n_heads),
-                 ("max_length", config.max_length), ("eval_every", config.eval_every),
-                 ("checkpoint_every", config.checkpoint_every), ("eval_batches",
-                                                                 config.eval_batches)]:
-        if not isinstance(v, int) or v < 1:
-            raise UserError(f"--{k} must be a positive integer, got {v!r}")
+    """UserError for the first setting out of range (before any data or model work).
+
+    Each field is checked against its row of ``RULES`` (type and range), then the settings
+    that depend on each other.
+    """
+    check_fields(config)
     if config.d_model % config.n_heads:
         raise UserError(f"--d_model {config.d_model} must be divisible by --n_heads "
                         f"{config.n_heads} (each head gets d_model / n_heads dimensions)")
-    if not (config.lr > 0 and math.isfinite(config.lr)):
-        raise UserError(f"--lr must be a positive number, got {config.lr!r}")
     if len(config.batch_sizes) != len(config.boundaries) + 1:
         raise UserError(f"--batch_sizes needs one more entry than --boundaries: got "
                         f"{list(config.batch_sizes)} for {list(config.boundaries)}")
     if list(config.boundaries) != sorted(set(config.boundaries)):
         raise UserError(f"--boundaries must increase: {list(config.boundaries)}")
-    n_devices = jax.local_device_count()
-    bad = [b for b in config.batch_sizes if b < 1 or b % n_devices]
+    n_devices = jax.device_count()
+    bad = [b for b in config.batch_sizes if b % n_devices]
     if bad:
         raise UserError(f"batch sizes {bad} do not split evenly over the {n_devices} JAX "
                         f"devices: pass --batch_sizes that are multiples of {n_devices}")
