@@ -18,17 +18,29 @@ API::
     load_config(DIR) -> dict
     load_model(DIR, mode='eval'|'train'|'predict', batch_size=1) -> (model, config)
     save_config(DIR, config, vocab_file)       # copies the vocab in, writes config.json
-    write_checkpoint(path, contents) / read_checkpoint(path) -> dict
+    write_checkpoint(path, contents) / read_checkpoint(path) -> dict   (SHA-256 verified)
+    fingerprint(model, model_config, vocab_file) -> dict   (stored in each checkpoint)
     flat_weights_of(contents, path) -> [array]
 
 A checkpoint that does not fit the model (another size or vocabulary) is refused with a
-``UserError`` that names the weight and both shapes: never a silent re-initialization.
+``UserError`` that names the weight and both shapes: never a silent re-initialization. Every
+checkpoint carries the SHA-256 of its content (checked before unpickling: a flipped bit or a
+cut file is refused, naming the file) and the fingerprint of the model it belongs to (model
+kind, model_args, the vocabulary's SHA-256), compared on load with config.json and
+vocab.subwords: a config.json edited to another n_heads is refused, not loaded.
 """
+import contextlib
+import errno
+import fcntl
 import gzip
+import hashlib
 import json
+import os
 import pathlib
 import pickle
+import re
 import shutil
+import zlib
 
 from trax import layers as tl
 
@@ -39,33 +51,168 @@ from trax_models.summarizer import registry
 from trax_models.weights import load_flat_weights
 
 __all__ = ["CONFIG_FILE", "VOCAB_FILE", "CHECKPOINT_FILE", "write_checkpoint",
-           "read_checkpoint", "flat_weights_of", "save_config", "load_config", "load_model"]
+           "read_checkpoint", "fingerprint", "check_fingerprint", "flat_weights_of",
+           "save_config", "load_config", "load_model", "one_writer", "remove_stale_temporaries"]
 
 CONFIG_FILE = "config.json"
 VOCAB_FILE = "vocab.subwords"
 CHECKPOINT_FILE = "model.pkl.gz"   # the Loop's basename 'model' + '.pkl.gz'
+MAGIC = b"trax_models checkpoint v2 sha256:"
 
 
 def write_checkpoint(path, contents, compresslevel=2):
-    """Pickle ``contents`` (a dict of NumPy arrays and Python values) gzipped, atomically."""
+    """Pickle ``contents`` (a dict of NumPy arrays and Python values) gzipped, atomically.
+
+    The gzip stream holds ``MAGIC``, the SHA-256 of the pickle (hex) and a newline, then the
+    pickle: ``read_checkpoint`` verifies the digest before unpickling anything.
+    """
+    payload = pickle.dumps(contents, protocol=pickle.HIGHEST_PROTOCOL)
+    digest = hashlib.sha256(payload).hexdigest().encode("ascii")
+
     def write(f):
         with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=compresslevel) as gz:
-            pickle.dump(contents, gz, protocol=pickle.HIGHEST_PROTOCOL)
+            gz.write(MAGIC + digest + b"\n")
+            gz.write(payload)
     atomic_write(path, write)
 
 
+def _damaged(path, why):
+    return UserError(f"{path} is not a readable checkpoint: it is damaged ({why}) — restore "
+                     f"it from a copy, or delete it and retrain (train --fresh)")
+
+
 def read_checkpoint(path):
-    """The dict ``write_checkpoint`` (or trax's Loop) saved in ``path``; UserError if unreadable."""
+    """The dict ``write_checkpoint`` (or trax's Loop) saved in ``path``, verified.
+
+    The whole gzip stream is read (its CRC-32 and length checked) and, for files written by
+    ``write_checkpoint``, the SHA-256 of the pickle compared with the one stored before it.
+    trax's own files (no digest) are accepted when the gzip stream is intact.
+
+    Raises:
+      UserError: no file, or a damaged one (naming the file and what to do).
+    """
     path = pathlib.Path(path)
     if not path.is_file():
         raise UserError(f"no checkpoint at {path} — train one first (python -m trax_models "
                         "train --output_dir DIR) or pass the directory that holds model.pkl.gz")
     try:
         with open(path, "rb") as f, gzip.GzipFile(fileobj=f, mode="rb") as gz:
-            return pickle.load(gz)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError) as e:
-        raise UserError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e}) — "
-                        "delete it to start afresh") from None
+            raw = gz.read()  # to the end: gzip checks its CRC-32 and length there
+    except (OSError, EOFError, zlib.error, ValueError) as e:
+        raise _damaged(path, f"not an intact gzip file: {type(e).__name__}: {e}") from None
+    if raw.startswith(MAGIC):
+        header_end = len(MAGIC) + 65
+        digest, payload = raw[len(MAGIC):header_end - 1], raw[header_end:]
+        if raw[header_end - 1:header_end] != b"\n" or (
+                hashlib.sha256(payload).hexdigest().encode("ascii") != digest):
+            raise _damaged(path, "its SHA-256 digest does not match its content")
+    elif raw.startswith(MAGIC[:8]):
+        raise _damaged(path, "its header is broken")
+    else:
+        payload = raw  # trax's own format: the gzip CRC is all there is
+    try:
+        contents = pickle.loads(payload)
+    except Exception as e:  # any unpickling failure means a damaged (legacy) file
+        raise _damaged(path, f"unpickling failed: {type(e).__name__}") from None
+    if not isinstance(contents, dict):
+        raise _damaged(path, f"it holds a {type(contents).__name__}, not a checkpoint")
+    return contents
+
+
+def fingerprint(model, model_config, vocab_file=None):
+    """What the weights of a checkpoint belong to: the model kind, its settings, the vocabulary.
+
+    Stored in each checkpoint (``contents["fingerprint"]``) and compared on load with
+    config.json and vocab.subwords: a config.json that no longer describes the weights (say
+    n_heads changed, which no weight shape shows) is refused.
+    """
+    args = model_config.as_dict() if hasattr(model_config, "as_dict") else dict(model_config)
+    vocab_sha = None
+    if vocab_file is not None:
+        vocab_sha = hashlib.sha256(pathlib.Path(vocab_file).read_bytes()).hexdigest()
+    return {"model": model, "model_args": json.loads(json.dumps(args)), "vocab_sha256": vocab_sha}
+
+
+def check_fingerprint(stored, actual, path, described_by, hint=None):
+    """UserError naming what differs between a checkpoint's fingerprint and ``actual``'s
+    (the fingerprint of config.json + vocab.subwords, or of a resumed run's settings)."""
+    if not stored:
+        return  # written before fingerprints (or by trax): the shape check is all there is
+    diffs = []
+    if stored.get("model") != actual["model"]:
+        diffs.append(f"model {stored.get('model')!r} in the weights, {actual['model']!r} there")
+    mine, theirs = stored.get("model_args") or {}, actual["model_args"]
+    for k in sorted(set(mine) | set(theirs)):
+        if mine.get(k) != theirs.get(k):
+            diffs.append(f"{k} {mine.get(k)!r} in the weights, {theirs.get(k)!r} there")
+    if stored.get("vocab_sha256") and stored["vocab_sha256"] != actual.get("vocab_sha256"):
+        diffs.append("the vocabulary file differs from the one the weights were trained with"
+                     if actual.get("vocab_sha256") else
+                     "no vocabulary named there, the weights were trained with one")
+    if diffs:
+        hint = hint or ("restore the directory's original config.json and vocab.subwords, or "
+                        "retrain")
+        raise UserError(f"{described_by} does not describe the weights in {path} ("
+                        + "; ".join(diffs) + f") — {hint}")
+
+
+# --- One writer per directory -----------------------------------------------------------------
+
+LOCK_FILE = ".lock"
+
+
+@contextlib.contextmanager
+def one_writer(directory):
+    """Hold ``DIR/.lock`` (an exclusive ``flock``) while the block runs: one writer per directory.
+
+    The lock goes with the process (a kill -9 releases it); the file keeps the writer's pid
+    for the message a second writer gets.
+
+    Raises:
+      UserError: another process holds the lock.
+    """
+    directory = pathlib.Path(directory)
+    path = directory / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise UserError(f"{directory} is being written by another training process (pid "
+                            f"{owner}) — wait for it to finish, or pass another --output_dir"
+                            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+_TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")  # atomic.temporary_name's pattern
+
+
+def remove_stale_temporaries(directory):
+    """Delete the ``.NAME.tmp-PID`` files of writes whose process is gone; their names."""
+    removed = []
+    for path in pathlib.Path(directory).iterdir():
+        match = _TEMPORARY.match(path.name)
+        if not match or not path.is_file():
+            continue
+        pid = int(match.group(1))
+        try:
+            if pid != os.getpid():
+                os.kill(pid, 0)
+                continue  # its writer is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, another user's
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
 # --- Config and vocabulary ------------------------------------------------------------------
@@ -158,7 +305,11 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
     """
     config = load_config(directory)
     path = pathlib.Path(directory).expanduser() / checkpoint_file
-    flat = flat_weights_of(read_checkpoint(path), path)
+    contents = read_checkpoint(path)
+    check_fingerprint(contents.get("fingerprint"),
+                      fingerprint(config["model"], config["model_args"], config.get("vocab_path")),
+                      path, pathlib.Path(directory).expanduser() / CONFIG_FILE)
+    flat = flat_weights_of(contents, path)
     kind = registry.kind(config["model"])
     model = kind.build(kind.config.from_dict(config["model_args"]), mode=mode)
     predict = mode == "predict"

@@ -8,8 +8,10 @@ Private trax attributes used here (trax 1.4.1; each is read or overridden in ``T
 ``Loop._to_bits``, ``_trainer_per_task``, ``_batch_signature``, ``_model``, ``_eval_model``,
 ``_history``, ``_rng``, ``_step``, ``_tasks``, ``_eval_tasks``, ``_output_dir``,
 ``_log_step``, ``_log_n_weights``, ``_save_gin``, ``_log_training_progress``,
-``_run_one_step`` and ``training._flatten_and_remove_empty``.
+``_run_one_step``, ``training._flatten_and_remove_empty`` and ``training.unpickle_from_file``
+(replaced during ``Loop.load_checkpoint`` by the contents already read and verified).
 """
+import contextlib
 import math
 import os
 
@@ -48,7 +50,9 @@ class TrainLoop(trax_training.Loop):
     * ``on_step(step, loss, batch)`` / ``on_eval(step, metrics)`` callbacks for progress.
     """
 
-    def __init__(self, *args, on_step=None, on_eval=None, verbose=False, **kwargs):
+    def __init__(self, *args, on_step=None, on_eval=None, verbose=False, fingerprint=None,
+                 **kwargs):
+        self._fingerprint = fingerprint  # checkpoint.fingerprint of the model trained
         self._on_step = on_step
         self._on_eval = on_eval
         self._verbose = verbose
@@ -107,6 +111,7 @@ class TrainLoop(trax_training.Loop):
                               if jax.dtypes.issubdtype(self._rng.dtype, jax.dtypes.prng_key)
                               else self._rng),
             "data_position": [getattr(t.labeled_data, "position", None) for t in self._tasks],
+            "fingerprint": self._fingerprint,
         }
         checkpoint.write_checkpoint(self._checkpoint_path(basename), contents)
         if basename == "model":
@@ -126,9 +131,14 @@ class TrainLoop(trax_training.Loop):
         path = os.path.join(directory, (filename or "model") + ".pkl.gz")
         if not os.path.exists(path):
             return
-        contents = checkpoint.read_checkpoint(path)
+        contents = checkpoint.read_checkpoint(path)  # verified (digest) or UserError
         check_weight_shapes(self._model, checkpoint.flat_weights_of(contents, path), path)
-        super().load_checkpoint(directory, filename)
+        if self._fingerprint is not None:  # what no shape shows: n_heads, the vocabulary
+            checkpoint.check_fingerprint(
+                contents.get("fingerprint"), self._fingerprint, path, "this run's settings",
+                hint="use the settings it was trained with, another --output_dir, or --fresh")
+        with _contents_for_trax(contents):
+            super().load_checkpoint(directory, filename)
         if "rng" in contents:
             self._rng = jax.numpy.asarray(contents["rng"], dtype=self._rng.dtype)
         self.last_checkpoint_step = self._step
@@ -158,7 +168,29 @@ class TrainLoop(trax_training.Loop):
             self._on_eval(self.step, metrics)
 
 
-def make_loop(config, model_config, train_batches, eval_batches, on_step=None, on_eval=None):
+def _rows_of_this_process(batches):
+    """This process's share of the rows of every global batch (``compat``'s multi-process
+    update joins them back into the global batch: each process gets B / processes rows)."""
+    index, count = jax.process_index(), jax.process_count()
+    for batch in batches:
+        rows = len(batch[0]) // count
+        yield tuple(x[index * rows:(index + 1) * rows] for x in batch)
+
+
+@contextlib.contextmanager
+def _contents_for_trax(contents):
+    """trax's ``Loop.load_checkpoint`` reads the file again with ``unpickle_from_file`` (no
+    digest check, and unaware of the digest header): hand it the verified contents instead."""
+    original = trax_training.unpickle_from_file
+    trax_training.unpickle_from_file = lambda *args, **kwargs: dict(contents)
+    try:
+        yield
+    finally:
+        trax_training.unpickle_from_file = original
+
+
+def make_loop(config, model_config, train_batches, eval_batches, on_step=None, on_eval=None,
+              fingerprint=None):
     """The ``TrainLoop`` for ``config``: model, Adam + warm-up/rsqrt schedule, tasks.
 
     Args:
@@ -166,11 +198,15 @@ def make_loop(config, model_config, train_batches, eval_batches, on_step=None, o
       model_config: the model's ``registry.ModelConfig`` (vocab_size included).
       train_batches: iterator of (inputs, targets, mask) batches; wrapped in a BatchStream.
       eval_batches: iterator of batches; ``config.eval_batches`` of them are kept and reused.
+      fingerprint: ``checkpoint.fingerprint`` of the model, stored in each checkpoint and
+        compared with a checkpoint resumed from.
 
     Returns:
       TrainLoop; if ``config.output_dir`` holds a checkpoint, resumed from it.
     """
     kind = registry.kind(config.model)
+    if jax.process_count() > 1:  # each process feeds its rows of the global batch
+        train_batches = BatchStream(_rows_of_this_process(train_batches))
     stream = train_batches if isinstance(train_batches, BatchStream) else BatchStream(
         train_batches)
     train_task = trax_training.TrainTask(
@@ -196,4 +232,4 @@ def make_loop(config, model_config, train_batches, eval_batches, on_step=None, o
         eval_at=lambda step: step == 1 or step % every == 0 or step == config.steps,
         checkpoint_at=lambda step: step % config.checkpoint_every == 0 or step == config.steps,
         permanent_checkpoint_at=lambda step: False,
-        on_step=on_step, on_eval=on_eval, verbose=config.verbose)
+        on_step=on_step, on_eval=on_eval, verbose=config.verbose, fingerprint=fingerprint)

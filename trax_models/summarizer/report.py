@@ -104,10 +104,16 @@ class Progress:
                 f"{rate:.2f} steps/s {tok:,.0f} tok/s | ETA {_fmt_time(eta)}")
 
     def throughput(self):
-        """Steady-state figures of this session (compile steps excluded)."""
-        s = self.seconds or float("nan")
-        return {"steps_per_s": round(self.steps / s, 3), "tokens_per_s": round(self.tokens / s),
-                "positions_per_s": round(self.positions / s),
+        """Steady-state figures of this session (compile steps excluded).
+
+        The rates are None when no step was timed: a re-run of a finished run trains no step,
+        and one that trains a single step only compiles.
+        """
+        s = self.seconds
+        rate = (lambda n, digits=None: round(n / s, digits)) if self.steps and s > 0 else (
+            lambda n, digits=None: None)
+        return {"steps_per_s": rate(self.steps, 3), "tokens_per_s": rate(self.tokens),
+                "positions_per_s": rate(self.positions),
                 "timed_steps": self.steps, "compile_s": round(self.compile_seconds, 1)}
 
     def close(self):

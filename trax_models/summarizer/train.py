@@ -1,16 +1,21 @@
 """``train(config)``: what ``make train`` and ``python -m trax_models train`` run, in named steps.
 
-    1. _prepare_output_dir   --fresh removes the old run's files
-    2. _prepare_data         vocabulary, the course's pipeline, bucketed batch streams
+    0. checkpoint.one_writer the directory's lock: one training process per --output_dir
+    1. _prepare_output_dir   --fresh removes the old run's files; stale temporary files go
+    2. _prepare_data         vocabulary, the course's pipeline, bucketed batch streams (the
+                             first batch of each is read here: no usable data is refused now)
     3. _run_record           the settings config.json stores (model = the registry's config)
     4. make_loop             trax's Loop (``summarizer.loop``), resumed from a checkpoint
     5. _check_resume + run   a changed setting on resume: warned, or refused for the model
     6. _report               loss curve, held-out ROUGE vs Lead-3, results.json
 
 Everything lands in ``config.output_dir``: config.json, vocab.subwords, model.pkl.gz, train/
-and eval/ TensorBoard events, progress.jsonl, loss_curve.png and results.json.
+and eval/ TensorBoard events, progress.jsonl, loss_curve.png and results.json. A failed write
+(disk full, no permission) ends the run with one message; the last checkpoint is kept.
 """
 import dataclasses
+import errno
+import itertools
 import json
 import pathlib
 import shutil
@@ -26,6 +31,7 @@ from trax_models.summarizer import checkpoint, evaluate, registry, report
 from trax_models.summarizer.config import check
 from trax_models.summarizer.generate import Summarizer
 from trax_models.summarizer.loop import make_loop
+from trax_models.summarizer.streams import BatchStream
 from trax_models.weights import count_weights
 
 __all__ = ["train"]
@@ -34,22 +40,24 @@ _RUN_FILES = (checkpoint.CHECKPOINT_FILE, checkpoint.CONFIG_FILE, "progress.json
               "results.json", "loss_curve.png", "config.gin")
 
 
-def _prepare_output_dir(config):
-    out = pathlib.Path(config.output_dir).expanduser()
-    if config.fresh and out.exists():
+def _prepare_output_dir(out, config):
+    """--fresh: remove the old run's files; always: temporary files of killed writes."""
+    checkpoint.remove_stale_temporaries(out)
+    if config.fresh:
         for name in _RUN_FILES:
             (out / name).unlink(missing_ok=True)
         for name in ("train", "eval"):
             shutil.rmtree(out / name, ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 def _prepare_data(config, kind, stats):
     """(vocab path, vocab size, train batches, eval batches) for the model kind's layout."""
     try:
-        vocab_path = data.vocab_for(config.source, config.vocab_file, vocab_size=config.vocab_size,
-                                    **config.source_options())
+        try:
+            vocab_path = data.vocab_for(config.source, config.vocab_file,
+                                        vocab_size=config.vocab_size, **config.source_options())
+        except ValueError as e:  # DataError, or build_vocab's "no text" (only blank pairs)
+            raise data.DataError(f"{config.source}: no vocabulary ({e})") from None
         vocab_size = data.load_vocab(vocab_path).vocab_size
         train_batches, eval_batches = data.make_streams(
             config.source, vocab_file=vocab_path, max_length=config.max_length,
@@ -57,6 +65,13 @@ def _prepare_data(config, kind, stats):
             shuffle_buffer=config.shuffle_buffer, seed=config.seed, stats=stats,
             concat=not kind.pairs, article_weight=_article_weight(config, kind),
             **config.source_options())
+        train_batches = BatchStream(train_batches)
+        train_batches.peek()  # no usable data: refused here, not inside the Loop
+        eval_batches = iter(eval_batches)
+        eval_batches = itertools.chain([next(eval_batches)], eval_batches)
+    except StopIteration:
+        raise UserError(f"{config.source} yields no held-out batch — give it a validation "
+                        "split with usable pairs") from None
     except (data.DataError, FileNotFoundError) as e:
         raise UserError(str(e)) from None
     return vocab_path, vocab_size, train_batches, eval_batches
@@ -122,11 +137,46 @@ def _check_resume(out, record):
 
 
 def train(config):
-    """Train (or resume) a summarizer as ``config`` (a ``TrainConfig``) says; returns results."""
+    """Train (or resume) a summarizer as ``config`` (a ``TrainConfig``) says; returns results.
+
+    Raises:
+      UserError: a bad setting, unusable data, another process writing the directory, a
+        checkpoint that does not fit or is damaged, or a failed write (disk full).
+    """
     check(config)
+    out = pathlib.Path(config.output_dir).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if jax.process_index():  # not the chief: trains, writes nothing (trax's Loop agrees)
+            return _train(dataclasses.replace(config, output_dir=str(out)), out, chief=False)
+        with checkpoint.one_writer(out):
+            return _train(dataclasses.replace(config, output_dir=str(out)), out)
+    except OSError as e:
+        raise _write_error(e, out) from None
+
+
+def _write_error(e, out):
+    """One line for a failed read or write (disk full, permissions) instead of a traceback."""
+    what = e.strerror or str(e) or type(e).__name__
+    where = f" ({e.filename})" if e.filename else ""
+    hint = ("free some disk space" if e.errno in (errno.ENOSPC, errno.EDQUOT)
+            else "check the path and its permissions")
+    return UserError(f"{what}{where} while training into {out} — {hint}, then re-run the same "
+                     "command: it resumes from the last checkpoint written")
+
+
+def _sync(name):
+    """All processes meet here (a no-op for one process)."""
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+        multihost_utils.sync_global_devices(name)
+
+
+def _train(config, out, chief=True):
     kind = registry.kind(config.model)
-    out = _prepare_output_dir(config)
-    config = dataclasses.replace(config, output_dir=str(out))
+    if chief:
+        _prepare_output_dir(out, config)
+    _sync("output_dir prepared")  # --fresh: no process loads the old checkpoint
 
     t_start = time.perf_counter()
     print(f"data: {config.source} (preparing the pipeline; the default corpus and its "
@@ -137,13 +187,16 @@ def train(config):
     record = _run_record(config, kind, model_config)
     t_data = time.perf_counter() - t_start
 
-    progress = report.Progress(total_steps=config.steps, log_path=out / "progress.jsonl",
+    progress = report.Progress(total_steps=config.steps,
+                               log_path=out / "progress.jsonl" if chief else None,
                                count_targets=kind.pairs)
     t0 = time.perf_counter()
     loop = make_loop(config, model_config, train_batches, eval_batches,
-                     on_step=progress.on_step, on_eval=progress.on_eval)
+                     on_step=progress.on_step, on_eval=progress.on_eval,
+                     fingerprint=checkpoint.fingerprint(kind.name, model_config, vocab_path))
     _check_resume(out, record)  # after the Loop's load: a shape misfit is named first
-    checkpoint.save_config(out, record, vocab_path)
+    if chief:
+        checkpoint.save_config(out, record, vocab_path)
     t_build = time.perf_counter() - t0
 
     n_weights = count_weights(loop.model)
@@ -172,6 +225,9 @@ def train(config):
         "train_throughput": progress.throughput(),
         "data_stats": dataclasses.asdict(stats),
     }
+    if not chief:
+        print(f"process {jax.process_index()}: done at step {loop.step}", flush=True)
+        return results
     _report(config, kind, model_config, loop, vocab_path, out, results)
     results["seconds"]["total"] = round(time.perf_counter() - t_start, 1)
     atomic_write_text(out / "results.json", json.dumps(results, indent=2) + "\n")

@@ -1,0 +1,354 @@
+"""Issue 19: the eleven reliability failures found by trying faults and bad input, each kept
+fixed by a test (numbers = the issue's items). All in-process (``__main__.main``) on a tiny
+model trained once for the module."""
+import dataclasses
+import errno
+import gzip
+import json
+import os
+import pickle
+import random
+import shutil
+import time
+
+import pytest
+
+from tests.summarizer._tiny_run import (
+    TINY,
+    assert_clean_failure,
+    error_lines,
+    run,
+    snapshot,
+    tiny_run,
+    write_pairs,
+)
+from trax_models.errors import UserError
+from trax_models.summarizer import checkpoint, cli
+from trax_models.summarizer import config as train_config
+from trax_models.summarizer.cli import config_from_args
+from trax_models.summarizer.config import TrainConfig, check
+
+ARTICLE = "alpha beta river city storm team court vote market gamma delta."
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """(run dir, data file) of a finished 2-step run; copy it before changing anything."""
+    return tiny_run(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def run_copy(trained, tmp_path):
+    out, data = trained
+    shutil.copytree(out, tmp_path / "run")
+    return tmp_path / "run", data
+
+
+def _summarize(directory, tmp_path, *flags, text=ARTICLE):
+    article = tmp_path / "article.txt"
+    article.write_text(text) if isinstance(text, str) else article.write_bytes(text)
+    return run(["summarize", "--checkpoint", directory, "--max-new-tokens", "6", *flags,
+                article])
+
+
+# --- 1. Re-running a finished run ---------------------------------------------------------------
+
+def test_rerunning_a_finished_run_and_adding_one_step_exit_0(run_copy):
+    out, data = run_copy
+    before = checkpoint.read_checkpoint(out / checkpoint.CHECKPOINT_FILE)
+    code, stdout, err = run(["train", "--source", data, *TINY, "--steps", "2",
+                             "--output_dir", out])
+    assert code == 0, err
+    assert "resuming from" in stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["steps"] == 2 and results["train_throughput"]["steps_per_s"] is None
+    after = checkpoint.read_checkpoint(out / checkpoint.CHECKPOINT_FILE)
+    assert after["step"] == before["step"] == 2
+    code, _, err = run(["train", "--source", data, *TINY, "--steps", "3", "--output_dir", out])
+    assert code == 0, err  # the one step run is a compile step: no timed step either
+    assert checkpoint.read_checkpoint(out / checkpoint.CHECKPOINT_FILE)["step"] == 3
+
+
+# --- 2. A corrupted checkpoint ------------------------------------------------------------------
+
+def _rewrite_payload(path, change):
+    """Re-gzip the checkpoint with ``change(bytes) -> bytes`` applied to what it holds: the
+    gzip stream stays intact (its CRC fits), only the content differs."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    with gzip.open(path, "wb") as f:
+        f.write(change(raw))
+
+
+def test_changed_weights_with_an_intact_gzip_stream_are_refused(run_copy, tmp_path):
+    out, _ = run_copy
+    path = out / checkpoint.CHECKPOINT_FILE
+
+    def flip_in_the_weights(raw):
+        i = len(raw) // 2  # the middle of the pickle: weight bytes
+        return raw[:i] + bytes([raw[i] ^ 0x10]) + raw[i + 1:]
+    _rewrite_payload(path, flip_in_the_weights)
+    code, _, err = _summarize(out, tmp_path)
+    assert_clean_failure(code, err)
+    assert str(path) in err and "SHA-256" in err and "retrain" in err
+
+
+def test_a_flipped_gzip_trailer_is_refused(run_copy, tmp_path):
+    """pickle.load stopped before the gzip trailer: its CRC was never checked."""
+    out, _ = run_copy
+    path = out / checkpoint.CHECKPOINT_FILE
+    raw = bytearray(path.read_bytes())
+    raw[-6] ^= 0x01  # inside the CRC-32 of the trailer
+    path.write_bytes(bytes(raw))
+    code, _, err = _summarize(out, tmp_path)
+    assert_clean_failure(code, err)
+    assert str(path) in err and "damaged" in err
+
+
+def test_random_byte_flips_are_refused_or_harmless(run_copy, tmp_path):
+    """A seeded sample of the issue's trial: 1–64 bytes flipped at random spots."""
+    out, _ = run_copy
+    path = out / checkpoint.CHECKPOINT_FILE
+    good = path.read_bytes()
+    good_contents = checkpoint.read_checkpoint(path)
+    rng = random.Random(19)
+    for _ in range(20):
+        raw = bytearray(good)
+        for _ in range(rng.randint(1, 64)):
+            raw[rng.randrange(len(raw))] ^= rng.randint(1, 255)
+        path.write_bytes(bytes(raw))
+        try:
+            contents = checkpoint.read_checkpoint(path)
+        except UserError as e:
+            assert str(path) in str(e) and "\n" not in str(e)
+            continue
+        assert pickle.dumps(contents) == pickle.dumps(good_contents)  # the gzip header only
+
+
+# --- 3. config.json that does not match the weights ---------------------------------------------
+
+def _edit_config(directory, **model_args):
+    path = directory / checkpoint.CONFIG_FILE
+    config = json.loads(path.read_text())
+    config["model_args"].update(model_args)
+    path.write_text(json.dumps(config))
+
+
+def test_config_json_with_other_n_heads_is_refused(run_copy, tmp_path):
+    out, _ = run_copy
+    _edit_config(out, n_heads=4)  # 16 / 4: every weight shape stays the same
+    code, _, err = _summarize(out, tmp_path)
+    assert_clean_failure(code, err)
+    assert "n_heads 2 in the weights, 4 there" in err
+
+
+def test_resuming_with_other_n_heads_is_refused(run_copy):
+    out, data = run_copy
+    _edit_config(out, n_heads=4)  # the edit _check_resume could not see
+    flags = [f if f != "2" or TINY[i - 1] != "--n_heads" else "4" for i, f in enumerate(TINY)]
+    code, _, err = run(["train", "--source", data, *flags, "--steps", "3", "--output_dir", out])
+    assert_clean_failure(code, err)
+    assert "n_heads 2 in the weights, 4 there" in err
+
+
+def test_a_changed_vocabulary_is_refused(run_copy, tmp_path):
+    out, _ = run_copy
+    vocab = out / checkpoint.VOCAB_FILE
+    vocab.write_text(vocab.read_text().replace("alpha", "alphx", 1))
+    code, _, err = _summarize(out, tmp_path)
+    assert_clean_failure(code, err)
+    assert "vocabulary" in err
+
+
+@pytest.mark.parametrize("edit, message", [({"foo": 1}, "unknown model setting"),
+                                           ({"d_model": "abc"}, "positive integer")])
+def test_config_json_extra_keys_and_wrong_types_are_one_line(run_copy, tmp_path, edit, message):
+    out, _ = run_copy
+    _edit_config(out, **edit)
+    code, _, err = _summarize(out, tmp_path)
+    assert_clean_failure(code, err)
+    assert message in err
+
+
+# --- 4. No usable data --------------------------------------------------------------------------
+
+def _train_on(tmp_path, data, *flags, seconds=60):
+    return run(["train", "--source", data, *TINY, "--steps", "2",
+                "--output_dir", tmp_path / "out", *flags], seconds=seconds)
+
+
+def test_an_empty_file_is_one_line(tmp_path):
+    data = tmp_path / "empty.jsonl"
+    data.write_text("")
+    code, _, err = _train_on(tmp_path, data)
+    assert_clean_failure(code, err)
+    assert "no (article, summary) pair" in err and str(data) in err
+
+
+def test_blank_articles_with_a_vocab_file_end_at_once(trained, tmp_path):
+    data = tmp_path / "blank.jsonl"
+    data.write_text("".join(json.dumps({"article": " ", "summary": "x"}) + "\n"
+                            for _ in range(50)))
+    t = time.perf_counter()
+    code, _, err = _train_on(tmp_path, data, "--vocab_file",
+                             trained[0] / checkpoint.VOCAB_FILE, seconds=30)
+    assert_clean_failure(code, err)
+    assert "no usable" in err and time.perf_counter() - t < 30
+
+
+def test_only_blank_articles_without_a_vocab_file_is_one_line(tmp_path):
+    data = tmp_path / "blank.jsonl"
+    data.write_text("".join(json.dumps({"article": "", "summary": "x"}) + "\n"
+                            for _ in range(50)))
+    code, _, err = _train_on(tmp_path, data, seconds=30)
+    assert_clean_failure(code, err)
+    assert str(data) in err
+
+
+def test_nothing_fits_max_length_ends_with_a_message(tmp_path):
+    data = tmp_path / "long.jsonl"  # every summary alone is longer than 16 tokens
+    data.write_text("".join(json.dumps({"article": "alpha beta gamma. " * 3,
+                                        "summary": "river city storm team court vote. " * 4})
+                            + "\n" for _ in range(40)))
+    flags = [f for f in TINY]
+    flags[flags.index("--max_length") + 1] = "16"
+    flags[flags.index("--boundaries") + 1] = "8"
+    code, _, err = run(["train", "--source", data, *flags, "--steps", "2",
+                        "--output_dir", tmp_path / "out"], seconds=60)
+    assert_clean_failure(code, err)
+    assert "--max_length 16" in err
+
+
+def test_the_data_error_is_raised_before_the_loop(tmp_path, monkeypatch):
+    """DataError from the first batch surfaces in _prepare_data (one line), not in make_loop."""
+    from trax_models import data as data_module
+    from trax_models.summarizer import train as train_module
+
+    def no_pairs(*args, **kwargs):
+        def batches():
+            raise data_module.DataError("the data source has no pairs for this split.")
+            yield
+        return batches(), batches()
+    monkeypatch.setattr(train_module.data, "make_streams", no_pairs)
+    code, _, err = _train_on(tmp_path, write_pairs(tmp_path / "p.jsonl"))
+    assert_clean_failure(code, err)
+    assert "no pairs" in err
+
+
+# --- 5. One writer per directory ---------------------------------------------------------------
+
+def test_a_second_writer_is_refused_and_changes_nothing(run_copy):
+    out, data = run_copy
+    before = snapshot(out)
+    with checkpoint.one_writer(out):  # as a running `train` holds it
+        code, _, err = run(["train", "--source", data, *TINY, "--steps", "4", "--lr", "0.1",
+                            "--output_dir", out])
+    assert_clean_failure(code, err)
+    assert f"pid {os.getpid()}" in err and "another --output_dir" in err
+    assert snapshot(out) == before  # config.json not rewritten, nothing trained
+
+
+def test_the_lock_is_released_by_a_finished_run(run_copy):
+    out, data = run_copy
+    code, _, err = run(["train", "--source", data, *TINY, "--steps", "2", "--output_dir", out])
+    assert code == 0, err
+    with checkpoint.one_writer(out):
+        pass
+
+
+# --- 6. Disk full -------------------------------------------------------------------------------
+
+def test_disk_full_is_one_line_and_keeps_the_last_checkpoint(run_copy, monkeypatch):
+    out, data = run_copy
+    stale = out / f".{checkpoint.CHECKPOINT_FILE}.tmp-{2 ** 22 + 12345}"  # a dead writer's
+    stale.write_bytes(b"half a checkpoint")
+    good = (out / checkpoint.CHECKPOINT_FILE).read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "x"))
+    monkeypatch.setattr(gzip.GzipFile, "write", full)
+    code, _, err = run(["train", "--source", data, *TINY, "--steps", "4", "--output_dir", out])
+    assert_clean_failure(code, err)
+    assert "No space left on device" in err and "free some disk space" in err
+    assert (out / checkpoint.CHECKPOINT_FILE).read_bytes() == good
+    assert not stale.exists()
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_live_writers_temporary_file_is_kept(tmp_path):
+    live = tmp_path / f".model.pkl.gz.tmp-{os.getppid()}"
+    live.write_bytes(b"x")
+    assert checkpoint.remove_stale_temporaries(tmp_path) == []
+    assert live.exists()
+
+
+# --- 7 and 8. Flags: one table, checked before any work; messages that name the flag -----------
+
+@pytest.mark.parametrize("flag, value", [
+    ("--warmup_steps", "-3"), ("--seed", "-1"), ("--shuffle_buffer", "-1"),
+    ("--vocab_size", "0"), ("--d_ff", "-1"), ("--d_ff", "0"), ("--dropout", "1.5"),
+    ("--batch_sizes", "0,0,0"), ("--article_weight", "nan"), ("--lr", "inf"),
+    ("--eval_fraction", "1.5"), ("--rouge_articles", "-1"), ("--max_summary_len", "0"),
+])
+def test_bad_train_flags_are_refused_naming_the_flag(flag, value, trained, tmp_path):
+    code, _, err = run(["train", "--source", trained[1], *TINY, "--steps", "1", flag, value,
+                        "--output_dir", tmp_path / "out"], seconds=60)
+    assert_clean_failure(code, err)
+    assert error_lines(err)[0].startswith(f"error: {flag} must be"), err
+    assert "devices" not in err and "--lr" not in err.replace(flag, "")
+    assert not (tmp_path / "out").exists()  # refused before anything was created
+
+
+def test_every_train_config_field_has_a_rule():
+    assert {f.name for f in dataclasses.fields(TrainConfig)} == set(train_config.RULES)
+
+    @dataclasses.dataclass
+    class WithANewFlag(TrainConfig):
+        new_flag: int = 3
+    with pytest.raises(AssertionError, match="new_flag"):
+        check(WithANewFlag())
+
+
+def test_gin_values_of_the_wrong_type_are_refused(tmp_path):
+    config = config_from_args(["--gin_param", "TrainConfig.steps = 'abc'",
+                               "--output_dir", str(tmp_path)])
+    with pytest.raises(UserError, match="--steps must be a positive integer"):
+        check(config)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--max-input-tokens", "-5"], "--max-input-tokens=-5 must be"),
+    (["--max-new-tokens", "0"], "--max-new-tokens=0 must be"),
+    (["--temperature", "nan"], "--temperature=nan must be"),
+    (["--length-penalty", "inf"], "--length-penalty=inf must be"),
+    (["--seed", "-1"], "--seed=-1 must be"),
+    (["--attention-max-tokens", "2"], "--attention-max-tokens=2 must be"),
+])
+def test_bad_decoding_flags_name_the_flag(trained, tmp_path, flags, message):
+    code, _, err = _summarize(trained[0], tmp_path, *flags)
+    assert_clean_failure(code, err)
+    assert message in err
+
+
+def test_every_numeric_decoding_flag_has_a_rule():
+    for parser in (cli.summarize_parser(), cli.evaluate_parser()):
+        args = parser.parse_args(["--checkpoint", "x"])
+        cli._check_decoding(args)  # every default passes its own rule
+        args.new_flag = 3
+        with pytest.raises(AssertionError, match="new_flag"):
+            cli._check_decoding(args)
+
+
+# --- 9. Input that is not text ------------------------------------------------------------------
+
+def test_binary_input_is_refused(trained, tmp_path):
+    code, _, err = _summarize(trained[0], tmp_path, text=random.Random(5).randbytes(5000))
+    assert_clean_failure(code, err)
+    assert "not UTF-8 text" in err
+
+
+def test_text_with_a_few_bad_bytes_is_summarized(trained, tmp_path):
+    code, out, err = _summarize(trained[0], tmp_path,
+                                text=ARTICLE.encode() + b" caf\xe9 " + ARTICLE.encode())
+    assert code == 0, err
+    assert out.strip()
