@@ -373,3 +373,101 @@ def _load_from_file(self, filename):
 
 _patch("subword_load_from_file", _load_from_file,
        (trax.data.text_encoder.SubwordTextEncoder, "_load_from_file"))
+
+
+# --- 12. Multi-process training: joining the processes --------------------------------------
+# jax.distributed.initialize must run before anything starts jax's backend, and importing the
+# package does (module-level PRNG keys): so the processes join here, at import, when
+# TRAX_MODELS_NUM_PROCESSES > 1 (with TRAX_MODELS_COORDINATOR=host:port of process 0 and
+# TRAX_MODELS_PROCESS_ID). CPU processes exchange gradients through gloo.
+def start_processes(environ=os.environ):
+    """Join the run's processes as the TRAX_MODELS_* variables say; False for one process."""
+    try:
+        count = int(environ.get("TRAX_MODELS_NUM_PROCESSES", "1"))
+        index = int(environ.get("TRAX_MODELS_PROCESS_ID", "0"))
+        coordinator = environ.get("TRAX_MODELS_COORDINATOR", "")
+        if count < 1 or not 0 <= index < count or (count > 1 and ":" not in coordinator):
+            raise ValueError
+    except ValueError:
+        raise SystemExit("error: TRAX_MODELS_NUM_PROCESSES (≥ 1), TRAX_MODELS_PROCESS_ID "
+                         "(0 .. count - 1) and TRAX_MODELS_COORDINATOR (host:port) are not "
+                         "consistent — set all three, the same count and coordinator in "
+                         "every process") from None
+    if count == 1:
+        return False
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    try:
+        # A process that dies is noticed after the heartbeat timeout: the others then stop
+        # (jax's coordination service ends them) instead of waiting in a collective forever.
+        timeout = int(environ.get("TRAX_MODELS_HEARTBEAT_S", "100"))
+        jax.distributed.initialize(coordinator, num_processes=count, process_id=index,
+                                   heartbeat_timeout_seconds=timeout,
+                                   shutdown_timeout_seconds=timeout)
+    except RuntimeError as e:
+        raise SystemExit(f"error: process {index} cannot join the {count} training processes "
+                         f"at {coordinator}: {str(e).splitlines()[0]}") from None
+    return True
+
+
+start_processes()
+
+
+
+# --- 13. Multi-process training: the update over every process's device ------------------
+# With jax.distributed on several processes of one local device each (CPU hosts, one GPU per
+# process), trax's Trainer takes its one-device path: a jit of the update on this process's
+# arrays only. Nothing crosses processes: each process trains its own model on its own rows,
+# and the copies drift apart from the first step. Under several processes the update runs on
+# global arrays instead: weights, slots and the rest replicated over every process's device,
+# the batch split along its rows (each process passes its rows of the global batch). XLA then
+# all-reduces the gradients, and the loss is the global batch's, as one process would see it.
+def _global_update_fn(update):
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.array(jax.devices()), ("processes",))
+    replicated = NamedSharding(mesh, PartitionSpec())
+    rows = NamedSharding(mesh, PartitionSpec("processes"))
+
+    def to_global(tree, sharding):
+        def one(x):
+            if isinstance(x, jax.Array) and not x.is_fully_addressable:
+                return x  # already global
+            return jax.make_array_from_process_local_data(sharding, np.asarray(x))
+        return jax.tree_util.tree_map(one, tree)
+
+    def to_local(tree):
+        return jax.tree_util.tree_map(
+            lambda x: x.addressable_data(0) if isinstance(x, jax.Array)
+            and not x.is_fully_addressable else x, tree)
+
+    @functools.wraps(update)
+    def call(weights_and_slots, step, opt_params, batch, state, rng):
+        out = update(*to_global((weights_and_slots, np.asarray(step, np.int32), opt_params),
+                                replicated),
+                     to_global(batch, rows), *to_global((state, rng), replicated))
+        return to_local(out)
+
+    return call
+
+
+def _accelerate_update_fn(forward_and_backward_fn, optimizer, n_devices, accelerate=True,
+                          adasum=False):
+    update = ORIGINALS["_accelerate_update_fn"][0](forward_and_backward_fn, optimizer,
+                                                   n_devices, accelerate, adasum)
+    if n_devices == 1 and accelerate and jax.process_count() > 1:
+        return _global_update_fn(update)
+    return update
+
+
+_patch("_accelerate_update_fn", _accelerate_update_fn,
+       (trax.optimizers.trainer, "_accelerate_update_fn"))
+
+
+# tl.on_cpu puts optimizer slots on jax.devices('cpu')[0]: under several processes that is
+# process 0's device, which the other processes cannot use. This process's own CPU device
+# (the same device when there is one process).
+def _on_cpu(x):
+    return jax.device_put(x, jax.local_devices(backend="cpu")[0])
+
+
+_patch("on_cpu", _on_cpu, (trax.layers, "on_cpu"), (trax.layers.acceleration, "on_cpu"))
