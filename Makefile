@@ -14,7 +14,7 @@ export PYTHONUNBUFFERED := 1
 # TF's C++ logging starts before Python's: only an env var silences it.
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: venv train test bench notebooks compare clean
+.PHONY: venv train test fuzz bench notebooks compare clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ train: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
+
+# The fuzz/fault suite of make test at 25x the cases, random seeds (failures kept in .hypothesis/).
+fuzz: $(STAMP)
+	TRAX_MODELS_FUZZ=long $(PY) -m pytest -q --hypothesis-show-statistics tests/summarizer/test_fuzz.py $(ARGS)
 
 # torch (the PyTorch peer of the training bench) goes into build/bench-torch, not the venv:
 # a bench-only extra; the venv stays the pinned stack that users get.
