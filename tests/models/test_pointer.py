@@ -76,3 +76,32 @@ def test_pointer_lm_decodes_with_the_fast_decoder(eval_model):
         assert out == ref
     beams = dec.beam_search(prompts, beam_width=3)
     assert all(len(b) >= 1 for b in beams)
+
+
+def _copy_only_head(beta, seed=0, n=10, d=8):
+    """A PointerHead that only copies (gate → 0) over distinct tokens: its output shows the
+    pointer's choice at every position. Returns (argmax position per t, e, tokens)."""
+    head = pointer.PointerHead(vocab_size=n + 2, mode="eval")
+    rng = np.random.default_rng(seed)
+    tokens = jnp.arange(2, n + 2, dtype=jnp.int32)[None]  # position s holds token s + 2
+    h = jnp.asarray(rng.normal(size=(1, n, d)), jnp.float32)
+    head.init((shapes.signature(tokens), shapes.signature(h)))
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, _ = head.weights
+    w_q = jnp.asarray(rng.normal(size=(d, d)) * 4, jnp.float32)  # sharp pointers
+    head.weights = (w_out, b_out, w_q, w_k, w_p, jnp.zeros_like(w_g), jnp.full((1,), -60.0),
+                    jnp.full((1,), beta, jnp.float32))
+    out = np.asarray(head((tokens, h)))[0]  # (n, n + 2) log-probs
+    k = np.asarray(jnp.dot(h, w_k) + jnp.dot(jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0))), w_p))[0]
+    e = np.asarray(jnp.dot(h, w_q))[0] @ k.T / np.sqrt(d)
+    e = np.where(np.tril(np.ones((n, n), bool)), e, -np.inf)
+    return out.argmax(-1) - 2, e
+
+
+def test_continuation_term_moves_the_previous_pointer_one_position_on():
+    chosen, e = _copy_only_head(beta=200.0)
+    for t in range(1, len(chosen)):
+        previous = int(np.argmax(e[t - 1]))  # b_{t-1}: where position t-1 points, bonus aside
+        assert chosen[t] == previous + 1, (t, chosen[t], previous)
+    without, e0 = _copy_only_head(beta=0.0)
+    assert list(without) == [int(np.argmax(row)) for row in e0]  # β = 0: the plain pointer
+    assert list(without) != list(chosen)  # the term changes the choice

@@ -21,7 +21,7 @@ VOCAB = 40
 
 
 def tiny_config(output_dir, **overrides):
-    values = dict(output_dir=str(output_dir), d_model=16, d_ff=32, n_layers=1, n_heads=2,
+    values = dict(output_dir=str(output_dir), model="transformer_lm", d_model=16, d_ff=32, n_layers=1, n_heads=2,
                   dropout=0.0, steps=4, lr=0.01, warmup_steps=2, checkpoint_every=2,
                   eval_every=100, eval_batches=1, max_length=32, seed=3)
     values.update(overrides)

@@ -27,7 +27,7 @@ VOCAB = 40
 
 def tiny_config(output_dir, **overrides):
     """A model small enough to train a step in milliseconds."""
-    values = dict(output_dir=str(output_dir), d_model=16, d_ff=32, n_layers=1, n_heads=2,
+    values = dict(output_dir=str(output_dir), model="transformer_lm", d_model=16, d_ff=32, n_layers=1, n_heads=2,
                   dropout=0.1, steps=20, lr=0.01, warmup_steps=5, checkpoint_every=5,
                   eval_every=10, eval_batches=1, max_length=32, seed=3)
     values.update(overrides)
@@ -69,7 +69,7 @@ KILL_SCRIPT = textwrap.dedent("""
     from trax_models.summarizer.loop import make_loop
     from trax_models.summarizer.streams import synthetic_batches
     out, log_path, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    config = TrainConfig(output_dir=out, d_model=16, d_ff=32, n_layers=1, n_heads=2,
+    config = TrainConfig(output_dir=out, model="transformer_lm", d_model=16, d_ff=32, n_layers=1, n_heads=2,
         dropout=0.1, steps=steps, lr=0.01, warmup_steps=5, checkpoint_every=5, eval_every=10,
         eval_batches=1, max_length=32, seed=3)
     log = open(log_path, "a")
@@ -143,7 +143,7 @@ DEVICES_SCRIPT = textwrap.dedent("""
     from trax_models.summarizer.config import TrainConfig
     from trax_models.summarizer.loop import make_loop
     from trax_models.summarizer.streams import synthetic_batches
-    config = TrainConfig(output_dir=sys.argv[1], d_model=16, d_ff=32, n_layers=1,
+    config = TrainConfig(output_dir=sys.argv[1], model="transformer_lm", d_model=16, d_ff=32, n_layers=1,
         n_heads=2, dropout=0.0, steps=4, lr=0.01, warmup_steps=2, checkpoint_every=100,
         eval_every=100, eval_batches=1, max_length=32, seed=3)
     losses = []

@@ -13,26 +13,33 @@ output in the spirit of See et al. (2017) and Merity et al.'s pointer-sentinel m
     PointerHead(x, h) → (batch, L, vocab)   log-probabilities:
 
         p(w | t) = g_t · softmax(h_t W + b)[w]  +  (1 − g_t) · Σ_{s ≤ t, x_s = w} a_{t,s}
-        a_{t,·}  = softmax_s((h_t Wq) · (h_s Wk + h_{s-1} Wp) / √d_model),  causal (s ≤ t)
+        e_{t,s}  = (h_t Wq) · (h_s Wk + h_{s-1} Wp) / √d_model,             causal (s ≤ t)
+        a_{t,·}  = softmax_s(e_{t,·} + β · b_{t-1,s-1}),    b_{t,·} = softmax_s(e_{t,·})
         g_t      = sigmoid(h_t · wg + bg)
 
 Position t predicts token t from x_{≤ t} = tokens < t, as in TransformerLM: pointing at
 position s copies the token x_s there (one subword; a name of several subwords is copied
 one pointer step at a time: the key's h_{s-1} Wp term lets the query "the token after the
-one I just wrote" match directly, an induction head built in). The output is
+one I just wrote" match directly, an induction head built in). That match alone is ambiguous
+when the token is common (a real name such as "Kilbride" splits into short pieces like "i" or
+"de" that occur all over the article): β · b_{t-1,s-1}, the previous step's pointer moved one
+position on, adds "continue where I was copying" (b is the pointer before this bonus, so
+training stays parallel over positions; β is learned, from 3). The output is
 log-probabilities, so ``tl.CrossEntropyLoss``, the training Loop, ``Accuracy`` and every
 decoder apply unchanged.
 
 Predict mode keeps, like ``attention.CachedDotProductAttn``, a static-shape cache in its
 state: ``(keys (batch, cache_len, d_model) float32, tokens (batch, cache_len) int32,
-hiddens (batch, cache_len, d_model) float32 (for h_{s-1}), position int32 scalar)``; each
-call writes the next n positions and advances the position.
+hiddens (batch, cache_len, d_model) float32 (for h_{s-1}), queries (batch, cache_len,
+d_model) float32 (for b_{t-1}), position int32 scalar)``; each call writes the next n positions
+and advances the position. All of it is indexed by position, so rewinding the position after a
+right-padded prefill leaves nothing stale.
 ``trax_models.predict.set_position`` (every int32 scalar) rewinds it together with the
 attention caches, and ``predict.gather_rows`` reorders its batch-major rows for beam search.
 
 Weights: the body's (as TransformerLM's minus the final Dense) and the head's
-(W (d, V), b (V), Wq (d, d), Wk (d, d), Wp (d, d), wg (d, 1), bg (1)): one checkpoint serves
-train, eval and predict, and ``trax_models.predict``'s ``init_predict``/``set_position`` work on it.
+(W (d, V), b (V), Wq (d, d), Wk (d, d), Wp (d, d), wg (d, 1), bg (1), β (1)): one checkpoint
+serves train, eval and predict, and ``trax_models.predict``'s ``init_predict``/``set_position`` work on it.
 """
 import jax
 from trax import layers as tl
@@ -87,23 +94,25 @@ class PointerHead(tl.Layer):
         self.weights = (glorot(r_out, (d, self._vocab_size)),
                         jnp.zeros((self._vocab_size,), jnp.float32),
                         glorot(r_q, (d, d)), glorot(r_k, (d, d)), glorot(r_p, (d, d)),
-                        glorot(r_g, (d, 1)), jnp.zeros((1,), jnp.float32))
+                        glorot(r_g, (d, 1)), jnp.zeros((1,), jnp.float32),
+                        jnp.full((1,), 3.0, jnp.float32))  # β of the continuation term
         if self._mode == 'predict':
             batch = tok_signature.shape[0]
             self.state = (jnp.zeros((batch, self._cache_len, d), jnp.float32),
                           jnp.zeros((batch, self._cache_len), jnp.int32),
                           jnp.zeros((batch, self._cache_len, d), jnp.float32),
+                          jnp.zeros((batch, self._cache_len, d), jnp.float32),
                           jnp.zeros((), jnp.int32))
 
     def forward(self, inputs):
         tokens, h = inputs
-        w_out, b_out, w_q, w_k, w_p, w_g, b_g = self.weights
+        w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta = self.weights
         n, d = h.shape[1], h.shape[-1]
         log_vocab = jax.nn.log_softmax(jnp.dot(h, w_out) + b_out, axis=-1)  # (B, n, V)
         q = jnp.dot(h, w_q)
         tokens = tokens.astype(jnp.int32)
         if self._mode == 'predict':
-            keys, cached, hiddens, position = self.state
+            keys, cached, hiddens, queries, position = self.state
             if not isinstance(position, jax.core.Tracer) and int(position) + n > self._cache_len:
                 raise ValueError(f"pointer cache full: {int(position)} positions cached + {n} "
                                  f"new > cache_len={self._cache_len}")
@@ -115,18 +124,30 @@ class PointerHead(tl.Layer):
             cached = jax.lax.dynamic_update_slice_in_dim(cached, tokens, position, 1)
             hiddens = jax.lax.dynamic_update_slice_in_dim(hiddens, h.astype(hiddens.dtype),
                                                           position, 1)
-            self.state = (keys, cached, hiddens, position + n)
+            last_q = jax.lax.dynamic_slice_in_dim(queries, jnp.maximum(position - 1, 0), 1, 1)
+            q_prev = jnp.concatenate([last_q.astype(q.dtype), q[:, :-1]], axis=1)  # q_{t-1}
+            queries = jax.lax.dynamic_update_slice_in_dim(queries, q.astype(queries.dtype),
+                                                          position, 1)
+            self.state = (keys, cached, hiddens, queries, position + n)
             query_pos = position + jnp.arange(n)[:, None]
             key_pos = jnp.arange(self._cache_len)[None, :]
             k, tokens = keys, cached
         else:
             prev = jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0)))  # h_{s-1}, 0 at s = 0
             k = jnp.dot(h, w_k) + jnp.dot(prev, w_p)
+            q_prev = jnp.pad(q[:, :-1], ((0, 0), (1, 0), (0, 0)))  # q_{t-1}
             query_pos = jnp.arange(n)[:, None]
             key_pos = jnp.arange(n)[None, :]
-        scores = jnp.einsum('btd,bsd->bts', q, k) / jnp.sqrt(jnp.float32(d))
-        scores = jnp.where((key_pos <= query_pos)[None], scores, -1e9)
-        attention = jax.nn.softmax(scores, axis=-1)  # (B, n, S)
+        scale = jnp.sqrt(jnp.float32(d))
+        causal = (key_pos <= query_pos)[None]
+        scores = jnp.where(causal, jnp.einsum('btd,bsd->bts', q, k) / scale, -1e9)  # e (B, n, S)
+        # b_{t-1,·}: the previous position's pointer before its own bonus (keys s ≤ t-1) ...
+        prev_scores = jnp.einsum('btd,bsd->bts', q_prev, k) / scale
+        previous = jax.nn.softmax(jnp.where((key_pos < query_pos)[None], prev_scores, -1e9),
+                                  axis=-1)
+        previous = jnp.where((query_pos > 0)[None], previous, 0.0)  # nothing before position 0
+        follow = jnp.pad(previous[:, :, :-1], ((0, 0), (0, 0), (1, 0)))  # ... moved on: b_{t-1,s-1}
+        attention = jax.nn.softmax(jnp.where(causal, scores + beta * follow, -1e9), axis=-1)
         p_copy = copy_distribution(attention, tokens, self._vocab_size)
         gate = jnp.dot(h, w_g) + b_g  # (B, n, 1) logit of g
         log_g, log_1mg = jax.nn.log_sigmoid(gate), jax.nn.log_sigmoid(-gate)

@@ -102,6 +102,14 @@ def pairs(source="default", split="validation", seed=0, data_dir=None, stats=Non
     return clean_pairs(raw, stats)
 
 
+def facts_of(source="default", split="validation", data_dir=None, **options):
+    """``article -> [fact values of its reference]`` for a source that knows its facts (the
+    default corpus), else None (real news has no such labels)."""
+    if source != "default":
+        return None
+    return corpus.read_facts(split, data_dir=data_dir, **_corpus_opts(options)).get
+
+
 def _source_key(source, options):
     """A short stable id of a source (and its files' size/mtime) for cache names."""
     if isinstance(source, dict):

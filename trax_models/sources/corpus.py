@@ -114,6 +114,15 @@ def read_split(split, **corpus_options):
             yield row["article"], row["summary"]
 
 
+def read_facts(split, **corpus_options):
+    """{article: its reference's fact values} of one split (the slot values the summary
+    copies; ``news.generate_pair``'s "facts")."""
+    path = ensure_corpus(**corpus_options) / f"{split}.jsonl"
+    with open(path, encoding="utf-8") as fh:
+        rows = (json.loads(line) for line in fh)
+        return {row["article"]: row["facts"] for row in rows}
+
+
 def tfds_stream(train=True, **corpus_options):
     """The course's path for the default corpus: ``trax.data.TFDS('trax_models_news', ...)``.
 

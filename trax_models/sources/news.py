@@ -14,8 +14,11 @@ How it is built so that the task is learnable yet not trivial:
 * those facts sit in 3–4 "key" sentences spread at random positions after a generic
   opening, between distractor sentences that mention other names, places and numbers, so
   copying the lead (Lead-3) scores poorly;
-* entity lists are moderate (tens of names each) and articles are short news items (80–600
-  words, mean ≈140; 8% are long), so a ≈2k subword vocabulary covers it, examples fit in 512
+* names, places, clubs, firms and storms are half from moderate lists (tens each) and half
+  coined from syllables (version 5, ``NOVEL``): a model cannot memorise them and has to copy
+  them, subword by subword, which is also what makes names outside the lists work;
+* entity lists are moderate (tens of names each) and articles are short news items (40–600
+  words, mean ≈130; 8% long, 12% short), so a ≈2k subword vocabulary covers it, examples fit in 512
   tokens and a small model learns to copy the facts within ``make train``'s 15 minutes
   (version 3 had 9–14 distractor sentences, mean ≈220 words: too slow to learn on 2 cores).
 
@@ -25,10 +28,15 @@ disk — ``trax_models.sources.corpus`` writes and caches the corpus.
 import random
 import string
 
-GENERATOR_VERSION = 4       # bump when generate_pair changes: the cache is keyed on it
+GENERATOR_VERSION = 6       # bump when generate_pair changes: the cache is keyed on it
+NOVEL = 0.5                 # share of names, places, clubs, firms, storms coined from syllables
 DEFAULT_SIZES = {"train": 20_000, "validation": 1_000, "test": 1_000}
 DEFAULT_BACKGROUND = (3, 6)   # distractor sentences per article: mean ≈140 words
-MIN_WORDS = 80                # shorter articles get more background sentences
+MIN_WORDS = 40                # no article is shorter (the short ones, SHORT of them)
+USUAL_MIN_WORDS = 80          # other articles shorter than this get more background
+SHORT = 0.12                  # share of short, fact-dense articles (0–1 background sentences)
+SHUFFLED_FACTS = 0.3          # share of articles whose key sentences come in another order
+GENERIC_OPENING = 0.4         # share whose two opening sentences are generic, not the event's
 
 # --- Entities (fictional) -----------------------------------------------------------------
 FIRST = ("Anna Ben Carla David Elena Frank Grace Henry Irene James Karen Luis Maria Nadia "
@@ -69,8 +77,45 @@ DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 QUARTERS = "first second third fourth".split()
 
 
+_ONSETS = "b br c d dr f g gr h j k kl l m n p pr r s sh st t tr v w z".split()
+_VOWELS = "a e i o u a e i o ai ea ou".split()
+_CODAS = ["", "", "", "n", "r", "l", "s", "nd", "rt", "m", "th", "ck"]
+_PLACE_ENDS = ["", "", "", "ford", "bridge", "mouth", "ton", "wick", "more", "dale"]
+
+
+def _coined(rng, parts=(2, 3)):
+    """A pronounceable made-up word from syllables ("Dravenor"): no list to memorise."""
+    n = rng.randint(*parts)
+    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
+                   for _ in range(n)).capitalize()
+
+
+def _coined_place(rng):
+    return _coined(rng, (1, 2)) + rng.choice(_PLACE_ENDS)
+
+
+def _coined_plural(rng):
+    return _coined(rng, (2, 2)) + "s"
+
+
+def _pick(rng, seq, k, coin):
+    """k distinct values, each from ``seq`` or (with probability NOVEL) coined by ``coin``."""
+    out = []
+    while len(out) < k:
+        value = coin(rng) if rng.random() < NOVEL else rng.choice(seq)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _city(rng):
+    return _pick(rng, CITIES, 1, _coined_place)[0]
+
+
 def _person(rng):
-    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    first = _coined(rng, (2, 2)) if rng.random() < NOVEL else rng.choice(FIRST)
+    last = _coined(rng, (2, 3)) if rng.random() < NOVEL else rng.choice(LAST)
+    return f"{first} {last}"
 
 
 def _people(rng, k):
@@ -92,11 +137,12 @@ def _distinct(rng, seq, k):
 # A {placeholder} is filled from the facts dict f; distractors use other entities on purpose.
 
 def _sports(rng):
-    teams = [f"{c} {m}" for c, m in zip(_distinct(rng, CITIES, 4), _distinct(rng, MASCOTS, 4))]
+    teams = [f"{c} {m}" for c, m in zip(_pick(rng, CITIES, 4, _coined_place),
+                                              _pick(rng, MASCOTS, 4, _coined_plural))]
     ws = rng.randint(2, 6)
     p = _people(rng, 4)
     f = dict(winner=teams[0], loser=teams[1], ws=ws, ls=rng.randint(0, ws - 1),
-             city=rng.choice(CITIES), day=rng.choice(DAYS), scorer=p[0], n=rng.randint(1, ws),
+             city=_city(rng), day=rng.choice(DAYS), scorer=p[0], n=rng.randint(1, ws),
              crowd=f"{rng.randint(3, 60)},{rng.randint(100, 999)}", coach=p[1], other=p[2],
              o1=teams[2], o2=teams[3], a=rng.randint(0, 3), oday=rng.choice(DAYS),
              years=rng.randint(2, 12), nx=rng.randint(2, 9), week=rng.randint(3, 30))
@@ -113,7 +159,9 @@ def _sports(rng):
     key = [rng.choice([
         "{winner} beat {loser} {ws}-{ls} in the end.",
         "When the final whistle went, {winner} had beaten {loser} {ws}-{ls}.",
-        "{winner} ran out {ws}-{ls} winners against {loser}."]),
+        "{winner} ran out {ws}-{ls} winners against {loser}.",
+        "{winner} defeated {loser} {ws}-{ls} on {day}.",
+        "It finished {winner} {ws}, {loser} {ls}."]),
         rng.choice([
             "The game was played in {city} on {day} in front of {crowd} fans.",
             "A crowd of {crowd} watched the game in {city} on {day}.",
@@ -138,11 +186,12 @@ def _sports(rng):
 
 
 def _earnings(rng):
-    names = [f"{a} {b}" for a, b in zip(_distinct(rng, COMPANY_A, 3), _distinct(rng, COMPANY_B, 3))]
+    names = [f"{a} {b}" for a, b in zip(_pick(rng, COMPANY_A, 3, _coined),
+                                              _distinct(rng, COMPANY_B, 3))]
     p = _people(rng, 3)
     f = dict(company=names[0], rival=names[1], other_co=names[2], q=rng.choice(QUARTERS),
              pct=rng.randint(2, 40), rev=rng.randint(110, 990), ceo=p[0], analyst=p[1],
-             other=p[2], product=rng.choice(PRODUCTS), city=rng.choice(CITIES),
+             other=p[2], product=rng.choice(PRODUCTS), city=_city(rng),
              opct=rng.randint(2, 40), orev=rng.randint(110, 990), jobs=rng.randint(20, 900),
              oq=rng.choice(QUARTERS), nx=rng.randint(2, 9))
     f["dir"] = rng.choice(["rose", "fell"])
@@ -157,7 +206,8 @@ def _earnings(rng):
     key = [rng.choice([
         "{company} said its revenue for the {q} quarter {dir} {pct} percent.",
         "Revenue at {company} {dir} {pct} percent in the {q} quarter.",
-        "In the {q} quarter, {company} said, revenue {dir} {pct} percent."]),
+        "In the {q} quarter, {company} said, revenue {dir} {pct} percent.",
+        "{company} reported that revenue {dir} {pct} percent in the {q} quarter."]),
         rng.choice([
             "That left quarterly revenue at ${rev} million.",
             "The total came to ${rev} million for the three months.",
@@ -183,10 +233,11 @@ def _earnings(rng):
 
 
 def _weather(rng):
-    cities = _distinct(rng, CITIES, 3)
+    cities = _pick(rng, CITIES, 3, _coined_place)
     p = _people(rng, 2)
     regions = _distinct(rng, REGIONS, 2)
-    f = dict(storm=rng.choice(STORMS), region=regions[0], oregion=regions[1], mm=rng.randint(40, 300),
+    f = dict(storm=_pick(rng, STORMS, 1, _coined)[0], region=regions[0], oregion=regions[1],
+             mm=rng.randint(40, 300),
              day=rng.choice(DAYS), homes=f"{rng.randint(2, 90)},{rng.randint(100, 999)}",
              city=cities[0], ocity=cities[1], wind=rng.randint(60, 180), official=p[0], other=p[1],
              omm=rng.randint(5, 40), nx=rng.randint(2, 9), oday=rng.choice(DAYS))
@@ -201,7 +252,8 @@ def _weather(rng):
     key = [rng.choice([
         "Storm {storm} reached {region} on {day}.",
         "On {day}, Storm {storm} moved across {region}.",
-        "Storm {storm} hit {region} on {day}, earlier than expected."]),
+        "Storm {storm} hit {region} on {day}, earlier than expected.",
+        "Storm {storm} swept through {region} on {day}."]),
         rng.choice([
             "In some places {mm} millimetres of rain fell, and winds reached {wind} kilometres per hour.",
             "Up to {mm} millimetres of rain were recorded, with gusts of {wind} kilometres per hour.",
@@ -230,9 +282,9 @@ def _election(rng):
     p = _people(rng, 4)
     parties = _distinct(rng, PARTIES, 3)
     f = dict(winner=p[0], rival=p[1], other=p[2], analyst=p[3], party=parties[0],
-             rparty=parties[1], oparty=parties[2], city=rng.choice(CITIES),
+             rparty=parties[1], oparty=parties[2], city=_city(rng),
              pct=rng.randint(51, 72), turnout=rng.randint(28, 81), day=rng.choice(DAYS),
-             opct=rng.randint(10, 49), nx=rng.randint(2, 9), ocity=rng.choice(CITIES),
+             opct=rng.randint(10, 49), nx=rng.randint(2, 9), ocity=_city(rng),
              seats=rng.randint(3, 30))
     opening = [rng.choice([
         "Voters went to the polls after a long and bitter campaign.",
@@ -245,7 +297,8 @@ def _election(rng):
     key = [rng.choice([
         "{winner} was elected mayor of {city}.",
         "The new mayor of {city} will be {winner}.",
-        "{winner} won the race to become mayor of {city}."]),
+        "{winner} won the race to become mayor of {city}.",
+        "Voters in {city} chose {winner} as their new mayor."]),
         rng.choice([
             "{winner}, of the {party}, took {pct} percent of the vote and defeated {rival}.",
             "Standing for the {party}, {winner} won {pct} percent of the vote, beating {rival}.",
@@ -274,9 +327,9 @@ def _court(rng):
     p = _people(rng, 4)
     charges = _distinct(rng, CHARGES, 2)
     f = dict(defendant=p[0], judge=p[1], lawyer=p[2], other=p[3], charge=charges[0],
-             ocharge=charges[1], city=rng.choice(CITIES), day=rng.choice(DAYS),
+             ocharge=charges[1], city=_city(rng), day=rng.choice(DAYS),
              years=rng.randint(2, 15), weeks=rng.randint(2, 12), nx=rng.randint(2, 30),
-             ocity=rng.choice(CITIES), oyears=rng.randint(2, 15))
+             ocity=_city(rng), oyears=rng.randint(2, 15))
     opening = [rng.choice([
         "The courtroom was full when the verdict was read.",
         "The trial had drawn attention far beyond the region.",
@@ -288,7 +341,8 @@ def _court(rng):
     key = [rng.choice([
         "On {day}, a court in {city} found {defendant} guilty of {charge}.",
         "{defendant} was found guilty of {charge} by a court in {city} on {day}.",
-        "A court in {city} on {day} convicted {defendant} of {charge}."]),
+        "A court in {city} on {day} convicted {defendant} of {charge}.",
+        "A court in {city} found {defendant} guilty of {charge} on {day}."]),
         rng.choice([
             "Judge {judge} sentenced {defendant} to {years} years in prison.",
             "The sentence, handed down by Judge {judge}, was {years} years in prison.",
@@ -311,7 +365,7 @@ def _court(rng):
 
 def _science(rng):
     p = _people(rng, 3)
-    cities = _distinct(rng, CITIES, 2)
+    cities = _pick(rng, CITIES, 2, _coined_place)
     findings = _distinct(rng, FINDINGS, 2)
     journals = _distinct(rng, JOURNALS, 2)
     f = dict(lead=p[0], other=p[1], critic=p[2], city=cities[0], ocity=cities[1],
@@ -329,7 +383,8 @@ def _science(rng):
     key = [rng.choice([
         "Researchers at the University of {city} have found {finding}.",
         "A team from the University of {city} has discovered {finding}.",
-        "The University of {city} announced that its researchers had found {finding}."]),
+        "The University of {city} announced that its researchers had found {finding}.",
+        "Scientists at the University of {city} have discovered {finding}."]),
         rng.choice([
             "The team was led by {lead}, who worked on the project for {years} years.",
             "{lead}, who led the team, spent {years} years on the project.",
@@ -384,21 +439,31 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
     """One example, a pure function of (seed, split, index, background).
 
     ``background`` = (fewest, most) background/distractor sentences around the facts; fewer
-    makes shorter articles (never under ``min_words``, default ``MIN_WORDS``) and a cheaper
-    task to train on.
+    makes shorter articles (never under ``min_words``, default ``USUAL_MIN_WORDS``; the
+    ``SHORT`` share of short articles: ``MIN_WORDS``) and a cheaper task to train on. Since
+    version 5 a ``SHORT`` share has 0–1 background sentences and a ``SHUFFLED_FACTS`` share
+    has its key sentences in another order, as hand-written articles would; since version 6
+    a ``GENERIC_OPENING`` share opens with two generic sentences instead of the event's, and
+    each key sentence has one or two more wordings.
 
     Returns:
-      dict with "id", "event", "article" (≈80–600 words), "summary" (1–2 sentences) and
+      dict with "id", "event", "article" (≈40–600 words), "summary" (1–2 sentences) and
       "facts" (the slot values the summary copies from the article: names, numbers, places).
     """
     rng = random.Random(f"trax_models_news/{seed}/{split}/{index}")
     event = rng.choice(sorted(EVENTS))
     opening, key, pool, summary, f = EVENTS[event](rng)
+    if rng.random() < GENERIC_OPENING:  # the event type must then be read from the facts
+        opening = rng.sample(_GENERIC, 2)
     pool = pool + _GENERIC
     rng.shuffle(pool)
-    n = rng.randint(*background)
+    short = rng.random() < SHORT
+    n = rng.randint(0, 1) if short else rng.randint(*background)
     body, rest = pool[:n], pool[n:]
-    if rng.random() < 0.08:  # the long tail (up to ≈600 words): background about other people
+    if rng.random() < SHUFFLED_FACTS:
+        key = list(key)
+        rng.shuffle(key)
+    if not short and rng.random() < 0.08:  # the long tail (up to ≈600 words): background about other people
         _, _, other, _, f_other = EVENTS[event](rng)  # same templates, new random entities
         body += rest + [_fill(s, f_other) for s in rng.sample(other, rng.randint(4, len(other)))]
         rest = []
@@ -408,7 +473,8 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
         body.insert(pos, sentence)
     sentences = [_fill(s, f) for s in opening + body]
     words = sum(len(s.split()) for s in sentences)
-    min_words = MIN_WORDS if min_words is None else min_words
+    if min_words is None:
+        min_words = MIN_WORDS if short else USUAL_MIN_WORDS
     while words < min_words and rest:  # lift short articles to ≥ min_words with more background
         s = _fill(rest.pop(), f)
         sentences.insert(rng.randint(2, len(sentences)), s)

@@ -72,15 +72,18 @@ def train_parser():
                         "device count")
     g.add_argument("--shuffle_buffer", type=int, default=d.shuffle_buffer)
     g.add_argument("--article_weight", type=float, default=d.article_weight,
-                   help="transformer_lm only: loss weight of the article tokens (the course: 0, "
-                        "the loss is on the summary only); a small value also trains the "
+                   help="decoder-only models (transformer_lm, pointer_lm): loss weight of the "
+                        "article tokens (the course: 0, the loss is on the summary only); a "
+                        "small value also trains the "
                         "language model on the articles: more signal per example, faster "
                         "learning to copy names")
     g = p.add_argument_group("model")
     g.add_argument("--model", default=d.model, choices=sorted(registry.MODELS),
-                   help="transformer_lm: the course's decoder-only model; encoder_decoder: the "
-                        "full Transformer (bidirectional encoder, causal decoder with cross-"
-                        "attention; --n_layers blocks in each stack, separate embeddings)")
+                   help="pointer_lm (make train's): the course's decoder-only body with a "
+                        "pointer-generator head that copies names and numbers from the article "
+                        "(trax_models/models/pointer.py); transformer_lm: the course's model as "
+                        "graded; encoder_decoder: the full Transformer (bidirectional encoder, "
+                        "causal decoder with cross-attention; --n_layers blocks in each stack)")
     g.add_argument("--d_model", type=int, default=d.d_model)
     g.add_argument("--d_ff", type=int, default=d.d_ff)
     g.add_argument("--n_layers", type=int, default=d.n_layers)

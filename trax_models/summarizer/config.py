@@ -25,14 +25,15 @@ class TrainConfig:
     summary_key: str = None
     eval_fraction: float = None      # held-out fraction of a single file (seeded split)
     vocab_file: str = None           # subword vocabulary; default: the source's own
-    vocab_size: int = 4000           # size of a vocabulary built for the source
+    vocab_size: int = 2000           # size of a vocabulary built for the source
     max_length: int = 512            # longest article + summary (articles truncated to fit)
     boundaries: tuple = (256, 384)   # bucket boundaries (token lengths)
     batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
     shuffle_buffer: int = 2048
     article_weight: float = 0.1      # loss weight of article tokens (course: 0 = summary only)
-    # model (the course's TransformerLM at CPU size)
-    model: str = "transformer_lm"
+    # model: the course's TransformerLM body at CPU size with a pointer (copy) head, which
+    # copies names and numbers from the article ("transformer_lm" = the graded course model)
+    model: str = "pointer_lm"
     d_model: int = 128
     d_ff: int = 512
     n_layers: int = 2

@@ -19,7 +19,7 @@ import sys
 import time
 import warnings
 
-from trax_models import data
+from trax_models import data, sources
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import baselines as baseline_summaries
@@ -158,8 +158,8 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
 
 # --- evaluate: a checkpoint on a data split ------------------------------------------------
 
-def _pairs(config, data_source, split, n, **given):
-    """The (article, summary) pairs of the chosen source and split."""
+def _source(config, data_source, **given):
+    """(source, its options): the training source and its options unless another is given."""
     trained = config.get("data") or {}
     source = data_source or trained.get("source") or "default"
     options = {}
@@ -169,11 +169,16 @@ def _pairs(config, data_source, split, n, **given):
         if "seed" in trained:
             options["seed"] = trained["seed"]
     options.update({k: v for k, v in given.items() if v is not None})
+    return source, options
+
+
+def _pairs(source, options, split, n):
+    """The (article, summary) pairs of the chosen source and split."""
     if source not in ("default", "cnn_dailymail") and not pathlib.Path(source).is_file():
         raise UserError(f"--data {source}: no such file — pass 'default', 'cnn_dailymail' or a "
                         ".jsonl/.csv/.tsv file of (article, summary) pairs")
     try:
-        return source, _take(data.pairs(source, split, **options), n or None)
+        return _take(data.pairs(source, split, **options), n or None)
     except (data.DataError, FileNotFoundError, KeyError, ValueError) as e:
         raise UserError(f"cannot read {split} pairs of {source}: {e}") from None
 
@@ -203,16 +208,18 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
       baselines: extractive baselines scored on the same articles (Lead-3 always).
     """
     config = checkpoint.load_config(checkpoint_dir)
-    source, pairs = _pairs(config, data_source, split, n, **(data_options or {}))
+    source, options = _source(config, data_source, **(data_options or {}))
+    pairs = _pairs(source, options, split, n)
     if not pairs:
         raise UserError(f"the {split} split of {source} has no (article, summary) pairs")
     summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens)
+    facts_of = sources.facts_of(source, split, **options)
     print(f"evaluating {checkpoint_dir} on {len(pairs)} {split} pairs of {source} "
           f"({method} decoding)", file=sys.stderr, flush=True)
     results = summarize_and_score(
         summarizer, pairs, n_articles=None, n_samples=samples, method=method,
         max_new_tokens=max_new_tokens, batch_size=batch_size, baselines=baselines,
-        **decode_options)
+        facts_of=facts_of, **decode_options)
     results.update(checkpoint=str(checkpoint_dir), source=str(source), split=split)
     path = pathlib.Path(json_path or pathlib.Path(checkpoint_dir) / f"eval_{split}.json")
     try:

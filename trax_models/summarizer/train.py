@@ -24,7 +24,7 @@ import time
 
 import jax
 
-from trax_models import data
+from trax_models import data, sources
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, evaluate, registry, report
@@ -257,5 +257,6 @@ def _report(config, kind, model_config, loop, vocab_path, out, results):
                             vocab_file=vocab_path, max_new_tokens=config.max_summary_len)
     results["heldout"] = evaluate.summarize_and_score(
         summarizer, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
-        max_new_tokens=config.max_summary_len, batch_size=16)
+        max_new_tokens=config.max_summary_len, batch_size=16,
+        facts_of=sources.facts_of(config.source, "validation", **config.source_options()))
     results["seconds"]["heldout"] = round(time.perf_counter() - t, 1)

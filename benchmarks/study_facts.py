@@ -1,0 +1,165 @@
+"""Which recipe makes the summarizer copy the facts? (issue #15)
+
+Trains variants with the same seed and budget, one after the other (each in its own
+process, under ``nice``), and merges their held-out figures into
+``benchmarks/results/facts_study.json``: fact accuracy (``trax_models.summarizer.facts``),
+hallucination rate, ROUGE-1/2/L, eval token accuracy, steps, wall seconds, steps/s.
+
+    python -m benchmarks.study_facts --variants course,pointer --steps 400 --rouge_articles 50
+    python -m benchmarks.study_facts --variants pointer --steps 1200      # the full budget
+
+A variant is a set of ``python -m trax_models train`` flags on top of the defaults
+(``VARIANTS``). Entries are keyed by (variant, steps, corpus): re-running one replaces it.
+"""
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "facts_study.json"
+
+# The course model with TrainConfig's defaults of before issue #15 is "course".
+VARIANTS = {
+    "course": ["--model", "transformer_lm"],
+    "course_aw1": ["--model", "transformer_lm", "--article_weight", "1.0"],
+    "pointer": ["--model", "pointer_lm"],
+    "pointer_aw0": ["--model", "pointer_lm", "--article_weight", "0"],
+    "pointer_aw1": ["--model", "pointer_lm", "--article_weight", "1.0"],
+    "pointer_lr2e-3": ["--model", "pointer_lm", "--lr", "0.002"],
+    "pointer_v2k": ["--model", "pointer_lm", "--vocab_size", "2000"],
+    "course_v2k": ["--model", "transformer_lm", "--vocab_size", "2000"],
+}
+
+
+# Hand-written in-domain articles: shorter and ordered unlike the generator's, with names,
+# places and products outside its entity lists. (article, facts of the summary we expect)
+HANDWRITTEN = [
+    ("Kilbride Otters ran out 4-1 winners against Dunmore Rovers on Saturday. The game was "
+     "played in Carrowmore in front of 8,200 fans. Ines Valverde scored 3 goals for Kilbride "
+     "Otters. Coach Tomas Brekke said the team had worked hard all season.",
+     ["Kilbride Otters", "Dunmore Rovers", "4", "1", "Carrowmore", "Saturday", "Ines Valverde",
+      "3", "goals"]),
+    ("Shares moved sharply after the news. Revenue at Zephyrix Analytics fell 12 percent in "
+     "the third quarter. Sales for the period reached $455 million. According to chief "
+     "executive Oona Fairweather, electric scooters drove the result. Analysts in Marlow Bay "
+     "were surprised.",
+     ["Zephyrix Analytics", "third", "fell", "12", "455", "Oona Fairweather",
+      "electric scooters"]),
+    # the generator's wordings, but short, reordered (facts first) and with new names:
+    ("Ines Valverde scored 2 goals for Kilbride Otters. Kilbride Otters beat Ashby Vale "
+     "Wanderers 3-1 in the end. A crowd of 4,512 watched the game in Rathmore on Sunday.",
+     ["Kilbride Otters", "Ashby Vale Wanderers", "3", "1", "Rathmore", "Sunday",
+      "Ines Valverde", "2", "goals"]),
+    ("Turnout was 61 percent. Standing for the Green League, Marisol Quintero won 58 percent "
+     "of the vote, beating Jonas Eberhardt. Marisol Quintero won the race to become mayor of "
+     "Port Ellery.",
+     ["Marisol Quintero", "Green League", "Port Ellery", "58", "Jonas Eberhardt", "61"]),
+    ("A court in Lisdoonvarna found Halvard Brekke guilty of fraud on Tuesday. Judge Ines "
+     "Valverde sentenced Halvard Brekke to 7 years in prison. The trial lasted 3 weeks.",
+     ["Lisdoonvarna", "Halvard Brekke", "fraud", "Tuesday", "Ines Valverde", "7"]),
+]
+
+
+def handwritten(checkpoint, method="greedy"):
+    """Summaries of ``HANDWRITTEN`` by a checkpoint, with per-article fact accuracy."""
+    from trax_models.summarizer import facts
+    from trax_models.summarizer.generate import Summarizer
+    dec = Summarizer.from_checkpoint(checkpoint, max_new_tokens=64)
+    out = []
+    for (article, want), summary in zip(HANDWRITTEN, dec.summarize([a for a, _ in HANDWRITTEN],
+                                                                   method=method)):
+        out.append({"article": article, "generated": summary,
+                    "fact_accuracy": facts.fact_accuracy(summary, want),
+                    "hallucination": facts.hallucination_rate(summary, article)})
+    return out
+
+
+def run_variant(name, steps, rouge_articles, extra=()):
+    out = ROOT / "build" / "study" / f"{name}-{steps}"
+    cmd = [sys.executable, "-m", "trax_models", "train", "--output_dir", str(out), "--fresh",
+           "--steps", str(steps), "--rouge_articles", str(rouge_articles), "--samples", "2",
+           "--checkpoint_every", str(steps), *VARIANTS[name], *extra]
+    print("+", " ".join(cmd), flush=True)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
+    subprocess.run(["nice", "-n", "10", *cmd], check=True, cwd=ROOT, env=env)
+    wall = time.perf_counter() - t0
+    res = json.loads((out / "results.json").read_text())
+    held = res.get("heldout", {})
+    train_s = res["seconds"]["train"]
+    from trax_models.sources import news
+    return {"variant": name, "corpus": f"news-v{news.GENERATOR_VERSION}",
+            "flags": VARIANTS[name] + list(extra), "steps": res["steps"],
+            "wall_s": round(wall, 1), "train_s": train_s,
+            "steps_per_s": round(res["steps"] / train_s, 3) if train_s else None,
+            "fact_accuracy": held.get("fact_accuracy"),
+            "hallucination": held.get("hallucination"),
+            "rouge1": held.get("rouge1"), "rouge2": held.get("rouge2"),
+            "rougeL": held.get("rougeL"), "n_articles": held.get("n"),
+            "eval": res.get("eval"), "samples": held.get("samples", [])[:2],
+            "loadavg_end": os.getloadavg()[0]}
+
+
+def merge(entries, path=RESULTS):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = json.loads(path.read_text()) if path.is_file() else {"runs": []}
+    key = lambda r: (r["variant"], r["steps"], r.get("corpus"))  # noqa: E731
+    keys = {key(e) for e in entries}
+    runs = [r for r in old["runs"] if key(r) not in keys] + entries
+    runs.sort(key=lambda r: (r.get("corpus", ""), r["steps"], r["variant"]))
+    old["runs"] = runs
+    path.write_text(json.dumps(old, indent=2) + "\n")
+    return runs
+
+
+def table(runs):
+    head = (f"{'corpus':<8} {'variant':<16} {'steps':>5} {'wall s':>7} {'st/s':>5} "
+            f"{'fact':>5} {'hall':>5} "
+            f"{'R1':>5} {'R2':>5} {'RL':>5}")
+    lines = [head]
+    fmt = lambda v: "  -  " if v is None else f"{v:.3f}"  # noqa: E731
+    for r in runs:
+        lines.append(f"{r.get('corpus', '-'):<8} {r['variant']:<16} {r['steps']:>5} "
+                     f"{r['wall_s']:>7.0f} "
+                     f"{r['steps_per_s'] or 0:>5.2f} {fmt(r['fact_accuracy'])} "
+                     f"{fmt(r['hallucination'])} {fmt(r['rouge1'])} {fmt(r['rouge2'])} "
+                     f"{fmt(r['rougeL'])}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--variants", default="course,pointer")
+    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--rouge_articles", type=int, default=50)
+    p.add_argument("--table", action="store_true", help="only print the stored table")
+    p.add_argument("--handwritten", metavar="CHECKPOINT",
+                   help="only summarize the hand-written articles with this checkpoint")
+    args, extra = p.parse_known_args(argv)
+    if args.handwritten:
+        rows = handwritten(args.handwritten)
+        for r in rows:
+            print(f"\nARTICLE:   {r['article']}\nGENERATED: {r['generated']}\n"
+                  f"  fact accuracy {r['fact_accuracy']:.2f}; hallucination "
+                  f"{r['hallucination']}")
+        old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
+        from trax_models.sources import news
+        name = f"{pathlib.Path(args.handwritten).name}-news-v{news.GENERATOR_VERSION}"
+        old.setdefault("handwritten", {})[name] = rows
+        RESULTS.write_text(json.dumps(old, indent=2) + "\n")
+        return 0
+    if args.table:
+        print(table(json.loads(RESULTS.read_text())["runs"]))
+        return 0
+    for name in args.variants.split(","):
+        runs = merge([run_variant(name, args.steps, args.rouge_articles, extra)])
+    print(table(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
