@@ -352,3 +352,22 @@ def test_text_with_a_few_bad_bytes_is_summarized(trained, tmp_path):
                                 text=ARTICLE.encode() + b" caf\xe9 " + ARTICLE.encode())
     assert code == 0, err
     assert out.strip()
+
+
+# --- found by the fuzz suite ----------------------------------------------------------------
+
+@pytest.mark.parametrize("vocab", ["abc", {"file": 5}, None])
+def test_config_json_with_a_broken_or_missing_vocab_entry_is_refused(run_copy, tmp_path, vocab):
+    """A missing entry fell back to the default corpus's vocabulary (and summarized with it);
+    a non-dict one was an AttributeError traceback."""
+    out, _ = run_copy
+    path = out / checkpoint.CONFIG_FILE
+    config = json.loads(path.read_text())
+    if vocab is None:
+        del config["vocab"]
+    else:
+        config["vocab"] = vocab
+    path.write_text(json.dumps(config))
+    code, _, err = _summarize(out, tmp_path)
+    assert_clean_failure(code, err)
+    assert "vocab" in err

@@ -263,6 +263,9 @@ def load_config(directory):
     except (UserError, TypeError) as e:
         raise UserError(f"{e} — restore {path} or retrain") from None
     vocab = config.get("vocab") or {}
+    if not isinstance(vocab, dict) or not isinstance(vocab.get("file", ""), str):
+        raise UserError(f"{path}: 'vocab' must be {{\"file\": \"vocab.subwords\"}}, got "
+                        f"{vocab!r} — restore {path} or retrain")
     if vocab.get("file"):
         vocab_path = directory / vocab["file"]
         if not vocab_path.is_file():
