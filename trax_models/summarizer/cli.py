@@ -151,6 +151,13 @@ def _decoding_flags(p):
     p.add_argument(*spellings("--beam-width"), type=int, default=4)
     p.add_argument(*spellings("--length-penalty"), type=float, default=0.6,
                    help="beam score = logp / ((5 + length) / 6) ** this")
+    p.add_argument(*spellings("--no-repeat-ngram-size"), type=int, default=0,
+                   help="any method: no n-gram of this size twice in a summary (its completing "
+                        "token gets log-prob -inf); counts the generated summary only, not the "
+                        "article; 0 = off")
+    p.add_argument(*spellings("--repetition-penalty"), type=float, default=1.0,
+                   help="any method: log-probs of tokens already in the generated summary (not "
+                        "the article) are multiplied by this (≥ 1: lowered); 1 = off")
     p.add_argument(*spellings("--batch-size"), type=int, default=8,
                    help="articles decoded at once")
 
@@ -168,6 +175,9 @@ FLAG_RULES = {
     "attention_max_tokens": rules.integer(4, 4096),
     "n": rules.integer(0),
     "samples": rules.integer(0),
+    "no_repeat_ngram_size": rules.Rule(
+        "0 (off) or an integer ≥ 2", lambda v: rules.integer(0, rules.MAX_TOKENS)(v) and v != 1),
+    "repetition_penalty": rules.number(1),
 }
 
 
@@ -188,12 +198,15 @@ def _check_decoding(args, *minimums):
 
 
 def _decoding_options(args):
-    """The method's own options (sampling: temperature, seed; beam: width, penalty)."""
+    """The method's own options (sampling: temperature, seed; beam: width, penalty), and the
+    controls of every method (no_repeat_ngram_size, repetition_penalty)."""
+    controls = {"no_repeat_ngram_size": args.no_repeat_ngram_size,
+                "repetition_penalty": args.repetition_penalty}
     if args.method == "sample":
-        return {"temperature": args.temperature, "seed": args.seed}
+        return {"temperature": args.temperature, "seed": args.seed, **controls}
     if args.method == "beam":
-        return {"beam_width": args.beam_width, "length_penalty": args.length_penalty}
-    return {}
+        return {"beam_width": args.beam_width, "length_penalty": args.length_penalty, **controls}
+    return controls
 
 
 # --- summarize --------------------------------------------------------------------------------

@@ -3,8 +3,14 @@
     summarizer = Summarizer.from_checkpoint("build/model")     # or Summarizer(model, model_args,
     summarizer.summarize(["article one ...", "article two ..."])  #   weights, vocab_file=...)
     summarizer.generate(prompts, method="greedy" | "sample" | "beam", max_new_tokens=64,
-                        temperature=1.0, seed=0, beam_width=4, length_penalty=0.6) -> [ids]
+                        temperature=1.0, seed=0, beam_width=4, length_penalty=0.6,
+                        no_repeat_ngram_size=0, repetition_penalty=1.0) -> [ids]
     summarizer.beam_search(prompts, beam_width=4) -> per prompt [(ids, score), ...] best first
+
+``no_repeat_ngram_size`` / ``repetition_penalty`` are Hugging Face ``generate``'s controls,
+for every method, inside the jitted loop (``sampling.controls``), both off by default — but
+they look at the GENERATED summary only, not the prompt (HF's look at all of ``input_ids``):
+a summary must be free to repeat the article's names.
 
 What differs between model kinds is the registry's adapter (``adapters``); the loops are
 ``sampling``'s. Prompts of a batch are right-padded to a bucket length Lp (a power of two up
@@ -32,7 +38,7 @@ __all__ = ["Summarizer", "TruncationWarning", "METHODS"]
 METHODS = ("greedy", "sample", "beam")
 
 _MODELS = {}  # (architecture, rows, Lp, max_new) -> (predict model, start state)
-_LOOPS = {}   # (architecture, method, rows, Lp, max_new, width) -> jitted loop
+_LOOPS = {}   # (architecture, method, rows, Lp, max_new, width, ngram n, penalize) -> jitted loop
 _CACHE_SIZE = 32
 
 
@@ -102,26 +108,31 @@ class Summarizer:
             padded[i, :len(p)] = p
         return padded, self.adapter.lengths(prompts)
 
-    def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0):
+    def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0, ngram=0,
+             penalty=1.0):
         rows, lp = padded.shape[0] * width, padded.shape[1]
         key = (self._arch, rows, lp, max_new)
         if key not in _MODELS:
             _remember(_MODELS, key, self.adapter.predict_model(self.weights, rows, lp, max_new))
         model, start_state = _MODELS[key]
-        loop_key = (self._arch, method, rows, lp, max_new, width)
+        ngram = ngram if ngram <= max_new else 0  # no n-gram fits twice: off (same program)
+        penalize = penalty != 1.0  # off: not in the program; on: one program for every r
+        loop_key = (self._arch, method, rows, lp, max_new, width, ngram, penalize)
         if loop_key not in _LOOPS:
             step = self.adapter.step(model)
-            loop = (sampling.beam_loop(step, max_new, width) if method == "beam" else
-                    sampling.greedy_or_sample_loop(step, max_new, method == "sample"))
+            loop = (sampling.beam_loop(step, max_new, width, ngram, penalize) if method == "beam"
+                    else sampling.greedy_or_sample_loop(step, max_new, method == "sample", ngram,
+                                                        penalize))
             _remember(_LOOPS, loop_key, jax.jit(loop))
         params, prompts = self.adapter.loop_inputs(self.weights, padded, width)
         return _LOOPS[loop_key](params, start_state, prompts, jnp.asarray(lengths),
-                                jax.random.PRNGKey(seed), jnp.float32(scalar))
+                                jax.random.PRNGKey(seed), jnp.float32(scalar),
+                                jnp.float32(penalty))
 
     # -- decoding --------------------------------------------------------------------------------
 
     def generate(self, prompts, method="greedy", max_new_tokens=None, temperature=1.0, seed=0,
-                 beam_width=4, length_penalty=0.6):
+                 beam_width=4, length_penalty=0.6, no_repeat_ngram_size=0, repetition_penalty=1.0):
         """Continue each prompt: the summary ids (EOS included when the model produced it).
 
         Args:
@@ -129,39 +140,53 @@ class Summarizer:
           method: 'greedy' (argmax), 'sample' (temperature sampling, reproducible for a
             ``seed``; temperature 0 = greedy) or 'beam' (the best beam of ``beam_search``).
           max_new_tokens: cap on generated tokens (default: the summarizer's).
+          no_repeat_ngram_size: n ≥ 2 — a token that would complete an n-gram already present
+            in the summary generated so far gets log-prob -inf; 0 = off.
+          repetition_penalty: r ≥ 1 — the log-probs (≤ 0) of tokens already in the generated
+            summary are multiplied by r, which lowers them; 1 = off.
+          Both read the generated tokens only, never the prompt (unlike HF's processors, which
+          read the whole input_ids): copying the article's names stays free.
 
         Returns:
           list of B lists of ids.
         """
         if method == "beam":
             return [beams[0][0] for beams in self.beam_search(
-                prompts, beam_width, length_penalty, max_new_tokens)]
+                prompts, beam_width, length_penalty, max_new_tokens, no_repeat_ngram_size,
+                repetition_penalty)]
         if method not in METHODS:
             raise UserError(f"unknown decoding method {method!r}: use {', '.join(METHODS)}")
         if method == "sample" and not temperature >= 0:
             raise UserError(f"temperature={temperature} must be ≥ 0 (0 = greedy)")
         if method == "sample" and temperature == 0:
             method = "greedy"
+        ngram, penalty = _controls(no_repeat_ngram_size, repetition_penalty)
         max_new = self._max_new(max_new_tokens)
         padded, lengths = self._batch(prompts, max_new)
-        out = self._run(method, padded, lengths, max_new, seed=seed, scalar=temperature)
+        out = self._run(method, padded, lengths, max_new, seed=seed, scalar=temperature,
+                        ngram=ngram, penalty=penalty)
         return [sampling.cut_at_eos(row) for row in np.asarray(out)]
 
-    def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None):
+    def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None,
+                    no_repeat_ngram_size=0, repetition_penalty=1.0):
         """Beam search: per prompt, the finished beams best first as (ids, score).
 
         score = sum of the tokens' log-probs / ((5 + length) / 6) ** length_penalty (GNMT);
         a beam finishes at EOS or at ``max_new_tokens``. ``beam_width=1`` with
-        ``length_penalty=0`` is greedy decoding.
+        ``length_penalty=0`` is greedy decoding. ``no_repeat_ngram_size`` /
+        ``repetition_penalty`` as in ``generate``, per beam (over that beam's own generated
+        tokens, not the prompt); with either on, the sum is of the ADJUSTED log-probs (the
+        penalised or -inf values the beams were ranked by), as in HF.
         """
         if int(beam_width) < 1:
             raise UserError(f"beam_width={beam_width} must be ≥ 1")
         if not length_penalty >= 0:
             raise UserError(f"length_penalty={length_penalty} must be ≥ 0")
+        ngram, penalty = _controls(no_repeat_ngram_size, repetition_penalty)
         max_new = self._max_new(max_new_tokens)
         padded, lengths = self._batch(prompts, max_new)
         seqs, scores = self._run("beam", padded, lengths, max_new, width=int(beam_width),
-                                 scalar=length_penalty)
+                                 scalar=length_penalty, ngram=ngram, penalty=penalty)
         seqs, scores = np.asarray(seqs), np.asarray(scores)
         return [[(sampling.cut_at_eos(s), float(v)) for s, v in zip(seqs[i], scores[i])
                  if np.isfinite(v)] for i in range(len(seqs))]
@@ -176,7 +201,7 @@ class Summarizer:
         """Summaries (str, EOS dropped) of a list of articles, decoded ``batch_size`` at a time.
 
         ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
-        length_penalty).
+        length_penalty, no_repeat_ngram_size, repetition_penalty).
         """
         max_new = self._max_new(options.get("max_new_tokens"))
         prompts = [self.prompt(a, max_new) for a in articles]
@@ -195,3 +220,14 @@ class Summarizer:
     def detokenize(self, ids):
         """Text of generated ids without the EOS (unwrapped)."""
         return vocab.load_vocab(self.vocab_file).decode([int(i) for i in ids if int(i) != EOS])
+
+
+def _controls(no_repeat_ngram_size, repetition_penalty):
+    """(n, r) checked: n = 0 (off) or an integer ≥ 2, r a finite number ≥ 1 (1 = off)."""
+    n = no_repeat_ngram_size
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not (n == 0 or n >= 2):
+        raise UserError(f"no_repeat_ngram_size={n!r} must be 0 (off) or an integer ≥ 2")
+    r = repetition_penalty
+    if isinstance(r, bool) or not isinstance(r, (int, float, np.number)) or not 1 <= r < np.inf:
+        raise UserError(f"repetition_penalty={r!r} must be a finite number ≥ 1 (1 = off)")
+    return int(n), float(r)

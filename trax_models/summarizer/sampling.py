@@ -4,10 +4,12 @@ They know nothing about the model beyond a step closure and the predict-state co
 ``trax_models.predict`` (int32 scalar positions, batch-major caches)::
 
     step(params, tokens (rows, n), state) -> (log_probs (rows, n, V), state)
-    greedy_or_sample_loop(step, max_new, sample) -> run(params, state, prompts (B, Lp),
-                                                        lengths (B,), rng, temperature)
+    greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penalize=False)
+        -> run(params, state, prompts (B, Lp), lengths (B,), rng, temperature,
+               repetition_penalty=1.0)
         -> tokens (B, max_new) int32, 0 after EOS
-    beam_loop(step, max_new, width) -> run(params, state, prompts, lengths, rng, alpha)
+    beam_loop(step, max_new, width, no_repeat_ngram_size=0, penalize=False)
+        -> run(params, state, prompts, lengths, rng, alpha, repetition_penalty=1.0)
         -> (seqs (B, width, max_new), scores (B, width)), finished beams best first
 
 Layout (right padding, per-row lengths). With f = [0] + prompt (ShiftRight's view), feeding
@@ -18,6 +20,18 @@ them); then each step feeds one position for every row: row i's own prompt token
 p < n_i (teacher forcing inside the loop), its last generated token afterwards. So no row ever
 attends to padding and each row decodes exactly as it would alone. A model with no prompt to
 continue (an encoder-decoder's empty target) passes lengths 0: token 0 goes in at position 0.
+
+Generation controls (``controls``), as Hugging Face ``generate`` names them, both off by
+default and then not in the program at all (the loops are the same ops as without them):
+``no_repeat_ngram_size`` n (static: it shapes the program) gives log-prob -inf to any token
+that would complete an n-gram already present, and ``penalize`` turns on
+``repetition_penalty`` r (a traced float, so every r > 1 shares one compilation): the
+log-prob x of a token already present becomes x * r if x < 0 else x / r (HF's rule; our
+log-probs are ≤ 0, so it lowers them). Unlike HF, whose processors read the whole
+``input_ids`` (prompt included), "present" means in the GENERATED summary only
+(``out[:, :index]``, per beam ``alive_seq``), never the prompt: a summarizer must be free to
+copy the article's names. The adjusted log-probs are what greedy takes the argmax of,
+sampling divides by the temperature, and beam search sums into its scores.
 """
 import jax
 import jax.numpy as jnp
@@ -25,7 +39,7 @@ import jax.numpy as jnp
 from trax_models.predict import gather_rows, set_position
 from trax_models.tokens import EOS
 
-__all__ = ["greedy_or_sample_loop", "beam_loop", "length_penalty", "cut_at_eos"]
+__all__ = ["greedy_or_sample_loop", "beam_loop", "controls", "length_penalty", "cut_at_eos"]
 
 
 def length_penalty(length, alpha):
@@ -33,13 +47,61 @@ def length_penalty(length, alpha):
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def greedy_or_sample_loop(step, max_new, sample):
+def controls(no_repeat_ngram_size=0, penalize=False):
+    """The function adjusting one step's log-probs for the generated text so far, or None.
+
+    Returns None when both controls are off (n = 0, ``penalize`` false), else
+    adjust(log_probs (R, V), generated (R, T) int32, index (R,), penalty) -> log_probs (R, V)
+    where ``generated[:, :index]`` are the tokens each row has generated (the summary only,
+    never the prompt; later slots are ignored) and ``index`` is the position being predicted:
+
+    * n ≥ 1: for every earlier n-gram generated[j:j+n] (j + n ≤ index) whose first n-1 tokens
+      equal the last n-1 generated ones, its last token gets -inf;
+    * ``penalize``: every token among generated[:index] has x -> x * penalty if x < 0 else
+      x / penalty.
+    """
+    n = int(no_repeat_ngram_size)
+    if n <= 0 and not penalize:
+        return None
+
+    def adjust(log_probs, generated, index, penalty):
+        rows, vocab = log_probs.shape
+        t = generated.shape[1]
+        row_ids = jnp.arange(rows)[:, None]
+        if penalize:
+            seen = jnp.arange(t)[None, :] < index[:, None]  # (R, T)
+            present = jnp.zeros((rows, vocab), bool).at[row_ids, generated].max(seen)
+            penalised = jnp.where(log_probs < 0, log_probs * penalty, log_probs / penalty)
+            log_probs = jnp.where(present, penalised, log_probs)
+        windows = t - n + 1  # n-grams that fit in T slots (static)
+        if n > 0 and windows > 0:
+            starts = jnp.arange(windows)  # (W,)
+            # the n-grams generated[j:j+n], (R, W, n), and the last n-1 generated tokens
+            grams = jnp.stack([generated[:, i:i + windows] for i in range(n)], axis=-1)
+            tail_at = jnp.clip(index[:, None] - (n - 1) + jnp.arange(n - 1)[None, :], 0, t - 1)
+            tail = jnp.take_along_axis(generated, tail_at, axis=1)  # (R, n-1)
+            match = jnp.all(grams[:, :, :n - 1] == tail[:, None, :], axis=-1)
+            match = match & (starts[None, :] + n <= index[:, None])  # (R, W)
+            banned = jnp.zeros((rows, vocab), bool).at[row_ids, grams[:, :, n - 1]].max(match)
+            log_probs = jnp.where(banned, -jnp.inf, log_probs)
+        return log_probs
+
+    return adjust
+
+
+def greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penalize=False):
     """The jitted decode loop for greedy decoding or sampling; see the module docstring for the layout.
 
-    Returns run(params, state, prompts (B, Lp), lengths (B,), rng, temperature) →
-    tokens (B, max_new) int32 (0 after EOS).
+    ``no_repeat_ngram_size`` / ``penalize``: the generation controls (``controls``), applied
+    to each row's generated tokens only (not the prompt), before the argmax / the temperature.
+
+    Returns run(params, state, prompts (B, Lp), lengths (B,), rng, temperature,
+    repetition_penalty=1.0) → tokens (B, max_new) int32 (0 after EOS); ``repetition_penalty``
+    is r (read only with ``penalize``).
     """
-    def run(params, state, prompts, lengths, rng, temperature):
+    adjust = controls(no_repeat_ngram_size, penalize)
+
+    def run(params, state, prompts, lengths, rng, temperature, repetition_penalty=1.0):
         batch, lp = prompts.shape
         shifted = jnp.concatenate([jnp.zeros((batch, 1), prompts.dtype), prompts[:, :-1]], 1)
         _, state = step(params, shifted, state)  # prefill positions 0 … Lp-1
@@ -58,13 +120,15 @@ def greedy_or_sample_loop(step, max_new, sample):
             tok_in = jnp.where(in_prompt, prompt_tok, prev)  # (B,)
             log_probs, state = step(params, tok_in[:, None], state)  # (B, 1, V)
             log_probs = log_probs[:, 0]
+            index = p - lengths  # (B,): which summary token position p predicts
+            if adjust is not None:  # out[:, :index] = this row's summary so far
+                log_probs = adjust(log_probs, out, index, repetition_penalty)
             if sample:
                 rng, key = jax.random.split(rng)
                 tok = jax.random.categorical(key, log_probs / temperature, axis=-1)
             else:
                 tok = jnp.argmax(log_probs, axis=-1)
             tok = tok.astype(jnp.int32)
-            index = p - lengths  # (B,): which summary token position p predicts
             active = (index >= 0) & ~done
             slot = jnp.clip(index, 0, max_new - 1)
             out = out.at[rows, slot].set(jnp.where(active, tok, out[rows, slot]))
@@ -79,7 +143,7 @@ def greedy_or_sample_loop(step, max_new, sample):
     return run
 
 
-def beam_loop(step, max_new, width):
+def beam_loop(step, max_new, width, no_repeat_ngram_size=0, penalize=False):
     """The jitted beam-search loop (batch B of prompts × ``width`` beams = B·width model rows).
 
     Keeps per prompt ``width`` alive beams (raw log-prob sums) and the ``width`` best finished
@@ -88,12 +152,20 @@ def beam_loop(step, max_new, width):
     finished pool, the best non-EOS ones stay alive, and the cache rows follow their beams.
     A prompt is done when no alive beam can still beat its worst finished beam.
 
-    Returns run(params, state, prompts (B, Lp), lengths (B,), rng, alpha) → (seqs (B, width,
-    max_new) int32, scores (B, width)) with the finished beams best first (-inf = empty).
+    ``no_repeat_ngram_size`` / ``penalize``: the generation controls (``controls``), per beam
+    over that beam's own generated tokens (``alive_seq``; not the prompt). A beam's logp is
+    then the sum of its ADJUSTED log-probs (as in HF), no longer the model's log-prob of the
+    sequence; adjusted log-probs are still ≤ 0, so the early stop below stays exact.
+
+    Returns run(params, state, prompts (B, Lp), lengths (B,), rng, alpha,
+    repetition_penalty=1.0) → (seqs (B, width, max_new) int32, scores (B, width)) with the
+    finished beams best first (-inf = empty); ``repetition_penalty`` is r (read only with
+    ``penalize``).
     """
     k = width
+    adjust = controls(no_repeat_ngram_size, penalize)
 
-    def run(params, state, prompts, lengths, rng, alpha):
+    def run(params, state, prompts, lengths, rng, alpha, repetition_penalty=1.0):
         del rng
         batch, lp = prompts.shape
         rows = batch * k
@@ -116,6 +188,10 @@ def beam_loop(step, max_new, width):
             vocab = log_probs.shape[-1]
             log_probs = log_probs.reshape(batch, k, vocab)
             index = p - lengths  # (B,) summary position being predicted
+            if adjust is not None:  # per beam: its own summary so far, alive_seq[:, :, :index]
+                log_probs = adjust(log_probs.reshape(rows, vocab),
+                                   alive_seq.reshape(rows, max_new), jnp.repeat(index, k),
+                                   repetition_penalty).reshape(batch, k, vocab)
             active = (index >= 0) & ~done  # (B,)
             length = (index + 1).astype(jnp.float32)
             penalty = length_penalty(length, alpha)  # (B,)
