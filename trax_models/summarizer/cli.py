@@ -21,6 +21,7 @@ from trax_models.summarizer.attention_plot import plot_for_summary
 from trax_models.summarizer.baselines import BASELINES
 from trax_models.summarizer.config import TrainConfig, with_overrides
 from trax_models.summarizer.generate import METHODS, Summarizer, TruncationWarning
+from trax_models.summarizer.presets import PRESETS
 from trax_models.summarizer.train import train as run_training
 
 __all__ = ["train", "summarize", "evaluate_cli", "train_parser", "config_from_args"]
@@ -48,6 +49,12 @@ def train_parser():
                     "--gin_param bindings (TrainConfig.steps = 3000, and any trax configurable), "
                     "then the flags given here.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--preset", default=d.preset, choices=sorted(PRESETS),
+                   help="named settings under the other flags: cpu = the defaults shown here "
+                        "(the embedded corpus, a 2-core model); course = the graded "
+                        "assignment's full-size run (d_model 512, 6 layers, 8 heads, 33,300 "
+                        "outputs, CNN/DailyMail, the course's buckets and schedule; needs "
+                        "--data_dir and the course's --vocab_file, and a GPU)")
     g = p.add_argument_group("data")
     g.add_argument("--source", default=d.source,
                    help="'default' (the embedded generated news corpus), 'cnn_dailymail' "
@@ -62,6 +69,9 @@ def train_parser():
                                         "built from the training split and cached)")
     g.add_argument("--vocab_size", type=int, default=d.vocab_size,
                    help="target size of a vocabulary built for the source")
+    g.add_argument("--model_vocab_size", type=int, default=d.model_vocab_size,
+                   help="the model's output rows when wider than the vocabulary (the course: "
+                        "33300 over its 33,021-entry file); default: the vocabulary's size")
     g.add_argument("--max_length", type=int, default=d.max_length,
                    help="longest article+summary in tokens (encoder_decoder: longest article, "
                         "and summary); longer articles are truncated; also the model's max_len")
@@ -120,10 +130,13 @@ def train_parser():
 
 
 def config_from_args(argv):
-    """TrainConfig from defaults ← gin bindings (``TrainConfig.*``) ← flags given explicitly."""
+    """TrainConfig from defaults ← the preset ← gin bindings ← the flags given explicitly."""
     parser = train_parser()
     args = parser.parse_args(argv)
-    explicit = {k: v for k, v in vars(args).items() if v != parser.get_default(k)}
+    given = train_parser()
+    for action in given._actions:  # parse again with no defaults: exactly the flags given
+        action.default = argparse.SUPPRESS
+    explicit = vars(given.parse_args(argv))
     return with_overrides(explicit, args.gin_file, args.gin_param, defaults=vars(args))
 
 

@@ -1,7 +1,8 @@
 """What a training run depends on: ``TrainConfig``, its checks and its gin bindings.
 
-Settings come from the defaults, then gin (``TrainConfig.<flag> = ...`` in a --gin_file or
---gin_param, plus any trax configurable), then the flags given (``with_overrides``).
+Settings come from the defaults, then the preset (``--preset cpu|course``,
+``summarizer.presets``), then gin (``TrainConfig.<flag> = ...`` in a --gin_file or --gin_param,
+plus any trax configurable), then the flags given (``with_overrides``).
 """
 import dataclasses
 import math
@@ -10,7 +11,7 @@ import gin
 import jax
 
 from trax_models.errors import UserError
-from trax_models.summarizer import registry
+from trax_models.summarizer import presets, registry
 
 __all__ = ["TrainConfig", "RULES", "check", "check_fields", "with_overrides"]
 
@@ -18,6 +19,7 @@ __all__ = ["TrainConfig", "RULES", "check", "check_fields", "with_overrides"]
 @dataclasses.dataclass
 class TrainConfig:
     """Everything a training run depends on (CLI flags and gin ``TrainConfig.*`` bindings)."""
+    preset: str = "cpu"              # named settings under the flags (summarizer.presets)
     # data
     source: str = "default"          # "default" | "cnn_dailymail" | path of .jsonl/.csv/.tsv
     data_dir: str = None             # prepared TFDS data_dir (cnn_dailymail) / corpus cache
@@ -26,6 +28,7 @@ class TrainConfig:
     eval_fraction: float = None      # held-out fraction of a single file (seeded split)
     vocab_file: str = None           # subword vocabulary; default: the source's own
     vocab_size: int = 2000           # size of a vocabulary built for the source
+    model_vocab_size: int = None     # the model's output rows (default: the vocabulary's size)
     max_length: int = 512            # longest article + summary (articles truncated to fit)
     boundaries: tuple = (256, 384)   # bucket boundaries (token lengths)
     batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
@@ -59,8 +62,9 @@ class TrainConfig:
     def model_config(self, vocab_size):
         """The model's ``registry.ModelConfig`` for a vocabulary of ``vocab_size``."""
         return registry.kind(self.model).config(
-            vocab_size=vocab_size, d_model=self.d_model, d_ff=self.d_ff, n_layers=self.n_layers,
-            n_heads=self.n_heads, dropout=self.dropout, max_len=self.max_length)
+            vocab_size=self.model_vocab_size or vocab_size, d_model=self.d_model, d_ff=self.d_ff,
+            n_layers=self.n_layers, n_heads=self.n_heads, dropout=self.dropout,
+            max_len=self.max_length)
 
     def source_options(self):
         keys = ("data_dir", "article_key", "summary_key", "eval_fraction")
@@ -130,6 +134,8 @@ MAX_TOKENS = 1 << 16
 # ONE table: every TrainConfig field and what it may be. ``check`` goes over the fields of the
 # dataclass, so a new field without a row here is refused at once (and by a test).
 RULES = {
+    "preset": Rule("one of " + ", ".join(presets.PRESETS), lambda v: v in presets.PRESETS),
+    "model_vocab_size": optional(integer(16, 1 << 20)),
     "source": text(), "data_dir": text(optional=True), "article_key": text(optional=True),
     "summary_key": text(optional=True),
     "eval_fraction": optional(number(0, 1, lo_open=True, hi_open=True)),
@@ -184,7 +190,8 @@ def check(config):
 
 
 def with_overrides(explicit, gin_files=(), gin_params=(), defaults=None):
-    """TrainConfig from ``defaults`` ← gin bindings (``TrainConfig.*``) ← ``explicit`` values.
+    """TrainConfig from ``defaults`` ← the preset ← gin bindings (``TrainConfig.*``) ←
+    ``explicit`` values (``preset`` itself comes from the flags, else gin, else the defaults).
 
     Args:
       explicit: {field: value} of the flags given on the command line.
@@ -193,6 +200,7 @@ def with_overrides(explicit, gin_files=(), gin_params=(), defaults=None):
     """
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     values = dict(defaults or {})
+    bound = {}
     if gin_files or gin_params:
         gin.clear_config()  # bindings of an earlier call in this process do not leak in
         try:
@@ -204,7 +212,9 @@ def with_overrides(explicit, gin_files=(), gin_params=(), defaults=None):
         if unknown:
             raise UserError("unknown gin setting(s) " + ", ".join(
                 f"TrainConfig.{k}" for k in unknown) + " — use the flag names of --help")
-        values.update(bound)
+    preset = explicit.get("preset", bound.get("preset", values.get("preset", "cpu")))
+    values.update(presets.resolve(preset), preset=preset)  # the preset sits under gin and flags
+    values.update(bound)
     values.update(explicit)
     values = {k: v for k, v in values.items() if k in fields}
     for k in ("boundaries", "batch_sizes"):

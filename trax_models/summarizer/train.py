@@ -59,6 +59,10 @@ def _prepare_data(config, kind, stats):
         except ValueError as e:  # DataError, or build_vocab's "no text" (only blank pairs)
             raise data.DataError(f"{config.source}: no vocabulary ({e})") from None
         vocab_size = data.load_vocab(vocab_path).vocab_size
+        if config.model_vocab_size is not None and config.model_vocab_size < vocab_size:
+            raise UserError(f"--model_vocab_size {config.model_vocab_size} is smaller than the "
+                            f"vocabulary ({vocab_size} subwords in {vocab_path}): pass at least "
+                            f"{vocab_size}, or leave it unset")
         train_batches, eval_batches = data.make_streams(
             config.source, vocab_file=vocab_path, max_length=config.max_length,
             boundaries=config.boundaries, batch_sizes=config.batch_sizes,
