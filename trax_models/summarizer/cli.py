@@ -289,7 +289,7 @@ def summarize(argv):
     args = summarize_parser().parse_args(argv)
     _check_decoding(args)
     config = checkpoint.load_config(args.checkpoint)  # reported before stdin is read
-    if args.attention_png and registry.kind(config["model"]).pairs:
+    if args.attention_png and not registry.kind(config["model"]).plots_attention:
         raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
                         f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
     inputs = _read_inputs(args.inputs)

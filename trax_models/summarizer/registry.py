@@ -96,6 +96,7 @@ class ModelKind:
     pairs: bool             # batches of (article, summary) pairs instead of one joint sequence
     adapter: type           # decoding adapter class
     config: type = ModelConfig
+    plots_attention: bool = False  # its blocks sit in one Serial (summarizer.attention_plot)
 
     def build(self, config, mode="train", cache_len=None):
         """The model of ``config`` in ``mode`` (uninitialized)."""
@@ -110,7 +111,7 @@ class ModelKind:
 
 MODELS = {
     "transformer_lm": ModelKind("transformer_lm", course_model.TransformerLM, pairs=False,
-                                adapter=adapters.LanguageModelAdapter),
+                                adapter=adapters.LanguageModelAdapter, plots_attention=True),
     "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
                             adapter=adapters.LanguageModelAdapter),
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
