@@ -103,3 +103,14 @@ def test_summarize_and_score_reports_facts_and_hallucination():
     assert lead3["hallucination"] == 0.0 and lead3["fact_accuracy"] is not None
     assert "fact_accuracy" not in evaluate.summarize_and_score(
         Echo(), [(ARTICLE, REFERENCE)], stream=False)
+
+
+def test_a_copied_sentence_never_counts_as_hallucinated():
+    """Extraction and lookup agree: numbers glued to letters ("1940s", "$67m") and names
+    next to punctuation are found when the summary copies them."""
+    article = ("In the 1940s the firm lost $67m. P!nk sang at the U.S. Open in New York. "
+               "The 19-20 result stood.")
+    for sentence in ("In the 1940s the firm lost $67m.", "P!nk sang at the U.S. Open in New York.",
+                     "The 19-20 result stood."):
+        assert facts.hallucination_rate(sentence, article) in (0.0, None), sentence
+    assert facts.hallucination_rate("The firm lost $68m in the 1940s.", article) == 0.5

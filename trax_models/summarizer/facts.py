@@ -88,13 +88,16 @@ def hallucination_rate(summary, article):
     """Share of the summary's names and numbers that occur nowhere in ``article``.
 
     None when the summary has no names or numbers. Each occurrence counts (a name invented
-    twice counts twice).
+    twice counts twice). An item occurs in the article when the article contains it
+    word-bounded or yields the same token to the same tokenizer (so "1940" taken from
+    "1940s" is found, as it is in a copied sentence).
     """
     items = names_and_numbers(summary)
     if not items:
         return None
     article = " ".join(str(article).split())
-    return sum(not contains(article, x) for x in items) / len(items)
+    tokens = {m.group(0) for m in _TOKEN.finditer(article)}
+    return sum(x not in tokens and not contains(article, x) for x in items) / len(items)
 
 
 def corpus_hallucination_rate(summaries, articles):
