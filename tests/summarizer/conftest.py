@@ -7,6 +7,7 @@ from trax import shapes
 from trax_models.model import TransformerLM
 from trax_models.sources import vocab
 from trax_models.summarizer import checkpoint
+from trax_models.summarizer.config import TrainConfig
 from trax_models.weights import flat_weights
 
 ARGS = dict(vocab_size=40, d_model=16, d_ff=32, n_layers=2, n_heads=2, dropout=0.0, max_len=96)
@@ -28,6 +29,14 @@ def _make_checkpoint(directory, d_model=16, seed=0):
                                 {"flat_weights": [np.asarray(w) for w in flat_weights(model)],
                                  "step": 0})
     return model
+
+
+def tiny_train_config(output_dir, **overrides):
+    """A TrainConfig of the course model small enough to train a step in milliseconds."""
+    values = dict(output_dir=str(output_dir), model="transformer_lm", d_model=16, d_ff=32,
+                  n_layers=1, n_heads=2, lr=0.01, eval_batches=1, max_length=32, seed=3)
+    values.update(overrides)
+    return TrainConfig(**values)
 
 
 @pytest.fixture(scope="session")

@@ -13,19 +13,18 @@ import pytest
 from trax_models.atomic import atomic_write
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint
-from trax_models.summarizer.config import TrainConfig
 from trax_models.summarizer.loop import make_loop
 from trax_models.summarizer.streams import synthetic_batches
+
+from .conftest import tiny_train_config
 
 VOCAB = 40
 
 
 def tiny_config(output_dir, **overrides):
-    values = dict(output_dir=str(output_dir), model="transformer_lm", d_model=16, d_ff=32, n_layers=1, n_heads=2,
-                  dropout=0.0, steps=4, lr=0.01, warmup_steps=2, checkpoint_every=2,
-                  eval_every=100, eval_batches=1, max_length=32, seed=3)
-    values.update(overrides)
-    return TrainConfig(**values)
+    return tiny_train_config(output_dir, **{**dict(dropout=0.0, steps=4, warmup_steps=2,
+                                                   checkpoint_every=2, eval_every=100),
+                                            **overrides})
 
 
 def trained_dir(tmp_path, vocab_size=VOCAB, **overrides):

@@ -168,7 +168,7 @@ flag_values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=32),
     st.sampled_from(["abc", "", "1e3", "0x10", "--", "nan", "-inf"])).map(str)
 DECODING = ["--max-new-tokens", "--temperature", "--seed", "--beam-width", "--length-penalty",
-            "--batch-size", "--max-input-tokens"]
+            "--batch-size", "--max-input-tokens", "--no-repeat-ngram-size", "--repetition-penalty"]
 
 
 @examples(20)

@@ -16,22 +16,20 @@ import trax
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, cli
 from trax_models.summarizer.cli import config_from_args
-from trax_models.summarizer.config import TrainConfig
 from trax_models.summarizer.loop import NonFiniteLossError, make_loop
 from trax_models.summarizer.streams import synthetic_batches
 from trax_models.summarizer.train import train
+
+from .conftest import tiny_train_config
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 VOCAB = 40
 
 
 def tiny_config(output_dir, **overrides):
-    """A model small enough to train a step in milliseconds."""
-    values = dict(output_dir=str(output_dir), model="transformer_lm", d_model=16, d_ff=32, n_layers=1, n_heads=2,
-                  dropout=0.1, steps=20, lr=0.01, warmup_steps=5, checkpoint_every=5,
-                  eval_every=10, eval_batches=1, max_length=32, seed=3)
-    values.update(overrides)
-    return TrainConfig(**values)
+    return tiny_train_config(output_dir, **{**dict(dropout=0.1, steps=20, warmup_steps=5,
+                                                   checkpoint_every=5, eval_every=10),
+                                            **overrides})
 
 
 def run_tiny(config, n_steps=None, seed=1):
