@@ -13,6 +13,7 @@ from trax.optimizers import trainer as trainer_lib
 from trax_models import model as course
 from trax_models.errors import UserError
 from trax_models.models import fast_model
+from trax_models.models import precision as precision_lib
 from trax_models.summarizer import adapters, checkpoint, registry
 
 ARGS = dict(vocab_size=50, d_model=16, d_ff=32, n_layers=2, n_heads=4, dropout=0.1, max_len=64)
@@ -183,3 +184,169 @@ def test_bad_arguments_are_refused_with_a_clear_message():
         other = fast_model.TransformerLM(**dict(ARGS, d_model=8, d_ff=16), mode="eval")
         other.init(shapes.signature(tokens()))
         fast_model.init_predict(fast_model.TransformerLM(**ARGS, mode="predict"), other.weights)
+
+
+# --- levers (issue #18): options that keep the weights; f32 ones keep the outputs ------------
+
+def loaded(mode="eval", **options):
+    """(course model, fast model with ``options`` and the course model's weights)."""
+    args = dict(ARGS, **{k: options.pop(k) for k in list(options) if k in ARGS})
+    x = tokens()
+    ours = course.TransformerLM(**args, mode=mode)
+    ours.init(shapes.signature(x), rng=jax.random.PRNGKey(0))
+    fast = fast_model.TransformerLM(**args, mode=mode, **options)
+    fast.init(shapes.signature(x), rng=jax.random.PRNGKey(1))
+    load_flat(fast, flat(ours))
+    return ours, fast
+
+
+@pytest.mark.parametrize("options", [dict(attention="dpa"), dict(dropout_rng="hash"),
+                                     dict(precision="f32", attention="dpa")])
+def test_f32_options_give_the_course_outputs(options):
+    ours, fast = loaded(**options)
+    x = tokens(batch=3, length=17, seed=1)
+    np.testing.assert_allclose(np.asarray(fast(x)), np.asarray(ours(x)), atol=TOL, rtol=0)
+
+
+def test_logits_head_and_fused_loss_equal_the_course_loss_and_gradients():
+    """head='logits' + LogitsCrossEntropy = LogSoftmax + CrossEntropyLoss (value, gradients),
+    with uneven weights (padding zeros) — and the same flattened weights."""
+    ours, fast = loaded(mode="train", dropout=0.0, head="logits")
+    assert [w.shape for w in flat(fast)] == [w.shape for w in flat(ours)]
+    x = tokens(batch=3, length=12, seed=2)
+    targets = np.roll(x, 1, axis=1)
+    weights = np.random.default_rng(3).uniform(0, 2, x.shape).astype(np.float32)
+    weights[:, -3:] = 0.0
+    batch = (x, targets, weights)
+
+    def loss_and_grad(model, loss_layer):
+        w = flat(model)
+        with_loss = tl.Serial(model, loss_layer)
+        with_loss.init(shapes.signature(batch))
+        load_flat(model, w)
+
+        def loss(weights):
+            return with_loss.pure_fn(batch, weights, with_loss.state, jax.random.PRNGKey(2))[0]
+        value, grads = jax.jit(jax.value_and_grad(loss))(with_loss.weights)
+        return float(value), tl.flatten_weights_and_state(grads, ())[0]
+
+    want, want_grads = loss_and_grad(ours, tl.CrossEntropyLoss())
+    got, got_grads = loss_and_grad(fast, fast_model.LogitsCrossEntropy())
+    assert want > 1.0  # an untrained model on 50 words: ≈ log 50
+    assert abs(got - want) < TOL
+    for g, w in zip(got_grads, want_grads):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), atol=TOL, rtol=1e-4)
+    # the eval model's logits: log-probabilities up to a per-position constant
+    ours_eval, fast_eval = loaded(head="logits")
+    logits = np.asarray(fast_eval(x))
+    shifted = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    np.testing.assert_allclose(shifted, np.asarray(ours_eval(x)), atol=TOL)
+
+
+BF16_TOL = 0.05  # log-probabilities; bf16 keeps 8 bits of mantissa (relative error ≤ 2⁻⁸)
+
+
+def test_bf16_is_close_to_the_course_model_and_keeps_f32_weights():
+    ours, fast = loaded(precision="bf16")
+    x = tokens(batch=3, length=17, seed=1)
+    want, got = np.asarray(ours(x)), np.asarray(fast(x))
+    assert got.dtype == np.float32
+    assert all(w.dtype == np.float32 for w in flat(fast))
+    assert 1e-5 < np.abs(got - want).max() < BF16_TOL   # rounded, not exact, but close
+    np.testing.assert_allclose(np.exp(got).sum(-1), 1.0, atol=1e-5)  # f32 LogSoftmax
+
+
+def test_bf16_matmul_gradient_is_close_to_the_f32_gradient():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 5, 16)).astype(np.float32)
+    w = rng.normal(size=(16, 24)).astype(np.float32)
+    cot = rng.normal(size=(3, 5, 24)).astype(np.float32)
+
+    def grads(precision):
+        f = lambda x, w: jax.numpy.sum(precision_lib.matmul(x, w, precision) * cot)  # noqa: E731
+        return jax.jit(jax.grad(f, argnums=(0, 1)))(x, w)
+    np.testing.assert_array_equal(np.asarray(precision_lib.matmul(x, w, "f32")), x @ w)
+    for got, want in zip(grads("bf16"), grads("f32")):
+        got, want = np.asarray(got), np.asarray(want)
+        assert got.shape == want.shape and got.dtype == np.float32
+        assert np.abs(got - want).max() < 0.02 * np.abs(want).max()   # bf16 rounding
+        assert np.abs(got - want).max() > 0                            # and really bf16
+    with pytest.raises(ValueError, match="precision"):
+        precision_lib.matmul(x, w, "fp8")
+
+
+def test_bf16_fused_hash_model_trains_and_loads_a_course_checkpoint(tmp_path):
+    """The fastest combination trains through the Trainer, and its weights are the course
+    model's: saved, loaded into the course model, the same eval outputs."""
+    options = dict(precision="bf16", head="logits", dropout_rng="hash")
+    model = fast_model.TransformerLM(**ARGS, mode="train", **options)
+    x = tokens(batch=4, length=16)
+    batch = (x, x, np.ones(x.shape, np.float32))
+    with_loss = tl.Serial(model, fast_model.LogitsCrossEntropy())
+    with_loss.init(shapes.signature(batch), rng=jax.random.PRNGKey(0))
+    optimizer = trax.optimizers.Adam(0.01)
+    optimizer.tree_init(with_loss.weights)
+    trainer = trainer_lib.Trainer(with_loss, optimizer)
+    losses = [float(trainer.one_step(batch, jax.random.PRNGKey(i), step=i)[0])
+              for i in range(8)]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0] - 0.2, losses
+
+    trained = [np.asarray(w) for w in flat(model)]
+    ours = course.TransformerLM(**ARGS, mode="eval")
+    ours.init(shapes.signature(x))
+    load_flat(ours, trained)
+    back = fast_model.TransformerLM(**ARGS, mode="eval")   # f32, log-softmax head
+    back.init(shapes.signature(x))
+    load_flat(back, trained)
+    np.testing.assert_allclose(np.asarray(back(x)), np.asarray(ours(x)), atol=TOL)
+
+
+def test_hash_dropout_rate_determinism_and_independence():
+    x = np.ones((128, 256), np.float32)
+    rng = jax.random.PRNGKey(3)
+    out = np.asarray(fast_model.dropout(x, rng, 0.25, rng_impl="hash"))
+    assert set(np.unique(out)) <= {0.0, np.float32(1 / 0.75)}
+    dropped = out == 0
+    assert abs(dropped.mean() - 0.25) < 0.01                 # 32,768 draws: ±0.01 is > 4 σ
+    np.testing.assert_array_equal(out, np.asarray(fast_model.dropout(x, rng, 0.25, "hash")))
+    for other_rng in (jax.random.PRNGKey(4), jax.random.split(rng)[0]):
+        other = np.asarray(fast_model.dropout(x, other_rng, 0.25, "hash")) == 0
+        assert 0.1 < (other != dropped).mean() < 0.5       # independent masks: 2·p·(1-p) = 0.375
+    # neighbours (along rows and columns) uncorrelated: |corr| < 4/√n
+    d = dropped.astype(np.float64) - dropped.mean()
+    for a, b in ((d[:, 1:], d[:, :-1]), (d[1:], d[:-1])):
+        assert abs((a * b).mean() / d.var()) < 4 / np.sqrt(a.size)
+    bits = np.asarray(fast_model.hash_bits(rng, (4096,)), np.uint64)
+    assert abs(bits.mean() / 2.0**32 - 0.5) < 0.02           # uniform bits
+
+
+def test_native_bf16_detection_is_read_from_the_cpu_and_honoured(tmp_path, monkeypatch):
+    assert isinstance(precision_lib.native_bf16(), bool)
+    with_amx = tmp_path / "amx"
+    with_amx.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f amx_bf16 amx_tile\n")
+    plain = tmp_path / "plain"
+    plain.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n")
+    assert precision_lib.native_bf16("cpu", str(with_amx)) is True
+    assert precision_lib.native_bf16("cpu", str(plain)) is False
+    assert precision_lib.native_bf16("cpu", str(tmp_path / "missing")) is False
+    assert precision_lib.native_bf16("gpu", str(plain)) is True
+    for native, want in ((True, "bf16"), (False, "f32")):
+        monkeypatch.setattr(precision_lib, "native_bf16", lambda native=native: native)
+        assert precision_lib.resolve("auto") == want
+        _, fast = loaded(precision="auto")
+        x = tokens(batch=1, length=9)
+        block = fast.sublayers[4]
+        assert block._precision == want
+        ours = course.TransformerLM(**ARGS, mode="eval")
+        ours.init(shapes.signature(x))
+        load_flat(ours, flat(fast))
+        diff = np.abs(np.asarray(fast(x)) - np.asarray(ours(x))).max()
+        assert (diff < TOL) == (want == "f32"), diff
+    assert precision_lib.resolve("f32") == "f32" and precision_lib.resolve("bf16") == "bf16"
+    with pytest.raises(ValueError, match="precision"):
+        fast_model.TransformerLM(**ARGS, precision="fp16")
+    with pytest.raises(ValueError, match="head"):
+        fast_model.TransformerLM(**ARGS, head="softmax")
+    with pytest.raises(ValueError, match="attention"):
+        fast_model.TransformerLM(**ARGS, attention="flash", mode="eval").init(
+            shapes.signature(tokens()))

@@ -15,9 +15,19 @@ of the course's tree of ~20 small layers:
 * attention is two einsums on (batch, L, heads, d_head) with the 1/√d_head folded into q, so
   the course's reshape/transpose round trips (AttnHeads/AttnOutput) and the score division
   disappear; softmax is ``jax.nn.softmax`` (its backward is one fused expression);
-* dropout masks come from a cheaper generator by default (``dropout_rng='rbg'``: XLA's
-  RngBitGenerator, keyed by the layer's trax rng) instead of trax's threefry hash, which on CPU
-  costs a sizeable share of a training step; ``dropout_rng='threefry'`` gives trax's masks.
+* dropout masks come from another generator by default (``dropout_rng='rbg'``: XLA's
+  RngBitGenerator, keyed by the layer's trax rng); ``'threefry'`` gives trax's masks and
+  ``'hash'`` a counter-based hash that XLA fuses into the dropout itself (``hash_bits``): on
+  CPU RngBitGenerator and threefry are separate kernels costing ~10 ms per million entries,
+  the hash ~0.5 ms.
+
+Options that change no weight (each variant loads the course model's checkpoints; f32 ones give
+its outputs): ``precision`` 'f32' | 'bf16' | 'auto' (``trax_models.models.precision``: bf16
+matmul inputs with f32 accumulation, f32 master weights, f32 LayerNorm, attention and loss;
+'auto' = bf16 only where ``precision.native_bf16()`` detects native support), ``attention``
+'einsum' | 'dpa' (``jax.nn.dot_product_attention``), ``head`` 'log_softmax' | 'logits' (stop
+before the LogSoftmax; ``LogitsCrossEntropy`` is then the loss: logsumexp − target logit,
+weighted, equal to ``tl.CrossEntropyLoss`` on the log-probabilities).
 
 Weights: the block keeps the course's layers as its sublayers, in the course's order, so the
 flattened weight list (and the flattened state: the dropout rates) is identical to
@@ -29,11 +39,12 @@ Modes: 'train', 'eval' (this module's fast tree) and 'predict': the course model
 predict tree (``trax_models.model.TransformerLM(mode='predict')``, whose flat weights are the
 same); ``init_predict`` here accepts the weights of either tree.
 
-What ``dropout_rng='rbg'`` changes: which positions are dropped (another, equally uniform
+What ``dropout_rng='rbg'`` (or 'hash') changes: which positions are dropped (another, equally uniform
 random stream; the keep probability is the same to 2⁻³²), not the expected output or the
 gradient's distribution. Training stays deterministic for a given rng on one backend, but the
 masks are not trax's, so a train-mode step is not bit-equal to the course model's (eval and
-predict are unaffected); RngBitGenerator's stream may also differ between XLA versions/backends.
+predict are unaffected); RngBitGenerator's stream may also differ between XLA versions/backends
+('hash' is plain integer arithmetic: the same everywhere).
 """
 
 import jax
@@ -43,12 +54,13 @@ from trax.fastmath import numpy as jnp
 
 from trax_models import model as course
 from trax_models.attention import causal_mask
+from trax_models.models import precision as precision_lib
 from trax_models.weights import flat_weights, load_flat_weights
 
-__all__ = ["TransformerLM", "FastDecoderBlock", "Dropout", "dropout", "init_predict",
-           "DROPOUT_RNGS"]
+__all__ = ["TransformerLM", "FastDecoderBlock", "FastDense", "Dropout", "dropout", "init_predict",
+           "LogitsCrossEntropy", "logits_cross_entropy", "DROPOUT_RNGS", "ATTENTIONS", "HEADS"]
 
-DROPOUT_RNGS = ("rbg", "threefry")
+DROPOUT_RNGS = ("rbg", "threefry", "hash")
 _GOLDEN = 0x9E3779B9  # spreads the 2-word trax key into the 4 words an rbg key has
 
 
@@ -59,6 +71,30 @@ def _raw_key(rng):
     return rng
 
 
+def _lowbias32(x):
+    """An invertible 32-bit integer hash with good avalanche (C. Wellons' "lowbias32")."""
+    x = x ^ (x >> 16)
+    x = x * jnp.uint32(0x7FEB352D)
+    x = x ^ (x >> 15)
+    x = x * jnp.uint32(0x846CA68B)
+    return x ^ (x >> 16)
+
+
+def hash_bits(rng, shape):
+    """Uniform uint32 bits of ``shape`` from a trax rng: a counter-based hash of each entry's
+    flat index, keyed by the rng's two words (two rounds of ``_lowbias32``).
+
+    Elementwise, so XLA fuses it into the dropout's select: on CPU ~20× cheaper than
+    RngBitGenerator or threefry, which XLA:CPU runs as separate, slow kernels.
+    """
+    words = _raw_key(rng).astype(jnp.uint32).reshape(-1)
+    size = 1
+    for n in shape:
+        size *= n
+    index = jax.lax.iota(jnp.uint32, size).reshape(shape)
+    return _lowbias32(_lowbias32(index ^ words[0]) ^ words[-1] * jnp.uint32(_GOLDEN))
+
+
 def dropout(x, rng, rate, rng_impl="rbg"):
     """Inverted dropout: each entry of x zeroed with probability ``rate``, the rest × 1/(1-rate).
 
@@ -66,8 +102,8 @@ def dropout(x, rng, rate, rng_impl="rbg"):
       x: any shape (float).
       rng: the layer's trax rng (a threefry key).
       rate: drop probability in [0, 1).
-      rng_impl: 'rbg' (XLA RngBitGenerator, cheap on CPU) or 'threefry' (trax's
-        ``jax.random.bernoulli``; the same masks as ``tl.Dropout``).
+      rng_impl: 'rbg' (XLA RngBitGenerator), 'threefry' (trax's ``jax.random.bernoulli``; the
+        same masks as ``tl.Dropout``) or 'hash' (``hash_bits``: fused, the cheapest on CPU).
 
     Returns:
       Same shape and dtype as x.
@@ -77,6 +113,8 @@ def dropout(x, rng, rate, rng_impl="rbg"):
     keep_prob = 1.0 - rate
     if rng_impl == "threefry":
         keep = jax.random.bernoulli(rng, keep_prob, x.shape)
+    elif rng_impl == "hash":
+        keep = hash_bits(rng, x.shape) < jnp.uint32(min(round(keep_prob * 2.0**32), 2**32 - 1))
     else:
         words = _raw_key(rng).astype(jnp.uint32)
         key = jax.random.wrap_key_data(jnp.concatenate([words, words ^ jnp.uint32(_GOLDEN)]),
@@ -112,17 +150,41 @@ def _layer_norm(x, scale, bias, epsilon=1e-6):
     return centered / jnp.sqrt(variance + epsilon) * scale + bias
 
 
-def causal_attention(q, k, v):
-    """Causal multi-head attention on un-transposed heads.
+ATTENTIONS = ("einsum", "dpa")
+
+
+def causal_attention(q, k, v, layout="einsum"):
+    """Causal multi-head attention on un-transposed heads, float32 in every precision.
 
     q, k, v: (batch, L, heads, d_head), q already scaled by 1/√d_head → (batch, L, heads, d_head).
+    layout: 'einsum' (two einsums) or 'dpa' (``jax.nn.dot_product_attention``, is_causal).
+    (bf16 scores were measured no faster here, and XLA:CPU has no bf16→f32 batched dot
+    fallback: benchmarks/README.md.)
     """
+    if layout == "dpa":
+        # scale 1: q is already scaled
+        return jax.nn.dot_product_attention(q, k, v, scale=1.0, is_causal=True)
     length = q.shape[1]
     scores = jnp.einsum("bqhd,bkhd->bhqk", q, k)  # (batch, heads, L, L)
     causal = causal_mask(length)[0]  # (L, L): key ≤ query
     scores = jnp.where(causal, scores, jnp.full_like(scores, -1e9))
     weights = jax.nn.softmax(scores, axis=-1)  # rows sum to 1
     return jnp.einsum("bhqk,bkhd->bqhd", weights, v)  # (batch, L, heads, d_head)
+
+
+class FastDense(tl.Dense):
+    """``tl.Dense`` (same weights w (d_in, n), b (n,)) whose matmul follows ``precision``.
+
+    (…, d_in) → (…, n) float32; 'bf16': see ``trax_models.models.precision``.
+    """
+
+    def __init__(self, n_units, precision="f32"):
+        super().__init__(n_units)
+        self._precision = precision
+
+    def forward(self, x):
+        w, b = self.weights
+        return precision_lib.matmul(x, w, self._precision) + b
 
 
 class FastDecoderBlock(tl.Layer):
@@ -135,8 +197,12 @@ class FastDecoderBlock(tl.Layer):
     """
 
     def __init__(self, d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu,
-                 dropout_rng="rbg"):
+                 dropout_rng="rbg", precision="f32", attention="einsum"):
         super().__init__(n_in=1, n_out=1, name="FastDecoderBlock")
+        if attention not in ATTENTIONS:
+            raise ValueError(f"FastDecoderBlock: attention={attention!r}; use one of "
+                             f"{ATTENTIONS}.")
+        self._precision, self._attention = precision_lib.resolve(precision), attention
         if d_model % n_heads:
             raise ValueError(f"FastDecoderBlock: d_model={d_model} is not divisible by "
                              f"n_heads={n_heads}; choose d_model = n_heads × d_head.")
@@ -186,35 +252,44 @@ class FastDecoderBlock(tl.Layer):
 
         # Causal self-attention: q, k, v from one (d, 3d) matmul.
         h = _layer_norm(x, ln1_s, ln1_b)
-        qkv = h @ jnp.concatenate([wq, wk, wv], axis=1) + jnp.concatenate([bq, bk, bv])
+        mm = lambda a, w: precision_lib.matmul(a, w, self._precision)  # noqa: E731
+        qkv = mm(h, jnp.concatenate([wq, wk, wv], axis=1)) + jnp.concatenate([bq, bk, bv])
         qkv = qkv.reshape(batch, length, 3, self._n_heads, d_head)  # (batch, L, 3, heads, dh)
         q = qkv[:, :, 0] * (1.0 / d_head ** 0.5)
-        attn = causal_attention(q, qkv[:, :, 1], qkv[:, :, 2])  # (batch, L, heads, d_head)
-        attn = attn.reshape(batch, length, d_model) @ wo + bo
+        attn = causal_attention(q, qkv[:, :, 1], qkv[:, :, 2],
+                                self._attention)  # (batch, L, heads, d_head)
+        attn = mm(attn.reshape(batch, length, d_model), wo) + bo
         if train:
             attn = dropout(attn, rng_attn, drop_attn._initial_rate, drop_attn._rng_impl)
         x = x + attn
 
         # Feed-forward.
         h = _layer_norm(x, ln2_s, ln2_b)
-        h, _ = self._activation.pure_fn(h @ w1 + b1, act_weights, act_state, self.rng)
+        h, _ = self._activation.pure_fn(mm(h, w1) + b1, act_weights, act_state, self.rng)
         if train:
             h = dropout(h, rng_ff, drop_ff._initial_rate, drop_ff._rng_impl)
-        h = h @ w2 + b2
+        h = mm(h, w2) + b2
         if train:
             h = dropout(h, rng_out, drop_out._initial_rate, drop_out._rng_impl)
         return x + h
 
 
+HEADS = ("log_softmax", "logits")
+
+
 def TransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dropout=0.1,
                   max_len=4096, mode="train", ff_activation=tl.Relu, cache_len=None,
-                  dropout_rng="rbg"):
+                  dropout_rng="rbg", precision="f32", attention="einsum", head="log_softmax"):
     """The course's TransformerLM, fast: same arguments, weights (flattened) and outputs.
 
-    Input: token ids (batch, L). Output: log-probabilities (batch, L, vocab_size).
+    Input: token ids (batch, L). Output: log-probabilities (batch, L, vocab_size), or with
+    ``head='logits'`` the logits before the LogSoftmax (train with ``LogitsCrossEntropy``).
     Modes: 'train', 'eval' (fast tree), 'predict' (the course model's KV-cache tree; see
     ``trax_models.model`` and ``init_predict`` below). ``dropout_rng``: 'rbg' (default, cheap)
-    or 'threefry' (trax's dropout masks), train mode only.
+    or 'threefry' (trax's dropout masks), train mode only. ``precision``: 'f32' (default, the
+    course's numbers), 'bf16' (bf16 matmul inputs, f32 accumulation, f32 weights) or 'auto'
+    (bf16 where ``precision.native_bf16()``). ``attention``: see ``causal_attention``.
+    The options change no weight: every variant loads the course model's checkpoints.
     """
     if mode == "predict":
         return course.TransformerLM(vocab_size, d_model, d_ff, n_layers, n_heads, dropout,
@@ -225,17 +300,38 @@ def TransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=
     if dropout_rng not in DROPOUT_RNGS:
         raise ValueError(f"TransformerLM: dropout_rng={dropout_rng!r}; use one of "
                          f"{DROPOUT_RNGS}.")
+    if head not in HEADS:
+        raise ValueError(f"TransformerLM: head={head!r}; use one of {HEADS}.")
+    precision = precision_lib.resolve(precision)
     return tl.Serial(
         tl.ShiftRight(mode=mode),
         tl.Embedding(vocab_size, d_model),             # (batch, L, d_model)
         Dropout(rate=dropout, mode=mode, rng_impl=dropout_rng),
         tl.PositionalEncoding(max_len=max_len, mode=mode),
-        [FastDecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, dropout_rng)
+        [FastDecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, dropout_rng,
+                          precision, attention)
          for _ in range(n_layers)],
         tl.LayerNorm(),
-        tl.Dense(vocab_size),                          # (batch, L, vocab)
-        tl.LogSoftmax(),
+        FastDense(vocab_size, precision),              # (batch, L, vocab)
+        [tl.LogSoftmax()] if head == "log_softmax" else [],
     )
+
+
+def logits_cross_entropy(logits, targets, weights):
+    """Σ w·(logsumexp(logits) − logits[target]) / Σ w: ``tl.CrossEntropyLoss`` of the
+    LogSoftmax of ``logits`` without the (batch, L, vocab) log-probabilities.
+
+    logits (batch, L, V) float, targets (batch, L) int, weights (batch, L) → scalar float32.
+    """
+    logits = logits.astype(jnp.float32)
+    lse = jax.nn.logsumexp(logits, axis=-1)                                     # (batch, L)
+    target = jnp.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]   # (batch, L)
+    return jnp.sum((lse - target) * weights) / jnp.sum(weights)
+
+
+def LogitsCrossEntropy():
+    """Loss layer (logits, targets, weights) → scalar: see ``logits_cross_entropy``."""
+    return tl.Fn("LogitsCrossEntropy", logits_cross_entropy)
 
 
 def init_predict(model, weights, batch_size=1, rng=None):

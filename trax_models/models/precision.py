@@ -1,0 +1,112 @@
+"""Mixed precision for the fast model: bf16 matmul inputs, f32 accumulation, f32 everything else.
+
+    native_bf16()              → bool: does this machine multiply bf16 natively?
+    resolve(precision)         'f32' | 'bf16' | 'auto' → 'f32' or 'bf16' ('auto': native_bf16())
+    matmul(x, w, precision)    x (..., k) @ w (k, n) → (..., n) float32
+
+'bf16' casts both matmul inputs to bfloat16 and accumulates in float32
+(``preferred_element_type``); the weights stay float32 (the master copy the optimizer updates),
+and LayerNorm, attention (scores, softmax), the loss and the residual stream stay float32. 'f32' is the plain
+float32 product (the course model's numbers).
+
+Why a custom gradient for 'bf16': XLA:CPU sends a bf16 dot to its fast kernel (YNNPACK; AMX on
+CPUs that have it) only in the plain layouts (x·w, g·wᵀ); JAX's automatic gradient of
+``dot(bf16, bf16) → f32`` instead makes a float32 cotangent meet bf16 operands and a weight
+gradient xᵀ·g whose transpose XLA folds into the dot: both fall back to a converted float32
+dot, 3-6× slower on this machine (benchmarks/README.md). The backward here casts the
+cotangent to bf16 and hands the weight gradient a transposed copy of x that XLA cannot fold.
+"""
+import pathlib
+
+import jax
+from jax import lax
+from trax.fastmath import numpy as jnp
+
+__all__ = ["PRECISIONS", "native_bf16", "resolve", "matmul", "cpu_flags"]
+
+PRECISIONS = ("f32", "bf16", "auto")
+_BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU feature flags of the first processor in ``cpuinfo`` (empty set if unreadable)."""
+    try:
+        text = pathlib.Path(cpuinfo).read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def native_bf16(backend=None, cpuinfo="/proc/cpuinfo"):
+    """True if bf16 matmuls run natively here: a GPU/TPU backend, or a CPU with amx_bf16 or
+    avx512_bf16 (read from ``cpuinfo``). Detected, never assumed: other CPUs emulate bf16."""
+    backend = jax.default_backend() if backend is None else backend
+    if backend in ("gpu", "cuda", "rocm", "tpu"):
+        return True
+    return bool(cpu_flags(cpuinfo) & set(_BF16_CPU_FLAGS))
+
+
+def resolve(precision):
+    """'f32' | 'bf16' | 'auto' → 'f32' or 'bf16' ('auto' is 'bf16' only where native_bf16())."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r}; use one of {PRECISIONS}.")
+    if precision == "auto":
+        return "bf16" if native_bf16() else "f32"
+    return precision
+
+
+def _transposed_copy(x):
+    """x (m, k) → (k, m) as a real copy: the unit axis keeps XLA from folding the
+    transpose into the next dot's dimension numbers (a layout its fast bf16 kernel refuses)."""
+    return jnp.swapaxes(x[..., None], -3, -2)[..., 0]
+
+
+def _dot(a, b):
+    """a (m, k) · b (k, n) → (m, n): bf16 inputs, f32 accumulation."""
+    return lax.dot_general(a, b, (((1,), (0,)), ((), ())), preferred_element_type=jnp.float32)
+
+
+def _dot_bt(a, b):
+    """a (m, n) · b (k, n)ᵀ → (m, k): the layout of an input gradient."""
+    return lax.dot_general(a, b, (((1,), (1,)), ((), ())), preferred_element_type=jnp.float32)
+
+
+@jax.custom_vjp
+def _matmul_bf16(a, b):
+    return _dot(a.astype(jnp.bfloat16), b.astype(jnp.bfloat16))
+
+
+def _matmul_bf16_fwd(a, b):
+    a16, b16 = a.astype(jnp.bfloat16), b.astype(jnp.bfloat16)
+    # zero-size markers carry the input dtypes (residuals must be arrays)
+    return _dot(a16, b16), (a16, b16, jnp.zeros((0,), a.dtype), jnp.zeros((0,), b.dtype))
+
+
+def _matmul_bf16_bwd(res, g):
+    a16, b16, a_like, b_like = res
+    g16 = g.astype(jnp.bfloat16)
+    da = _dot_bt(g16, b16)                       # (m, k) = g · bᵀ
+    db = _dot(_transposed_copy(a16), g16)         # (k, n) = aᵀ · g
+    return da.astype(a_like.dtype), db.astype(b_like.dtype)
+
+
+_matmul_bf16.defvjp(_matmul_bf16_fwd, _matmul_bf16_bwd)
+
+
+def matmul(x, w, precision="f32"):
+    """x (..., k) @ w (k, n) → (..., n) float32.
+
+    precision: 'f32' (the plain product) or 'bf16' (bf16 inputs, f32 accumulation, the custom
+    gradient above; the leading axes of x are flattened, so that the weight gradient is one
+    (k, M)·(M, n) dot over all M rows).
+    """
+    if precision == "f32":
+        return x @ w
+    if precision != "bf16":
+        raise ValueError(f"matmul: precision={precision!r}; resolve() it to 'f32' or 'bf16'.")
+    lead = x.shape[:-1]
+    out = _matmul_bf16(x.reshape(-1, x.shape[-1]), w)
+    return out.reshape(lead + (w.shape[-1],))
