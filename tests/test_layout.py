@@ -136,7 +136,7 @@ def test_only_the_registry_tells_model_kinds_apart(path):
 
 def test_the_package_is_what_the_docstring_maps():
     assert {p.name for p in MODULES} == {"__init__.py", "vocab.py", "records.py", "news.py",
-                                         "files.py", "tfds.py", "corpus.py"}
+                                         "entities.py", "files.py", "tfds.py", "corpus.py"}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
@@ -168,5 +168,6 @@ def test_leaf_to_root_without_a_cycle():
             assert "trax_models.sources" not in deps, f"{path.name} uses the package's __init__"
         graph[name] = deps - {name}
     assert not graph["trax_models.sources.vocab"] and not graph["trax_models.sources.records"]
-    assert not graph["trax_models.sources.news"]  # pure functions of a seed
+    assert not graph["trax_models.sources.entities"]  # pure functions of a random.Random
+    assert graph["trax_models.sources.news"] == {"trax_models.sources.entities"}  # and a seed
     assert _cycle_free_order(graph)[-1] == "trax_models.sources"  # the dispatch is the root

@@ -5,6 +5,9 @@
     evaluate   ROUGE of a checkpoint vs Lead-3 on a data split
     compare    Transformers vs RNNs experiment (``make compare``)
     grade      run a learner's notebook and score each exercise (``trax_models.grader``)
+    finetune   fine-tune a trained model for NER or QA (``trax_models.transfer``)
+    ner        tag the named entities of text files with a fine-tuned NER model
+    qa         answer a question from text files with a fine-tuned QA model
 
 Each command is a function ``(argv) -> exit code`` (``trax_models.summarizer.cli``,
 ``trax_models.experiments.cli``); a ``UserError`` prints one ``error:`` line and exits 2.
@@ -15,9 +18,12 @@ from trax_models.errors import UserError
 from trax_models.experiments.cli import cli as compare_cli
 from trax_models.grader.notebook import cli as grade_cli
 from trax_models.summarizer import cli
+from trax_models.transfer import cli as transfer_cli
 
 COMMANDS = {"train": cli.train, "summarize": cli.summarize, "evaluate": cli.evaluate_cli,
-            "compare": compare_cli, "grade": grade_cli}
+            "compare": compare_cli, "grade": grade_cli,
+            "finetune": transfer_cli.finetune_cli, "ner": transfer_cli.ner_cli,
+            "qa": transfer_cli.qa_cli}
 
 
 def main(argv=None):

@@ -21,7 +21,9 @@ The package, leaf → root (each module imports only the ones above it; no cycle
 
     vocab.py     subword vocabularies: choose, load (cached), build    (no local import)
     records.py   DataError, DataStats, text decoding, clean_pairs      (no local import)
-    news.py      the default corpus's generator: pure functions of a seed, no disk
+    entities.py  the generator's fictional names: lists, and names coined from syllables
+    news.py      the default corpus's generator: pure functions of a seed, no disk; each
+                 slot's entity type (SLOT_TYPES, for trax_models.transfer)   (entities)
     files.py     users' JSONL/CSV/TSV files: read_pairs, split_by_ratio, file_split  (records)
     tfds.py      TFDS: cnn_dailymail, prepare_tfds, prepare_cnn_dailymail  (files, records)
     corpus.py    the default corpus on disk: ensure_corpus, read_split, default_vocab_path

@@ -15,7 +15,7 @@ How it is built so that the task is learnable yet not trivial:
   opening, between distractor sentences that mention other names, places and numbers, so
   copying the lead (Lead-3) scores poorly;
 * names, places, clubs, firms and storms are half from moderate lists (tens each) and half
-  coined from syllables (version 5, ``NOVEL``): a model cannot memorise them and has to copy
+  coined from syllables (version 5, ``entities.NOVEL``): a model cannot memorise them and has to copy
   them, subword by subword, which is also what makes names outside the lists work;
 * entity lists are moderate (tens of names each) and articles are short news items (40–600
   words, mean ≈130; 8% long, 12% short), so a ≈2k subword vocabulary covers it, examples fit in 512
@@ -28,8 +28,31 @@ disk — ``trax_models.sources.corpus`` writes and caches the corpus.
 import random
 import string
 
+from trax_models.sources.entities import (
+    CHARGES,
+    CITIES,
+    COMPANY_A,
+    COMPANY_B,
+    DAYS,
+    FINDINGS,
+    JOURNALS,
+    MASCOTS,
+    PARTIES,
+    PLACES,
+    PRODUCTS,
+    QUARTERS,
+    REGIONS,
+    STORMS,
+    city,
+    coined,
+    coined_place,
+    coined_plural,
+    distinct,
+    people,
+    pick,
+)
+
 GENERATOR_VERSION = 6       # bump when generate_pair changes: the cache is keyed on it
-NOVEL = 0.5                 # share of names, places, clubs, firms, storms coined from syllables
 DEFAULT_SIZES = {"train": 20_000, "validation": 1_000, "test": 1_000}
 DEFAULT_BACKGROUND = (3, 6)   # distractor sentences per article: mean ≈140 words
 MIN_WORDS = 40                # no article is shorter (the short ones, SHORT of them)
@@ -38,111 +61,17 @@ SHORT = 0.12                  # share of short, fact-dense articles (0–1 backg
 SHUFFLED_FACTS = 0.3          # share of articles whose key sentences come in another order
 GENERIC_OPENING = 0.4         # share whose two opening sentences are generic, not the event's
 
-# --- Entities (fictional) -----------------------------------------------------------------
-FIRST = ("Anna Ben Carla David Elena Frank Grace Henry Irene James Karen Luis Maria Nadia "
-         "Oscar Paula Quentin Rosa Samuel Tara Victor Wendy Yusuf Zara Adam Bianca Colin "
-         "Diana Ethan Fiona George Helen Ivan Julia Kevin Laura Martin Nora Omar Priya").split()
-LAST = ("Abbott Barker Castillo Dawson Ellison Fischer Garner Holloway Ingram Jensen Keller "
-        "Lindqvist Moreno Novak Okafor Pruitt Quinlan Rasmussen Sandoval Thornton Ulrich Vance "
-        "Whitaker Yamada Zielinski Adeyemi Brennan Carver Delgado Eastwood Fontaine Greer "
-        "Hartley Iverson Kowalski Lawson Mercer Nakamura Ortega Petrov").split()
-CITIES = ("Ashford Brookhaven Carlow Dunmore Eastleigh Fairview Glenwood Harlow Ironbridge "
-          "Kingsport Lakemont Millbrook Northgate Oakridge Pinecrest Queensbury Redfield "
-          "Stonebridge Thornbury Upton Valemont Westbrook Yarmouth Ambleside Bridgeton "
-          "Cedarville Danbury Elmstead Foxley Greystone").split()
-REGIONS = ("the northern coast|the southern valleys|the eastern plains|the western highlands|"
-           "the central lowlands|the river delta|the lake district|the border hills|"
-           "the coastal islands|the northern uplands").split("|")
-MASCOTS = "Rovers United Athletic Rangers Wanderers Harriers Falcons Lions".split()
-COMPANY_A = ("Norvale Brightline Castor Deltex Evergreen Finmark Granite Helix Ionis Juniper "
-             "Kestrel Lumen Meridian Nexa Orbital Pioneer Quartz Redwood Solace Tidewater").split()
-COMPANY_B = "Systems Motors Foods Energy Pharma Logistics Telecom Holdings".split()
-PRODUCTS = ("electric vans|cloud software|frozen meals|solar panels|hearing aids|delivery "
-            "drones|mobile plans|running shoes|home batteries|coffee machines").split("|")
-PARTIES = ("Progress Party|Civic Alliance|Green League|People's Union|Liberal Front|"
-           "Reform Movement").split("|")
-CHARGES = ("fraud|bribery|tax evasion|embezzlement|money laundering|arson|insider trading|"
-           "perjury").split("|")
-STORMS = ("Amelia Bruno Celia Dorian Esme Felix Gwen Hector Isla Jonas Kira Leon Mina Nico "
-          "Odette Pavel").split()
-FINDINGS = ("a new species of tree frog|a bacterium that breaks down plastic|a fossil of an "
-            "early whale|a gene linked to drought tolerance|a comet with an unusual orbit|a "
-            "cave system with ancient paintings|a new antibiotic compound|a colony of rare "
-            "orchids").split("|")
-PLACES = ("a remote rainforest|a flooded mine|the deep ocean floor|an abandoned quarry|a "
-          "high mountain lake|a desert canyon|a city park|an arctic glacier").split("|")
-JOURNALS = ("Nature Letters|the Journal of Field Biology|Science Reports|the Annual Review|"
-            "Open Research").split("|")
-DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-QUARTERS = "first second third fourth".split()
-
-
-_ONSETS = "b br c d dr f g gr h j k kl l m n p pr r s sh st t tr v w z".split()
-_VOWELS = "a e i o u a e i o ai ea ou".split()
-_CODAS = ["", "", "", "n", "r", "l", "s", "nd", "rt", "m", "th", "ck"]
-_PLACE_ENDS = ["", "", "", "ford", "bridge", "mouth", "ton", "wick", "more", "dale"]
-
-
-def _coined(rng, parts=(2, 3)):
-    """A pronounceable made-up word from syllables ("Dravenor"): no list to memorise."""
-    n = rng.randint(*parts)
-    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
-                   for _ in range(n)).capitalize()
-
-
-def _coined_place(rng):
-    return _coined(rng, (1, 2)) + rng.choice(_PLACE_ENDS)
-
-
-def _coined_plural(rng):
-    return _coined(rng, (2, 2)) + "s"
-
-
-def _pick(rng, seq, k, coin):
-    """k distinct values, each from ``seq`` or (with probability NOVEL) coined by ``coin``."""
-    out = []
-    while len(out) < k:
-        value = coin(rng) if rng.random() < NOVEL else rng.choice(seq)
-        if value not in out:
-            out.append(value)
-    return out
-
-
-def _city(rng):
-    return _pick(rng, CITIES, 1, _coined_place)[0]
-
-
-def _person(rng):
-    first = _coined(rng, (2, 2)) if rng.random() < NOVEL else rng.choice(FIRST)
-    last = _coined(rng, (2, 3)) if rng.random() < NOVEL else rng.choice(LAST)
-    return f"{first} {last}"
-
-
-def _people(rng, k):
-    """k distinct full names (a list, not a set: set order changes with PYTHONHASHSEED)."""
-    out = []
-    while len(out) < k:
-        name = _person(rng)
-        if name not in out:
-            out.append(name)
-    return out
-
-
-def _distinct(rng, seq, k):
-    return rng.sample(list(seq), k)
-
-
 # --- Event types ----------------------------------------------------------------------------
 # Each returns (opening sentences, key sentences (the facts), distractor pool, summary).
 # A {placeholder} is filled from the facts dict f; distractors use other entities on purpose.
 
 def _sports(rng):
-    teams = [f"{c} {m}" for c, m in zip(_pick(rng, CITIES, 4, _coined_place),
-                                              _pick(rng, MASCOTS, 4, _coined_plural))]
+    teams = [f"{c} {m}" for c, m in zip(pick(rng, CITIES, 4, coined_place),
+                                              pick(rng, MASCOTS, 4, coined_plural))]
     ws = rng.randint(2, 6)
-    p = _people(rng, 4)
+    p = people(rng, 4)
     f = dict(winner=teams[0], loser=teams[1], ws=ws, ls=rng.randint(0, ws - 1),
-             city=_city(rng), day=rng.choice(DAYS), scorer=p[0], n=rng.randint(1, ws),
+             city=city(rng), day=rng.choice(DAYS), scorer=p[0], n=rng.randint(1, ws),
              crowd=f"{rng.randint(3, 60)},{rng.randint(100, 999)}", coach=p[1], other=p[2],
              o1=teams[2], o2=teams[3], a=rng.randint(0, 3), oday=rng.choice(DAYS),
              years=rng.randint(2, 12), nx=rng.randint(2, 9), week=rng.randint(3, 30))
@@ -186,12 +115,12 @@ def _sports(rng):
 
 
 def _earnings(rng):
-    names = [f"{a} {b}" for a, b in zip(_pick(rng, COMPANY_A, 3, _coined),
-                                              _distinct(rng, COMPANY_B, 3))]
-    p = _people(rng, 3)
+    names = [f"{a} {b}" for a, b in zip(pick(rng, COMPANY_A, 3, coined),
+                                              distinct(rng, COMPANY_B, 3))]
+    p = people(rng, 3)
     f = dict(company=names[0], rival=names[1], other_co=names[2], q=rng.choice(QUARTERS),
              pct=rng.randint(2, 40), rev=rng.randint(110, 990), ceo=p[0], analyst=p[1],
-             other=p[2], product=rng.choice(PRODUCTS), city=_city(rng),
+             other=p[2], product=rng.choice(PRODUCTS), city=city(rng),
              opct=rng.randint(2, 40), orev=rng.randint(110, 990), jobs=rng.randint(20, 900),
              oq=rng.choice(QUARTERS), nx=rng.randint(2, 9))
     f["dir"] = rng.choice(["rose", "fell"])
@@ -233,10 +162,10 @@ def _earnings(rng):
 
 
 def _weather(rng):
-    cities = _pick(rng, CITIES, 3, _coined_place)
-    p = _people(rng, 2)
-    regions = _distinct(rng, REGIONS, 2)
-    f = dict(storm=_pick(rng, STORMS, 1, _coined)[0], region=regions[0], oregion=regions[1],
+    cities = pick(rng, CITIES, 3, coined_place)
+    p = people(rng, 2)
+    regions = distinct(rng, REGIONS, 2)
+    f = dict(storm=pick(rng, STORMS, 1, coined)[0], region=regions[0], oregion=regions[1],
              mm=rng.randint(40, 300),
              day=rng.choice(DAYS), homes=f"{rng.randint(2, 90)},{rng.randint(100, 999)}",
              city=cities[0], ocity=cities[1], wind=rng.randint(60, 180), official=p[0], other=p[1],
@@ -279,12 +208,12 @@ def _weather(rng):
 
 
 def _election(rng):
-    p = _people(rng, 4)
-    parties = _distinct(rng, PARTIES, 3)
+    p = people(rng, 4)
+    parties = distinct(rng, PARTIES, 3)
     f = dict(winner=p[0], rival=p[1], other=p[2], analyst=p[3], party=parties[0],
-             rparty=parties[1], oparty=parties[2], city=_city(rng),
+             rparty=parties[1], oparty=parties[2], city=city(rng),
              pct=rng.randint(51, 72), turnout=rng.randint(28, 81), day=rng.choice(DAYS),
-             opct=rng.randint(10, 49), nx=rng.randint(2, 9), ocity=_city(rng),
+             opct=rng.randint(10, 49), nx=rng.randint(2, 9), ocity=city(rng),
              seats=rng.randint(3, 30))
     opening = [rng.choice([
         "Voters went to the polls after a long and bitter campaign.",
@@ -324,12 +253,12 @@ def _election(rng):
 
 
 def _court(rng):
-    p = _people(rng, 4)
-    charges = _distinct(rng, CHARGES, 2)
+    p = people(rng, 4)
+    charges = distinct(rng, CHARGES, 2)
     f = dict(defendant=p[0], judge=p[1], lawyer=p[2], other=p[3], charge=charges[0],
-             ocharge=charges[1], city=_city(rng), day=rng.choice(DAYS),
+             ocharge=charges[1], city=city(rng), day=rng.choice(DAYS),
              years=rng.randint(2, 15), weeks=rng.randint(2, 12), nx=rng.randint(2, 30),
-             ocity=_city(rng), oyears=rng.randint(2, 15))
+             ocity=city(rng), oyears=rng.randint(2, 15))
     opening = [rng.choice([
         "The courtroom was full when the verdict was read.",
         "The trial had drawn attention far beyond the region.",
@@ -364,10 +293,10 @@ def _court(rng):
 
 
 def _science(rng):
-    p = _people(rng, 3)
-    cities = _pick(rng, CITIES, 2, _coined_place)
-    findings = _distinct(rng, FINDINGS, 2)
-    journals = _distinct(rng, JOURNALS, 2)
+    p = people(rng, 3)
+    cities = pick(rng, CITIES, 2, coined_place)
+    findings = distinct(rng, FINDINGS, 2)
+    journals = distinct(rng, JOURNALS, 2)
     f = dict(lead=p[0], other=p[1], critic=p[2], city=cities[0], ocity=cities[1],
              finding=findings[0], ofinding=findings[1], place=rng.choice(PLACES),
              journal=journals[0], ojournal=journals[1], n=rng.randint(3, 40),
@@ -415,6 +344,35 @@ def _science(rng):
 
 EVENTS = {"sports": _sports, "earnings": _earnings, "weather": _weather,
           "election": _election, "court": _court, "science": _science}
+# The entity type of each slot, for named-entity labels (``trax_models.transfer.data``): the
+# generator knows what every name and number it wrote is. Slots not listed (products, charges,
+# findings, storms, "goal(s)", "rose/fell") are not entities of these five types.
+_PEOPLE = ("scorer", "coach", "other", "ceo", "analyst", "official", "rival", "defendant",
+           "judge", "lawyer", "lead", "critic")
+SLOT_TYPES = {
+    "sports": dict.fromkeys(("winner", "loser", "o1", "o2"), "ORG")
+    | dict.fromkeys(("ws", "ls", "n", "crowd", "a", "years", "nx", "week"), "NUM")
+    | {"city": "LOC", "day": "DATE", "oday": "DATE"},
+    "earnings": dict.fromkeys(("company", "rival", "other_co"), "ORG")
+    | dict.fromkeys(("pct", "rev", "opct", "orev", "jobs", "nx"), "NUM")
+    | {"city": "LOC", "q": "DATE", "oq": "DATE"},
+    "weather": dict.fromkeys(("region", "oregion", "city", "ocity"), "LOC")
+    | dict.fromkeys(("mm", "homes", "wind", "omm", "nx"), "NUM")
+    | {"day": "DATE", "oday": "DATE"},
+    "election": dict.fromkeys(("winner", "rival", "other", "analyst"), "PERSON")
+    | dict.fromkeys(("party", "rparty", "oparty"), "ORG")
+    | dict.fromkeys(("pct", "turnout", "opct", "nx", "seats"), "NUM")
+    | {"city": "LOC", "ocity": "LOC", "day": "DATE"},
+    "court": dict.fromkeys(("years", "weeks", "nx", "oyears"), "NUM")
+    | {"city": "LOC", "ocity": "LOC", "day": "DATE"},
+    "science": dict.fromkeys(("n", "years", "nx"), "NUM") | {"city": "LOC", "ocity": "LOC"},
+}
+for _types in SLOT_TYPES.values():  # people by slot name, unless the event says otherwise
+    for _name in _PEOPLE:
+        _types.setdefault(_name, "PERSON")
+ENTITY_TYPES = ("PERSON", "ORG", "LOC", "NUM", "DATE")
+
+
 _GENERIC = [
     "The story was widely shared on social media, and many readers left comments asking for more information.",
     "More details are expected in the coming days, according to people familiar with the matter.",
@@ -435,6 +393,48 @@ def _fill(template, f):
     return template.format(**f)
 
 
+def compose_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=None):
+    """What ``generate_pair`` writes, before filling: the event and the article's sentences as
+    templates with their slot values (so that every slot's place in the article is known).
+
+    Returns:
+      dict with "event", "parts" (the article's sentences in order: (template, slots) pairs;
+      ``template.format(**slots)`` is the sentence, slots None for a sentence without any),
+      "summary" (its template) and "slots" (the event's slot values).
+    """
+    rng = random.Random(f"trax_models_news/{seed}/{split}/{index}")
+    event = rng.choice(sorted(EVENTS))
+    opening, key, pool, summary, f = EVENTS[event](rng)
+    if rng.random() < GENERIC_OPENING:  # the event type must then be read from the facts
+        opening = rng.sample(_GENERIC, 2)
+    pool = pool + _GENERIC
+    rng.shuffle(pool)
+    short = rng.random() < SHORT
+    n = rng.randint(0, 1) if short else rng.randint(*background)
+    body, rest = [(s, f) for s in pool[:n]], pool[n:]
+    if rng.random() < SHUFFLED_FACTS:
+        key = list(key)
+        rng.shuffle(key)
+    if not short and rng.random() < 0.08:  # the long tail (up to ≈600 words): background about other people
+        _, _, other, _, f_other = EVENTS[event](rng)  # same templates, new random entities
+        body += [(s, f) for s in rest] + [(s, f_other) for s in
+                                          rng.sample(other, rng.randint(4, len(other)))]
+        rest = []
+    # Facts go at random, distinct positions among the background (never in the opening).
+    slots = sorted(rng.sample(range(len(body) + len(key)), len(key)))
+    for pos, sentence in zip(slots, key):
+        body.insert(pos, (sentence, f))
+    parts = [(s, f) for s in opening] + body
+    words = sum(len(_fill(*part).split()) for part in parts)
+    if min_words is None:
+        min_words = MIN_WORDS if short else USUAL_MIN_WORDS
+    while words < min_words and rest:  # lift short articles to ≥ min_words with more background
+        part = (rest.pop(), f)
+        parts.insert(rng.randint(2, len(parts)), part)
+        words += len(_fill(*part).split())
+    return {"event": event, "parts": parts, "summary": summary, "slots": f}
+
+
 def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=None):
     """One example, a pure function of (seed, split, index, background).
 
@@ -450,37 +450,11 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
       dict with "id", "event", "article" (≈40–600 words), "summary" (1–2 sentences) and
       "facts" (the slot values the summary copies from the article: names, numbers, places).
     """
-    rng = random.Random(f"trax_models_news/{seed}/{split}/{index}")
-    event = rng.choice(sorted(EVENTS))
-    opening, key, pool, summary, f = EVENTS[event](rng)
-    if rng.random() < GENERIC_OPENING:  # the event type must then be read from the facts
-        opening = rng.sample(_GENERIC, 2)
-    pool = pool + _GENERIC
-    rng.shuffle(pool)
-    short = rng.random() < SHORT
-    n = rng.randint(0, 1) if short else rng.randint(*background)
-    body, rest = pool[:n], pool[n:]
-    if rng.random() < SHUFFLED_FACTS:
-        key = list(key)
-        rng.shuffle(key)
-    if not short and rng.random() < 0.08:  # the long tail (up to ≈600 words): background about other people
-        _, _, other, _, f_other = EVENTS[event](rng)  # same templates, new random entities
-        body += rest + [_fill(s, f_other) for s in rng.sample(other, rng.randint(4, len(other)))]
-        rest = []
-    # Facts go at random, distinct positions among the background (never in the opening).
-    slots = sorted(rng.sample(range(len(body) + len(key)), len(key)))
-    for pos, sentence in zip(slots, key):
-        body.insert(pos, sentence)
-    sentences = [_fill(s, f) for s in opening + body]
-    words = sum(len(s.split()) for s in sentences)
-    if min_words is None:
-        min_words = MIN_WORDS if short else USUAL_MIN_WORDS
-    while words < min_words and rest:  # lift short articles to ≥ min_words with more background
-        s = _fill(rest.pop(), f)
-        sentences.insert(rng.randint(2, len(sentences)), s)
-        words += len(s.split())
+    pair = compose_pair(seed, split, index, background, min_words)
+    f, summary = pair["slots"], pair["summary"]
     facts = [str(f[name]) for _, name, _, _ in string.Formatter().parse(summary) if name]
-    return {"id": f"{split}-{index:06d}", "event": event, "article": " ".join(sentences),
+    return {"id": f"{split}-{index:06d}", "event": pair["event"],
+            "article": " ".join(_fill(*part) for part in pair["parts"]),
             "summary": _fill(summary, f), "facts": list(dict.fromkeys(facts))}
 
 

@@ -24,7 +24,8 @@ from trax_models.summarizer.generate import METHODS, Summarizer, TruncationWarni
 from trax_models.summarizer.presets import PRESETS
 from trax_models.summarizer.train import train as run_training
 
-__all__ = ["train", "summarize", "evaluate_cli", "train_parser", "config_from_args"]
+__all__ = ["train", "summarize", "evaluate_cli", "train_parser", "config_from_args",
+           "read_inputs"]
 
 
 # --- train ------------------------------------------------------------------------------------
@@ -262,9 +263,9 @@ def _as_article(raw, where):
     return text
 
 
-def _read_inputs(inputs):
+def read_inputs(inputs, purpose="summarize"):
     """[(name, text)] of the input files / stdin; UserError for unreadable, empty or
-    non-text (binary) input."""
+    non-text (binary) input (``purpose``: what the text is for, in the message)."""
     texts = []
     for name in inputs or ["-"]:
         if name == "-":
@@ -279,7 +280,7 @@ def _read_inputs(inputs):
         where = "stdin" if name == "-" else name
         text = _as_article(raw, where)
         if not text.strip():
-            raise UserError(f"{where} is empty — nothing to summarize; pass an article's text")
+            raise UserError(f"{where} is empty — nothing to {purpose}; pass an article's text")
         texts.append((name, text))
     return texts
 
@@ -292,7 +293,7 @@ def summarize(argv):
     if args.attention_png and not registry.kind(config["model"]).plots_attention:
         raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
                         f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
-    inputs = _read_inputs(args.inputs)
+    inputs = read_inputs(args.inputs)
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
                                             max_new_tokens=args.max_new_tokens)
     with warnings.catch_warnings(record=True) as caught:

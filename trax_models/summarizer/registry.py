@@ -15,6 +15,7 @@ import dataclasses
 import math
 
 import numpy as np
+from trax import layers as tl
 from trax import shapes
 
 from trax_models import model as course_model
@@ -97,6 +98,8 @@ class ModelKind:
     adapter: type           # decoding adapter class
     config: type = ModelConfig
     plots_attention: bool = False  # its blocks sit in one Serial (summarizer.attention_plot)
+    body: object = None     # model → its TransformerLM body (Embedding … LayerNorm), for
+                            # fine-tuning (trax_models.transfer); None: it has none
 
     def build(self, config, mode="train", cache_len=None):
         """The model of ``config`` in ``mode`` (uninitialized)."""
@@ -109,11 +112,23 @@ class ModelKind:
         return (shapes.ShapeDtype((batch, 8), np.int32), tokens) if self.pairs else tokens
 
 
+def _lm_body(model):
+    """TransformerLM: Serial(ShiftRight, Embedding, Dropout, PosEnc, blocks…, LayerNorm, Dense,
+    LogSoftmax) → the layers between ShiftRight and the head, as one Serial."""
+    return tl.Serial(model.sublayers[1:-2])
+
+
+def _pointer_body(model):
+    """PointerTransformerLM: Serial(ShiftRight, Branch(Select, body), PointerHead) → body."""
+    return model.sublayers[1].sublayers[1]
+
+
 MODELS = {
     "transformer_lm": ModelKind("transformer_lm", course_model.TransformerLM, pairs=False,
-                                adapter=adapters.LanguageModelAdapter, plots_attention=True),
+                                adapter=adapters.LanguageModelAdapter, plots_attention=True,
+                                body=_lm_body),
     "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
-                            adapter=adapters.LanguageModelAdapter),
+                            adapter=adapters.LanguageModelAdapter, body=_pointer_body),
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
                                  adapter=adapters.EncoderDecoderAdapter,
                                  config=EncoderDecoderConfig),

@@ -1,0 +1,137 @@
+"""The transfer-learning command lines (``python -m trax_models finetune|ner|qa``).
+
+    finetune --task ner|qa --checkpoint BASE --output_dir OUT [--init random] [--freeze K] ...
+    ner --checkpoint OUT FILE…              tagged text: [Anna Keller]PERSON scored …
+    qa --checkpoint OUT --question "…" FILE…   the answer span and its score
+
+Files are read as ``summarize`` reads them (UTF-8 text, '-' or none for stdin); a
+``UserError`` becomes one ``error:`` line and exit status 2 (``trax_models.__main__``).
+"""
+import argparse
+import dataclasses
+import json
+
+from trax_models.summarizer.cli import read_inputs, spellings
+from trax_models.transfer import finetune as ft
+from trax_models.transfer import metrics
+from trax_models.transfer.infer import Finetuned
+
+__all__ = ["finetune_cli", "ner_cli", "qa_cli", "markup"]
+
+
+def finetune_parser():
+    d = ft.FinetuneConfig(task="ner", checkpoint="", output_dir="")
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models finetune",
+        description="Fine-tune a trained TransformerLM (make train's checkpoint) for named-"
+                    "entity recognition or extractive question answering, on the generated "
+                    "labelled splits or your own CoNLL / SQuAD files, then score it on held-out "
+                    "data (OUT/results.json). Running it again resumes.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--task", required=True, choices=ft.TASKS)
+    p.add_argument("--checkpoint", required=True, metavar="BASE",
+                   help="directory of `python -m trax_models train` (make train: build/model)")
+    p.add_argument(*spellings("--output_dir"), required=True, metavar="OUT")
+    p.add_argument("--init", default=d.init, choices=ft.INITS,
+                   help="start the body from BASE's weights, or from random ones of its shape")
+    for name in ("train_file", "eval_file"):
+        p.add_argument(*spellings(f"--{name}"), default=None, metavar="FILE",
+                       help="CoNLL (ner) or SQuAD JSON (qa); default: the generated split")
+    for field in ("steps", "batch_size", "warmup_steps", "freeze", "max_tokens", "seed",
+                  "data_seed", "n_train", "n_test", "eval_every", "eval_batches"):
+        p.add_argument(*spellings(f"--{field}"), type=int, default=getattr(d, field))
+    for field in ("lr", "dropout"):
+        p.add_argument(f"--{field}", type=float, default=getattr(d, field))
+    p.add_argument("--echo", action="store_true",
+                   help="feed the text twice so that every tag/answer position has read all of "
+                        "it (both-sided context for the causal body; twice the length)")
+    return p
+
+
+def finetune_cli(argv):
+    args = vars(finetune_parser().parse_args(argv))
+    config = ft.FinetuneConfig(**{f.name: args[f.name] for f in dataclasses.fields(
+        ft.FinetuneConfig)})
+    results = ft.finetune(config)
+    print(json.dumps({"output_dir": config.output_dir, **results}, indent=2))
+    return 0
+
+
+def markup(text, tagged):
+    """``text`` with its entities bracketed: "[Anna Keller]PERSON scored" (``tag``'s output)."""
+    out, pos = [], 0
+    for kind, first, last in metrics.entities([t for *_, t in tagged]):
+        a, b = tagged[first][1], tagged[last][2]
+        out.append(text[pos:a] + "[" + text[a:b] + "]" + kind)
+        pos = b
+    return "".join(out) + text[pos:]
+
+
+def ner_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models ner",
+        description="Tag the named entities (people, organisations, places, numbers, dates) "
+                    "of text files with a fine-tuned NER model (`finetune --task ner`).")
+    p.add_argument("inputs", nargs="*", metavar="FILE", help="text files; '-' or none: stdin")
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="--output_dir of `python -m trax_models finetune --task ner`")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--conll", action="store_true", help="'word TAG' lines instead")
+    form.add_argument("--json", action="store_true",
+                      help="one JSON line per file: its entities with character offsets")
+    return p
+
+
+def ner_cli(argv):
+    args = ner_parser().parse_args(argv)
+    model = Finetuned.from_checkpoint(args.checkpoint)
+    model.require("ner")
+    inputs = read_inputs(args.inputs, "tag")
+    for name, text in inputs:
+        tagged = model.tag(text)
+        if args.conll:
+            print("\n".join(f"{w} {t}" for w, _, _, t in tagged) + "\n")
+        elif args.json:
+            found = [{"text": text[tagged[f][1]:tagged[la][2]], "type": kind,
+                      "start": tagged[f][1], "end": tagged[la][2]}
+                     for kind, f, la in metrics.entities([t for *_, t in tagged])]
+            print(json.dumps({"file": name, "entities": found}, ensure_ascii=False))
+        else:
+            if len(inputs) > 1:
+                print(f"== {name}")
+            print(markup(text, tagged))
+    return 0
+
+
+def qa_parser():
+    p = argparse.ArgumentParser(
+        prog="python -m trax_models qa",
+        description="Answer a question from text files with a fine-tuned extractive QA model "
+                    "(`finetune --task qa`): the answer is a span of the text, or none.")
+    p.add_argument("inputs", nargs="*", metavar="FILE", help="text files; '-' or none: stdin")
+    p.add_argument("--checkpoint", required=True, metavar="DIR",
+                   help="--output_dir of `python -m trax_models finetune --task qa`")
+    p.add_argument("--question", required=True)
+    p.add_argument("--json", action="store_true", help="one JSON line per file")
+    return p
+
+
+def qa_cli(argv):
+    args = qa_parser().parse_args(argv)
+    model = Finetuned.from_checkpoint(args.checkpoint)
+    model.require("qa")
+    inputs = read_inputs(args.inputs, "answer from")
+    for name, text in inputs:
+        result = model.answer(args.question, text)
+        if args.json:
+            print(json.dumps({"file": name, "question": args.question, **result},
+                             ensure_ascii=False))
+            continue
+        prefix = f"{name}: " if len(inputs) > 1 else ""
+        if result["text"]:
+            print(f"{prefix}{result['text']}\t(score {result['score']:.3f}, characters "
+                  f"{result['start']}-{result['end']})")
+        else:
+            print(f"{prefix}no answer in the text\t(no-answer score "
+                  f"{result['no_answer_score']:.2f})")
+    return 0
