@@ -44,7 +44,17 @@ CONFIGS = {
     "course-full": dict(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8,
                         batch=4, length=256, steps=1),
 }
-IMPLS = ("course", "fast", "fast-threefry", "trax", "torch")
+# Levers of the fast model, one at a time and together (fast_model.TransformerLM options;
+# loss 'fused': logits + fast_model.LogitsCrossEntropy instead of LogSoftmax + CrossEntropyLoss).
+FAST_VARIANTS = {
+    "fast-dpa": dict(attention="dpa"),
+    "fast-fused": dict(loss="fused"),
+    "fast-hash": dict(dropout_rng="hash"),
+    "fast-opt": dict(dropout_rng="hash", loss="fused"),
+    "fast-bf16": dict(dropout_rng="hash", loss="fused", precision="bf16"),
+}
+BF16_IMPLS = ("fast-bf16", "torch-bf16")  # MFU against the bf16 matmul peak
+IMPLS = ("course", "fast", "fast-threefry", *FAST_VARIANTS, "trax", "torch", "torch-bf16")
 # Kept out of the default run so that `make bench` stays under 15 min on 2 cores (--impls runs
 # them): fast-threefry, an ablation ('rbg' dropout masks bought nothing: fast/fast-threefry
 # 0.999 on 29 Nov), and the fast model on small/course-full (0.90-0.99x the course model in
@@ -112,6 +122,12 @@ def jax_step_fn(impl, cfg):
     elif impl == "fast-threefry":
         model = fast_model.TransformerLM(**args, dropout_rng="threefry")
         loss = tl.CrossEntropyLoss()
+    elif impl in FAST_VARIANTS:
+        options = dict(FAST_VARIANTS[impl])
+        head = options.pop("loss", "log_softmax")
+        model = fast_model.TransformerLM(**args, **options,
+                                         head="logits" if head == "fused" else "log_softmax")
+        loss = fast_model.LogitsCrossEntropy() if head == "fused" else tl.CrossEntropyLoss()
     elif impl == "trax":
         model = trax.models.TransformerLM(**args)
         loss = tl.WeightedCategoryCrossEntropy()
@@ -135,7 +151,9 @@ def jax_step_fn(impl, cfg):
     return step
 
 
-def torch_step_fn(cfg):
+def torch_step_fn(cfg, bf16=False):
+    """One step of the PyTorch peer; ``bf16``: forward and loss under
+    ``torch.autocast('cpu', dtype=torch.bfloat16)`` (f32 weights and optimizer, as fast-bf16)."""
     torch = common.import_torch()
 
     from benchmarks.torch_gpt import GPT
@@ -149,7 +167,8 @@ def torch_step_fn(cfg):
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        loss = model.loss(inputs, targets, weights)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model.loss(inputs, targets, weights)
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -180,17 +199,30 @@ def bench_config(name, cfg, impls, repeats, peak_n):
     a = jax.random.normal(jax.random.PRNGKey(0), (peak_n, peak_n), jnp.float32)
     matmul = jax.jit(lambda x: x @ x)
     common._block(matmul(a))
-    torch_matmul = None
-    if "torch" in impls:  # the same matmul in torch: how much of torch's lead is its BLAS
+    # bf16 inputs, f32 accumulation: the fast-bf16 model's matmul
+    matmul_bf16 = jax.jit(lambda x: jnp.matmul(x.astype(jnp.bfloat16), x.astype(jnp.bfloat16),
+                                               preferred_element_type=jnp.float32))
+    bf16 = any(i in BF16_IMPLS for i in impls)
+    if bf16:
+        common._block(matmul_bf16(a))
+    torch_matmul = torch_matmul_bf16 = None
+    if any(i.startswith("torch") for i in impls):  # the same matmul in torch: its BLAS's share
         torch = common.import_torch()
         torch.set_num_threads(os.cpu_count())
         a_torch = torch.from_numpy(np.asarray(a))
         torch_matmul = lambda: float((a_torch @ a_torch)[0, 0])  # noqa: E731
         torch_matmul()
+
+        def torch_matmul_bf16():
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return float((a_torch @ a_torch)[0, 0])
+        if bf16:
+            torch_matmul_bf16()
     fns, compile_s, first_loss = {}, {}, {}
     for impl in impls:
         t0 = time.perf_counter()
-        fns[impl] = torch_step_fn(cfg) if impl == "torch" else jax_step_fn(impl, cfg)
+        fns[impl] = (torch_step_fn(cfg, bf16=impl == "torch-bf16") if impl.startswith("torch")
+                     else jax_step_fn(impl, cfg))
         first_loss[impl] = float(fns[impl]())
         compile_s[impl] = round(time.perf_counter() - t0, 2)
         float(fns[impl]())  # trax's Trainer traces again on its 2nd call (new optimizer state)
@@ -200,13 +232,18 @@ def bench_config(name, cfg, impls, repeats, peak_n):
               flush=True)
     wall = {i: [] for i in impls}
     cpu = {i: [] for i in impls}
-    peaks, torch_peaks, loads = [], [], []
+    peaks, torch_peaks, bf16_peaks, torch_bf16_peaks, loads = [], [], [], [], []
     gflops = lambda seconds: 2 * peak_n**3 / seconds / 1e9  # noqa: E731
     for r in range(repeats):
         # this round's peak: the best of 3 matmuls (one is too noisy on a shared machine)
         peaks.append(max(gflops(_timed(lambda: matmul(a))[0]) for _ in range(3)))
         if torch_matmul is not None:
             torch_peaks.append(max(gflops(_timed(torch_matmul)[0]) for _ in range(3)))
+        if bf16:
+            bf16_peaks.append(max(gflops(_timed(lambda: matmul_bf16(a))[0]) for _ in range(3)))
+            if torch_matmul is not None:
+                torch_bf16_peaks.append(max(gflops(_timed(torch_matmul_bf16)[0])
+                                            for _ in range(3)))
         order = impls[r % len(impls):] + impls[:r % len(impls)]
         for impl in order:
             def run(step=fns[impl]):
@@ -220,10 +257,16 @@ def bench_config(name, cfg, impls, repeats, peak_n):
         print(f"{name:12s} round {r + 1}/{repeats}: peak {peaks[-1]:.0f} GFLOP/s, "
               + ", ".join(f"{i} {tokens / wall[i][-1]:.0f}" for i in impls)
               + f" tok/s, load {loads[-1][0]}", flush=True)
+    # MFU against the machine's peak of the precision used: per round the better of the jax
+    # and torch matmul of that precision (the same as jax's alone when torch is not run)
+    f32_peaks = [max(p) for p in zip(peaks, torch_peaks)] if torch_peaks else peaks
+    bf16_best = ([max(p) for p in zip(bf16_peaks, torch_bf16_peaks)] if torch_bf16_peaks
+                 else bf16_peaks)
     figures = {}
     for impl in impls:
         tps = [tokens / w for w in wall[impl]]
-        mfu = [fpt * t / (p * 1e9) for t, p in zip(tps, peaks)]
+        mfu = [fpt * t / (p * 1e9) for t, p in
+               zip(tps, bf16_best if impl in BF16_IMPLS else f32_peaks)]
         figures[impl] = {
             "compile_s": compile_s[impl], "first_loss": round(first_loss[impl], 4),
             "steps_per_repeat": steps, "step_s": round(statistics.median(wall[impl]) / steps, 4),
@@ -232,10 +275,11 @@ def bench_config(name, cfg, impls, repeats, peak_n):
             "tokens_per_cpu_s": round(statistics.median(tokens / c for c in cpu[impl])),
             "gflops": round(fpt * statistics.median(tps) / 1e9, 1),
             "mfu": round(statistics.median(mfu), 3), "mfu_max": round(max(mfu), 3),
+            "mfu_peak": "bf16" if impl in BF16_IMPLS else "f32",
             "runs_s": [round(w, 4) for w in wall[impl]]}
     ratios = {}
-    for ours in ("course", "fast"):
-        for peer in ("trax", "torch", "course", "fast-threefry"):
+    for ours in ("course", "fast", "fast-threefry", *FAST_VARIANTS):
+        for peer in ("trax", "torch", "torch-bf16", "course", "fast", "fast-threefry"):
             if ours in figures and peer in figures and ours != peer:
                 # per-round ratios (same machine state), median
                 per_round = [p / o for o, p in zip(wall[ours], wall[peer])]
@@ -249,6 +293,12 @@ def bench_config(name, cfg, impls, repeats, peak_n):
         out["torch_matmul_gflops"] = round(statistics.median(torch_peaks), 1)
         out["matmul_torch/jax"] = round(statistics.median(
             t / j for t, j in zip(torch_peaks, peaks)), 3)
+    if bf16_peaks:
+        out["bf16_matmul_gflops_per_round"] = [round(p, 1) for p in bf16_peaks]
+        out["bf16_matmul_gflops"] = round(statistics.median(bf16_peaks), 1)
+    if torch_bf16_peaks:
+        out["torch_bf16_matmul_gflops_per_round"] = [round(p, 1) for p in torch_bf16_peaks]
+        out["torch_bf16_matmul_gflops"] = round(statistics.median(torch_bf16_peaks), 1)
     return out
 
 

@@ -6,16 +6,21 @@
 
 'bf16' casts both matmul inputs to bfloat16 and accumulates in float32
 (``preferred_element_type``); the weights stay float32 (the master copy the optimizer updates),
-and LayerNorm, attention (scores, softmax), the loss and the residual stream stay float32. 'f32' is the plain
-float32 product (the course model's numbers).
+and LayerNorm, attention (scores, softmax), the loss and the residual stream stay float32.
+'f32' is the plain float32 product (the course model's numbers: the same forward, the same
+gradient up to summation order).
 
-Why a custom gradient for 'bf16': XLA:CPU sends a bf16 dot to its fast kernel (YNNPACK; AMX on
-CPUs that have it) only in the plain layouts (x·w, g·wᵀ); JAX's automatic gradient of
-``dot(bf16, bf16) → f32`` instead makes a float32 cotangent meet bf16 operands and a weight
-gradient xᵀ·g whose transpose XLA folds into the dot: both fall back to a converted float32
-dot, 3-6× slower on this machine (benchmarks/README.md). The backward here casts the
-cotangent to bf16 and hands the weight gradient a transposed copy of x that XLA cannot fold.
+Why a custom gradient (both precisions): XLA:CPU's fast dot kernel (YNNPACK; AMX for bf16 on
+CPUs that have it) takes only the plain layouts (x·w, g·wᵀ). JAX's automatic weight gradient
+xᵀ·g has a transposed operand, so XLA inserts a transposing copy, and fuses into that copy
+everything that produces it: the cotangent, i.e. the residual stream's gradient summed over
+every later layer, re-read in transposed order (~40 ms per layer at d256, profiled; f32
+steps 1.3-1.9× slower). In bf16 the automatic gradient is worse still: the f32 cotangent meets
+bf16 operands and XLA falls back to a converted f32 dot. The backward here casts the cotangent
+to the compute dtype and hands the weight gradient a transposed copy of the stored input x
+(a single buffer) that XLA cannot fold into the dot.
 """
+import functools
 import pathlib
 
 import jax
@@ -74,39 +79,38 @@ def _dot_bt(a, b):
     return lax.dot_general(a, b, (((1,), (1,)), ((), ())), preferred_element_type=jnp.float32)
 
 
-@jax.custom_vjp
-def _matmul_bf16(a, b):
-    return _dot(a.astype(jnp.bfloat16), b.astype(jnp.bfloat16))
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _matmul(a, b, dtype):
+    return _dot(a.astype(dtype), b.astype(dtype))
 
 
-def _matmul_bf16_fwd(a, b):
-    a16, b16 = a.astype(jnp.bfloat16), b.astype(jnp.bfloat16)
+def _matmul_fwd(a, b, dtype):
+    a_c, b_c = a.astype(dtype), b.astype(dtype)
     # zero-size markers carry the input dtypes (residuals must be arrays)
-    return _dot(a16, b16), (a16, b16, jnp.zeros((0,), a.dtype), jnp.zeros((0,), b.dtype))
+    return _dot(a_c, b_c), (a_c, b_c, jnp.zeros((0,), a.dtype), jnp.zeros((0,), b.dtype))
 
 
-def _matmul_bf16_bwd(res, g):
-    a16, b16, a_like, b_like = res
-    g16 = g.astype(jnp.bfloat16)
-    da = _dot_bt(g16, b16)                       # (m, k) = g · bᵀ
-    db = _dot(_transposed_copy(a16), g16)         # (k, n) = aᵀ · g
+def _matmul_bwd(dtype, res, g):
+    a_c, b_c, a_like, b_like = res
+    g_c = g.astype(dtype)
+    da = _dot_bt(g_c, b_c)                       # (m, k) = g · bᵀ
+    db = _dot(_transposed_copy(a_c), g_c)         # (k, n) = aᵀ · g
     return da.astype(a_like.dtype), db.astype(b_like.dtype)
 
 
-_matmul_bf16.defvjp(_matmul_bf16_fwd, _matmul_bf16_bwd)
+_matmul.defvjp(_matmul_fwd, _matmul_bwd)
 
 
 def matmul(x, w, precision="f32"):
     """x (..., k) @ w (k, n) → (..., n) float32.
 
-    precision: 'f32' (the plain product) or 'bf16' (bf16 inputs, f32 accumulation, the custom
-    gradient above; the leading axes of x are flattened, so that the weight gradient is one
-    (k, M)·(M, n) dot over all M rows).
+    precision: 'f32' or 'bf16' (bf16 inputs, f32 accumulation). Both use the custom gradient
+    above; the leading axes of x are flattened, so that the weight gradient is one
+    (k, M)·(M, n) dot over all M rows.
     """
-    if precision == "f32":
-        return x @ w
-    if precision != "bf16":
+    if precision not in ("f32", "bf16"):
         raise ValueError(f"matmul: precision={precision!r}; resolve() it to 'f32' or 'bf16'.")
+    dtype = jnp.bfloat16 if precision == "bf16" else jnp.float32
     lead = x.shape[:-1]
-    out = _matmul_bf16(x.reshape(-1, x.shape[-1]), w)
+    out = _matmul(x.reshape(-1, x.shape[-1]), w, dtype)
     return out.reshape(lead + (w.shape[-1],))
