@@ -1,21 +1,32 @@
 """Training-step benchmark: tokens/s of forward + backward + Adam, side by side, and MFU.
 
     python -m benchmarks.bench_train [--quick] [--configs small mid course-full]
-                                     [--impls course fast fast-threefry trax torch]
+                                     [--impls course fast fast-fused fast-bf16 trax torch ...]
 
 Each JAX model runs through the trax Loop's update, ``trax.optimizers.trainer.Trainer.one_step``
 (jitted forward+backward+Adam, a numpy batch copied in and a fresh rng per step, the learning
 rate from the course's schedule — what ``Loop`` does per step):
 
   course         trax_models.model.TransformerLM + tl.CrossEntropyLoss (the graded model)
-  fast           trax_models.models.fast_model.TransformerLM + tl.CrossEntropyLoss (same weights)
-  fast-threefry  the fast model with trax's threefry dropout masks (shows what 'rbg' buys)
+  fast           trax_models.models.fast_model.TransformerLM (defaults: f32, 'hash' dropout
+                 masks) + tl.CrossEntropyLoss: the drop-in model (same weights, same outputs)
+  fast-fused     fast, head='logits' + fast_model.LogitsCrossEntropy (fused logsumexp loss;
+                 same weights, same loss): the product's training path in f32
+  fast-bf16      fast-fused, precision='bf16' (bf16 matmul inputs, f32 accumulation, f32
+                 weights, LayerNorm, attention and loss)
+  fast-rbg, fast-threefry, fast-dpa   ablations: other dropout masks, jax.nn.dot_product_attention
   trax           trax.models.TransformerLM (same size) + tl.WeightedCategoryCrossEntropy
   torch          benchmarks/torch_gpt.py (nanoGPT style, eager, torch.optim.Adam,
-                 torch.set_num_threads(cores))
+                 torch.set_num_threads(cores), OMP_WAIT_POLICY=PASSIVE unless set: see
+                 common.import_torch)
+  torch-bf16     torch, forward and loss under torch.autocast('cpu', dtype=torch.bfloat16)
 
-The limit: the f32 matmul peak of this machine (GFLOP/s of a large jitted matmul, best size),
-and the model's FLOPs per token → model FLOP utilisation, MFU = FLOPs/token × tokens/s / peak.
+The limit: the matmul peak of this machine at the precision used (GFLOP/s of a large matmul:
+f32, or bf16 inputs with f32 accumulation for fast-bf16 and torch-bf16; per round the better
+of jax's and torch's), and the model's FLOPs per token → model FLOP utilisation,
+MFU = FLOPs/token × tokens/s / peak. Whether bf16 is native here is detected
+(``trax_models.models.precision.native_bf16``: amx_bf16/avx512_bf16 in /proc/cpuinfo, or a GPU)
+and recorded as ``native_bf16``; without it bf16 is emulated and slow.
 FLOPs/token (training) = 3 × forward matmul FLOPs = 6·N_matmul + 12·n_layers·L·d_model (the
 attention score and weighted-sum matmuls over all L positions, as computed); embedding
 lookups, elementwise work and the optimizer are not counted.
@@ -44,24 +55,27 @@ CONFIGS = {
     "course-full": dict(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8,
                         batch=4, length=256, steps=1),
 }
-# Levers of the fast model, one at a time and together (fast_model.TransformerLM options;
-# loss 'fused': logits + fast_model.LogitsCrossEntropy instead of LogSoftmax + CrossEntropyLoss).
+# The fast model's levers (fast_model.TransformerLM options; loss 'fused': head='logits' +
+# fast_model.LogitsCrossEntropy instead of LogSoftmax + tl.CrossEntropyLoss). 'fast' itself is
+# the drop-in model: defaults (f32, 'hash' dropout masks) + tl.CrossEntropyLoss.
 FAST_VARIANTS = {
+    "fast-rbg": dict(dropout_rng="rbg"),
+    "fast-threefry": dict(dropout_rng="threefry"),
     "fast-dpa": dict(attention="dpa"),
     "fast-fused": dict(loss="fused"),
-    "fast-hash": dict(dropout_rng="hash"),
-    "fast-opt": dict(dropout_rng="hash", loss="fused"),
-    "fast-bf16": dict(dropout_rng="hash", loss="fused", precision="bf16"),
+    "fast-bf16": dict(loss="fused", precision="bf16"),
 }
 BF16_IMPLS = ("fast-bf16", "torch-bf16")  # MFU against the bf16 matmul peak
-IMPLS = ("course", "fast", "fast-threefry", *FAST_VARIANTS, "trax", "torch", "torch-bf16")
-# Kept out of the default run so that `make bench` stays under 15 min on 2 cores (--impls runs
-# them): fast-threefry, an ablation ('rbg' dropout masks bought nothing: fast/fast-threefry
-# 0.999 on 29 Nov), and the fast model on small/course-full (0.90-0.99x the course model in
-# every run so far; the goals are on mid).
+IMPLS = ("course", "fast", *FAST_VARIANTS, "trax", "torch", "torch-bf16")
+# Kept out of the default run so that `make bench` stays near 15 min on 2 cores (--impls runs
+# them): fast (≈ fast-fused: the fused loss buys 1.03-1.05x), and the ablations.
 DEFAULT_IMPLS = {"small": ("course", "trax", "torch"),
-                 "mid": ("course", "fast", "trax", "torch"),
-                 "course-full": ("course", "trax", "torch")}
+                 "mid": ("course", "fast-fused", "fast-bf16", "trax", "torch", "torch-bf16"),
+                 "course-full": ("course", "fast-fused", "fast-bf16", "trax", "torch",
+                                 "torch-bf16")}
+# The goals' ratios (issue #18), first in the table
+KEY_RATIOS = ("fast-fused/torch", "fast-fused/trax", "fast-bf16/torch-bf16", "fast-fused/course",
+              "fast-bf16/course", "course/torch", "fast/torch", "fast/trax", "fast/course")
 MAX_LEN = 4096  # the course's; every implementation has a (MAX_LEN, d_model) positional table
 DROPOUT = 0.1
 LEARNING_RATE = 0.001
@@ -119,9 +133,6 @@ def jax_step_fn(impl, cfg):
         model, loss = course_model.TransformerLM(**args), tl.CrossEntropyLoss()
     elif impl == "fast":
         model, loss = fast_model.TransformerLM(**args), tl.CrossEntropyLoss()
-    elif impl == "fast-threefry":
-        model = fast_model.TransformerLM(**args, dropout_rng="threefry")
-        loss = tl.CrossEntropyLoss()
     elif impl in FAST_VARIANTS:
         options = dict(FAST_VARIANTS[impl])
         head = options.pop("loss", "log_softmax")
@@ -278,8 +289,8 @@ def bench_config(name, cfg, impls, repeats, peak_n):
             "mfu_peak": "bf16" if impl in BF16_IMPLS else "f32",
             "runs_s": [round(w, 4) for w in wall[impl]]}
     ratios = {}
-    for ours in ("course", "fast", "fast-threefry", *FAST_VARIANTS):
-        for peer in ("trax", "torch", "torch-bf16", "course", "fast", "fast-threefry"):
+    for ours in ("course", "fast", *FAST_VARIANTS):
+        for peer in ("trax", "torch", "torch-bf16", "course", "fast"):
             if ours in figures and peer in figures and ours != peer:
                 # per-round ratios (same machine state), median
                 per_round = [p / o for o, p in zip(wall[ours], wall[peer])]
@@ -306,7 +317,7 @@ def main(argv=None):
     p = common.parser(__doc__)
     p.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     p.add_argument("--impls", nargs="+", choices=IMPLS, default=None,
-                   help="default: course, trax, torch (+ fast on mid)")
+                   help="default: see DEFAULT_IMPLS")
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
     if args.repeats < 5:
@@ -314,6 +325,10 @@ def main(argv=None):
     repeats = args.repeats
 
     import trax_models  # noqa: F401  (compat: quiet trax import)
+    from trax_models.models import precision
+    native = precision.native_bf16()
+    bf16_flags = sorted(precision.cpu_flags() & {"amx_bf16", "avx512_bf16", "amx_tile"})
+    print(f"native bf16: {native} (CPU flags {bf16_flags})", flush=True)
     load_start = [round(x, 2) for x in os.getloadavg()]
     results, rows = {}, []
     peak = matmul_peak([1024] if args.quick else [1024, 2048], 5)
@@ -326,17 +341,18 @@ def main(argv=None):
         if args.quick:
             cfg["steps"] = 1
             if name != "small":
-                impls = [i for i in impls if i in ("fast", "trax")]
+                impls = [i for i in impls if i in ("fast-fused", "trax")]
         res = bench_config(name, cfg, impls, repeats, peak["best_size"])
         results[name] = res
         figures, ratios = res["figures"], res["ratios"]
         for impl, r in figures.items():
-            ratio = ratios.get(f"{impl}/trax") if impl in ("course", "fast") else None
+            ratio = ratios.get(f"{impl}/trax")
             rows.append(common.row(f"train/{name}", f"{impl} tok/s", r["tokens_per_s"],
                                    "tok/s", ratio=ratio,
-                                   note=f"MFU {r['mfu']:.0%}, compile {r['compile_s']} s"
+                                   note=f"MFU {r['mfu']:.0%} ({r['mfu_peak']} peak), "
+                                   f"compile {r['compile_s']} s"
                                    + (" (ratio: vs trax)" if ratio else "")))
-        for key in ("course/torch", "fast/torch", "fast/course", "fast/fast-threefry"):
+        for key in KEY_RATIOS:
             if key in ratios:
                 rows.append(common.row(f"train/{name}", key, ratios[key], "×"))
         rows.append(common.row(f"train/{name}", "f32 matmul (jax)", res["matmul_gflops"],
@@ -345,12 +361,20 @@ def main(argv=None):
             rows.append(common.row(f"train/{name}", "f32 matmul (torch)",
                                    res["torch_matmul_gflops"], "GFLOP/s",
                                    ratio=res["matmul_torch/jax"], note="ratio: torch/jax"))
+        for key, label in (("bf16_matmul_gflops", "bf16 matmul (jax)"),
+                           ("torch_bf16_matmul_gflops", "bf16 matmul (torch autocast)")):
+            if key in res:
+                rows.append(common.row(f"train/{name}", label, res[key], "GFLOP/s",
+                                       note=f"native bf16: {native}"))
         rows.append(common.row(f"train/{name}", "load avg (1 min)",
                                statistics.median(x[0] for x in res["loadavg_per_round"]),
                                note=f"{os.cpu_count()} cores"))
         # written after every config: a run stopped later keeps the configs measured so far
         common.write_result("train", {
-            "what": "training step (forward+backward+Adam) tokens/s; MFU vs f32 matmul peak",
+            "what": "training step (forward+backward+Adam) tokens/s; MFU vs the matmul peak of "
+                    "the precision used (f32, or bf16 for fast-bf16/torch-bf16)",
+            "native_bf16": native, "cpu_bf16_flags": bf16_flags,
+            "torch_omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
             "quick": args.quick, "repeats": repeats, "dropout": DROPOUT, "max_len": MAX_LEN,
             "flops_note": "FLOPs/token = 6·N_matmul + 12·n_layers·L·d_model",
             "complete": name == args.configs[-1],

@@ -133,7 +133,7 @@ def test_dropout_threefry_gives_trax_masks_and_rbg_the_right_rate():
 def test_trains_through_the_trax_trainer():
     """A few Trainer.one_step calls (the Loop's update) lower the loss on one repeated batch.
 
-    Default dropout masks ('rbg'); 'threefry' masks are trax's own (tested above)."""
+    Default dropout masks ('hash'); 'threefry' masks are trax's own (tested above)."""
     model = fast_model.TransformerLM(**ARGS, mode="train")
     x = tokens(batch=4, length=16)
     batch = (x, x, np.ones(x.shape, np.float32))
@@ -350,3 +350,22 @@ def test_native_bf16_detection_is_read_from_the_cpu_and_honoured(tmp_path, monke
     with pytest.raises(ValueError, match="attention"):
         fast_model.TransformerLM(**ARGS, attention="flash", mode="eval").init(
             shapes.signature(tokens()))
+
+
+def test_fused_loss_gradient_is_jax_own_gradient_of_the_formula():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(2, 5, 7)).astype(np.float32) * 3
+    targets = rng.integers(0, 7, (2, 5)).astype(np.int32)
+    weights = rng.uniform(0, 1, (2, 5)).astype(np.float32)
+
+    def reference(logits, weights):
+        logp = jax.nn.log_softmax(logits)
+        nll = -jax.numpy.take_along_axis(logp, targets[..., None], -1)[..., 0]
+        return jax.numpy.sum(nll * weights) / jax.numpy.sum(weights)
+    fused = lambda lg, w: fast_model.logits_cross_entropy(lg, targets, w)  # noqa: E731
+    np.testing.assert_allclose(float(fused(logits, weights)), float(reference(logits, weights)),
+                               rtol=1e-6)
+    for got, want in zip(jax.grad(fused, (0, 1))(logits, weights),
+                         jax.grad(reference, (0, 1))(logits, weights)):
+        assert np.abs(np.asarray(want)).max() > 1e-3
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6)

@@ -15,11 +15,11 @@ of the course's tree of ~20 small layers:
 * attention is two einsums on (batch, L, heads, d_head) with the 1/√d_head folded into q, so
   the course's reshape/transpose round trips (AttnHeads/AttnOutput) and the score division
   disappear; softmax is ``jax.nn.softmax`` (its backward is one fused expression);
-* dropout masks come from another generator by default (``dropout_rng='rbg'``: XLA's
-  RngBitGenerator, keyed by the layer's trax rng); ``'threefry'`` gives trax's masks and
-  ``'hash'`` a counter-based hash that XLA fuses into the dropout itself (``hash_bits``): on
-  CPU RngBitGenerator and threefry are separate kernels costing ~10 ms per million entries,
-  the hash ~0.5 ms.
+* dropout masks come from another generator by default (``dropout_rng='hash'``: a
+  counter-based hash keyed by the layer's trax rng, which XLA fuses into the dropout itself,
+  ``hash_bits``); ``'threefry'`` gives trax's masks, ``'rbg'`` XLA's RngBitGenerator. On CPU
+  RngBitGenerator and threefry are separate kernels costing ~10 ms per million entries, the
+  hash ~0.5 ms.
 
 Options that change no weight (each variant loads the course model's checkpoints; f32 ones give
 its outputs): ``precision`` 'f32' | 'bf16' | 'auto' (``trax_models.models.precision``: bf16
@@ -39,8 +39,8 @@ Modes: 'train', 'eval' (this module's fast tree) and 'predict': the course model
 predict tree (``trax_models.model.TransformerLM(mode='predict')``, whose flat weights are the
 same); ``init_predict`` here accepts the weights of either tree.
 
-What ``dropout_rng='rbg'`` (or 'hash') changes: which positions are dropped (another, equally uniform
-random stream; the keep probability is the same to 2⁻³²), not the expected output or the
+What ``dropout_rng='hash'`` (or 'rbg') changes: which positions are dropped (another, equally
+uniform random stream; the keep probability is the same to 2⁻³²), not the expected output or the
 gradient's distribution. Training stays deterministic for a given rng on one backend, but the
 masks are not trax's, so a train-mode step is not bit-equal to the course model's (eval and
 predict are unaffected); RngBitGenerator's stream may also differ between XLA versions/backends
@@ -95,7 +95,7 @@ def hash_bits(rng, shape):
     return _lowbias32(_lowbias32(index ^ words[0]) ^ words[-1] * jnp.uint32(_GOLDEN))
 
 
-def dropout(x, rng, rate, rng_impl="rbg"):
+def dropout(x, rng, rate, rng_impl="hash"):
     """Inverted dropout: each entry of x zeroed with probability ``rate``, the rest × 1/(1-rate).
 
     Args:
@@ -130,7 +130,7 @@ class Dropout(tl.Dropout):
     Modes: 'train' drops; 'eval'/'predict' are the identity. Input and output: any shape.
     """
 
-    def __init__(self, rate=0.0, mode="train", rng_impl="rbg"):
+    def __init__(self, rate=0.0, mode="train", rng_impl="hash"):
         super().__init__(rate=rate, mode=mode)
         if rng_impl not in DROPOUT_RNGS:
             raise ValueError(f"Dropout: rng_impl={rng_impl!r}; use one of {DROPOUT_RNGS}.")
@@ -197,7 +197,7 @@ class FastDecoderBlock(tl.Layer):
     """
 
     def __init__(self, d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu,
-                 dropout_rng="rbg", precision="f32", attention="einsum"):
+                 dropout_rng="hash", precision="f32", attention="einsum"):
         super().__init__(n_in=1, n_out=1, name="FastDecoderBlock")
         if attention not in ATTENTIONS:
             raise ValueError(f"FastDecoderBlock: attention={attention!r}; use one of "
@@ -279,16 +279,16 @@ HEADS = ("log_softmax", "logits")
 
 def TransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dropout=0.1,
                   max_len=4096, mode="train", ff_activation=tl.Relu, cache_len=None,
-                  dropout_rng="rbg", precision="f32", attention="einsum", head="log_softmax"):
+                  dropout_rng="hash", precision="f32", attention="einsum", head="log_softmax"):
     """The course's TransformerLM, fast: same arguments, weights (flattened) and outputs.
 
     Input: token ids (batch, L). Output: log-probabilities (batch, L, vocab_size), or with
     ``head='logits'`` the logits before the LogSoftmax (train with ``LogitsCrossEntropy``).
     Modes: 'train', 'eval' (fast tree), 'predict' (the course model's KV-cache tree; see
-    ``trax_models.model`` and ``init_predict`` below). ``dropout_rng``: 'rbg' (default, cheap)
-    or 'threefry' (trax's dropout masks), train mode only. ``precision``: 'f32' (default, the
-    course's numbers), 'bf16' (bf16 matmul inputs, f32 accumulation, f32 weights) or 'auto'
-    (bf16 where ``precision.native_bf16()``). ``attention``: see ``causal_attention``.
+    ``trax_models.model`` and ``init_predict`` below). ``dropout_rng``: 'hash' (default,
+    cheapest), 'rbg' or 'threefry' (trax's dropout masks), train mode only. ``precision``:
+    'f32' (default, the course's numbers), 'bf16' (bf16 matmul inputs, f32 accumulation, f32
+    weights) or 'auto' (bf16 where ``precision.native_bf16()``). ``attention``: see ``causal_attention``.
     The options change no weight: every variant loads the course model's checkpoints.
     """
     if mode == "predict":
@@ -322,6 +322,7 @@ def logits_cross_entropy(logits, targets, weights):
     LogSoftmax of ``logits`` without the (batch, L, vocab) log-probabilities.
 
     logits (batch, L, V) float, targets (batch, L) int, weights (batch, L) → scalar float32.
+    (A hand-written gradient, one pass over the logits, measured no faster: not kept.)
     """
     logits = logits.astype(jnp.float32)
     lse = jax.nn.logsumexp(logits, axis=-1)                                     # (batch, L)
