@@ -9,8 +9,9 @@ import pytest
 from tests.summarizer._tiny_run import assert_clean_failure, run
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint
+from trax_models.transfer import align, data, models
 from trax_models.transfer import finetune as ft
-from trax_models.transfer import models
+from trax_models.transfer.cli import markup
 from trax_models.weights import flat_weights
 
 from ._base import make_base, tiny_vocab
@@ -161,3 +162,21 @@ def test_a_tagger_learns_the_generated_entities(tmp_path):
     scores = ft.finetune(config, log=lambda *_: None)["scores"]
     assert scores["per_type"]["NUM"]["f1"] > 0.8, scores
     assert scores["f1"] > 0.2, scores
+
+
+def test_eval_data_smaller_than_a_batch_still_batches_and_training_data_must_fill_one():
+    windows = [align.Window(np.arange(1, 6 + i, dtype=np.int32), np.zeros(5 + i, np.int32),
+                            np.ones(5 + i, np.float32), 0, 5 + i, 0) for i in range(3)]
+    tokens, targets, weights = next(ft.batches("ner", windows, 8, seed=0, full_only=False))
+    assert tokens.shape[0] == 3 and tokens.shape == targets.shape == weights.shape
+    assert tokens.shape[1] == 64  # padded to the first bucket
+    with pytest.raises(UserError, match="fewer than a batch of 8"):
+        next(ft.batches("ner", windows, 8, seed=0))
+
+
+def test_markup_brackets_each_entity_once():
+    text = "Anna Keller won in Upton ."
+    spans = data.words_of(text)
+    tags = ["B-PERSON", "I-PERSON", "O", "O", "B-LOC", "O"]
+    tagged = [(w, a, b, t) for (w, a, b), t in zip(spans, tags)]
+    assert markup(text, tagged) == "[Anna Keller]PERSON won in [Upton]LOC ."

@@ -138,8 +138,14 @@ def batch_of(task, windows):
             np.stack([w.targets for w in windows]), np.stack([w.weights for w in windows]))
 
 
-def batches(task, windows, batch_size, seed):
-    """Endless, seeded batches: each epoch shuffled, windows of similar length together."""
+def batches(task, windows, batch_size, seed, full_only=True):
+    """Endless, seeded batches: each epoch shuffled, windows of similar length together.
+
+    ``full_only``: only batches of exactly ``batch_size`` (training: one shape per bucket);
+    otherwise the last, smaller batch of a group too (eval data smaller than a batch)."""
+    if not windows or (full_only and len(windows) < batch_size):
+        raise UserError(f"{len(windows)} windows of data, fewer than a batch of {batch_size} — "
+                        "bring more data or lower --batch_size")
     rng = np.random.default_rng(seed)
     pool = 20 * batch_size
     while True:
@@ -149,7 +155,7 @@ def batches(task, windows, batch_size, seed):
             chunk = sorted(order[a:a + pool], key=lambda i: len(windows[i].tokens))
             groups += [chunk[b:b + batch_size] for b in range(0, len(chunk), batch_size)]
         for g in rng.permutation(len(groups)):
-            if len(groups[g]) == batch_size:  # one shape per bucket: few compilations
+            if len(groups[g]) == batch_size or not full_only:  # few shapes: few compilations
                 yield batch_of(task, [windows[i] for i in groups[g]])
 
 
@@ -184,9 +190,6 @@ def finetune(config, log=print):
     tags = tag_set(train_examples) if config.task == "ner" else None
     train_windows = windows_of(config.task, encoder, train_examples, max_tokens, config.echo, tags)
     eval_windows = windows_of(config.task, encoder, eval_examples, max_tokens, config.echo, tags)
-    if len(train_windows) < config.batch_size:
-        raise UserError(f"{len(train_windows)} training windows, fewer than --batch_size "
-                        f"{config.batch_size} — bring more data or lower --batch_size")
     out = pathlib.Path(config.output_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     record = {"task": config.task, "tags": tags, "model_args": {**args, "dropout": config.dropout},
@@ -204,7 +207,7 @@ def finetune(config, log=print):
         if config.init == "pretrained":
             models.load_body(train_model, flat, config.checkpoint)
         fixed = FixedBatches(batches(config.task, eval_windows, config.batch_size,
-                                     config.seed + 1), config.eval_batches)
+                                     config.seed + 1, full_only=False), config.eval_batches)
         task = trax_training.TrainTask(
             labeled_data=stream, loss_layer=tl.WeightedCategoryCrossEntropy(),
             optimizer=trax.optimizers.Adam(config.lr, weight_decay_rate=0.0),
