@@ -9,7 +9,7 @@ import pytest
 from tests.summarizer._tiny_run import assert_clean_failure, run
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint
-from trax_models.transfer import align, data, models
+from trax_models.transfer import align, data, formats, models
 from trax_models.transfer import finetune as ft
 from trax_models.transfer.cli import markup
 from trax_models.weights import flat_weights
@@ -180,3 +180,25 @@ def test_markup_brackets_each_entity_once():
     tags = ["B-PERSON", "I-PERSON", "O", "O", "B-LOC", "O"]
     tagged = [(w, a, b, t) for (w, a, b), t in zip(spans, tags)]
     assert markup(text, tagged) == "[Anna Keller]PERSON won in [Upton]LOC ."
+
+
+def test_a_users_conll_file_trains_with_its_own_tags_and_a_held_out_share(tmp_path, base):
+    examples = []
+    for i in range(30):
+        e = data.ner_example(2, "user", i)
+        examples.append((e["words"], [t.replace("PERSON", "PER") for t in e["tags"]]))
+    formats.write_conll(tmp_path / "mine.conll", examples)
+    out = tmp_path / "out"
+    code, printed, err = run(["finetune", "--task", "ner", "--checkpoint", base, "--output_dir",
+                              out, "--train_file", tmp_path / "mine.conll", "--steps", "2",
+                              "--batch_size", "4", "--eval_every", "2", "--eval_batches", "1",
+                              "--max_tokens", "128"], 300)
+    assert code == 0, err[-2000:]
+    record = json.loads((out / "config.json").read_text())
+    assert "B-PER" in record["tags"] and "B-PERSON" not in record["tags"]
+    config = ft.FinetuneConfig(task="ner", checkpoint=str(base), output_dir=str(out),
+                               train_file=str(tmp_path / "mine.conll"))
+    train, test = ft.load_examples(config, "train"), ft.load_examples(config, "test")
+    assert len(test) == 3 and len(train) == 27
+    assert not {" ".join(w) for w, _ in train} & {" ".join(w) for w, _ in test}
+    assert json.loads((out / "results.json").read_text())["n_eval"] == 3

@@ -81,14 +81,39 @@ class FinetuneConfig:
             raise UserError(f"--dropout must be in [0, 1), got {self.dropout!r}")
 
 
+HELD_OUT = 0.1  # share of a --train_file held out for evaluation when no --eval_file is given
+
+
 def load_examples(config, split):
-    """The task's examples of ``split`` ("train"/"test"): NER [(words, tags)], QA SQuAD dicts."""
+    """The task's examples of ``split`` ("train"/"test"): NER [(words, tags)], QA SQuAD dicts.
+
+    With a ``train_file`` and no ``eval_file``, a seeded ``HELD_OUT`` share of the train file's
+    examples (QA: of its contexts, so no article is on both sides) is the test split.
+    """
+    if config.train_file is not None and config.eval_file is None:
+        examples = _read(config.task, config.train_file)
+        keys = sorted({_group(config.task, e) for e in examples})
+        if len(keys) < 2:
+            raise UserError(f"{config.train_file} has a single example — pass --eval_file too, "
+                            "or bring more examples")
+        order = np.random.default_rng(config.data_seed).permutation(len(keys))
+        held = {keys[i] for i in order[:max(1, round(HELD_OUT * len(keys)))]}
+        return [e for e in examples if (_group(config.task, e) in held) == (split == "test")]
     path = config.train_file if split == "train" else config.eval_file
     if path is None:
         sizes = {"train": config.n_train, "test": config.n_test}
         path = data.ensure_data(config.data_seed, sizes) / (
             f"{config.task}-{split}." + ("conll" if config.task == "ner" else "json"))
-    return formats.read_conll(path) if config.task == "ner" else formats.read_squad(path)
+    return _read(config.task, path)
+
+
+def _read(task, path):
+    return formats.read_conll(path) if task == "ner" else formats.read_squad(path)
+
+
+def _group(task, example):
+    """What a held-out split keeps together: a NER sentence, a QA context."""
+    return " ".join(example[0]) if task == "ner" else example["context"]
 
 
 def tag_set(examples):
