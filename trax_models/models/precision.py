@@ -14,11 +14,11 @@ Why a custom gradient (both precisions): XLA:CPU's fast dot kernel (YNNPACK; AMX
 CPUs that have it) takes only the plain layouts (x·w, g·wᵀ). JAX's automatic weight gradient
 xᵀ·g has a transposed operand, so XLA inserts a transposing copy, and fuses into that copy
 everything that produces it: the cotangent, i.e. the residual stream's gradient summed over
-every later layer, re-read in transposed order (~40 ms per layer at d256, profiled; f32
-steps 1.3-1.9× slower). In bf16 the automatic gradient is worse still: the f32 cotangent meets
-bf16 operands and XLA falls back to a converted f32 dot. The backward here casts the cotangent
-to the compute dtype and hands the weight gradient a transposed copy of the stored input x
-(a single buffer) that XLA cannot fold into the dot.
+every later layer, re-read in transposed order (~40 ms per layer at d256, profiled; the f32
+mid step 1.4× (bench) to 2.3× (profiled) slower). In bf16 the automatic gradient is worse
+still: the f32 cotangent meets bf16 operands and XLA falls back to a converted f32 dot. The
+backward here casts the cotangent to the compute dtype and hands the weight gradient a
+transposed copy of the stored input x (a single buffer) that XLA cannot fold into the dot.
 """
 import functools
 import pathlib
