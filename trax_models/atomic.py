@@ -3,14 +3,18 @@
     atomic_write(path, write)     # write(f) fills a binary file object
     atomic_write_text(path, text)
     fsync_dir(directory)          # make a rename durable
+    atomic_directory(target, fill)  # fill(tmp) writes a whole directory; renamed into place
 
 A reader sees the old file or the new one, never a part. The temporary file sits in the same
 directory (``.NAME.tmp-PID``) so the rename stays on one file system; it is removed on error.
 """
 import os
 import pathlib
+import shutil
+import tempfile
 
-__all__ = ["atomic_write", "atomic_write_text", "fsync_dir", "temporary_name"]
+__all__ = ["atomic_write", "atomic_write_text", "fsync_dir", "temporary_name",
+           "atomic_directory"]
 
 
 def fsync_dir(directory):
@@ -57,3 +61,27 @@ def atomic_write(path, write):
 def atomic_write_text(path, text):
     """``atomic_write`` of a str (UTF-8)."""
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def atomic_directory(target, fill, done="DONE"):
+    """Build the directory ``target`` once: ``fill(tmp)`` writes it in a temporary sibling,
+    which is renamed into place (a reader sees all of it or nothing). ``target/DONE`` marks a
+    finished build: if it exists, nothing is done; if another process finishes first, its
+    directory is kept. Returns ``target`` (a ``pathlib.Path``)."""
+    target = pathlib.Path(target)
+    if (target / done).is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
+    try:
+        fill(tmp)
+        if not (tmp / done).is_file():
+            raise RuntimeError(f"building {target} wrote no {done} file")
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process finished first: keep theirs
+            if not (target / done).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

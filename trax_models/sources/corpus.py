@@ -14,12 +14,11 @@ import json
 import logging
 import os
 import pathlib
-import shutil
-import tempfile
 import time
 
 import trax
 
+from trax_models.atomic import atomic_directory
 from trax_models.sources import tfds, vocab
 from trax_models.sources.news import (
     DEFAULT_BACKGROUND,
@@ -64,11 +63,8 @@ def ensure_corpus(corpus_seed=0, n_train=None, n_validation=None, n_test=None, d
     building at once never leave a half-written corpus. Logs the time of each step.
     """
     target = default_corpus_dir(corpus_seed, n_train, n_validation, n_test, data_dir, background)
-    if (target / "DONE").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
-    try:
+
+    def fill(tmp):
         timings = {}
         start = time.perf_counter()
         corpus = generate_corpus(corpus_seed, _sizes(n_train, n_validation, n_test), background)
@@ -85,14 +81,7 @@ def ensure_corpus(corpus_seed=0, n_train=None, n_validation=None, n_test=None, d
                                                   target_size=vocab_size)
         (tmp / "DONE").write_text(json.dumps(timings) + "\n")
         log.info("default corpus built in %s: %s", target, timings)
-        try:
-            os.rename(tmp, target)
-        except OSError:  # another process finished first: keep theirs
-            if not (target / "DONE").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return atomic_directory(target, fill)
 
 
 def default_vocab_path(vocab_size=DEFAULT_VOCAB_SIZE, **corpus_options):

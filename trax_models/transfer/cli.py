@@ -67,14 +67,19 @@ def markup(text, tagged):
     return "".join(out) + text[pos:]
 
 
-def ner_parser():
-    p = argparse.ArgumentParser(
-        prog="python -m trax_models ner",
-        description="Tag the named entities (people, organisations, places, numbers, dates) "
-                    "of text files with a fine-tuned NER model (`finetune --task ner`).")
+def _reader_parser(task, description):
+    """The flags ``ner`` and ``qa`` share: the input files and the fine-tuned checkpoint."""
+    p = argparse.ArgumentParser(prog=f"python -m trax_models {task}", description=description)
     p.add_argument("inputs", nargs="*", metavar="FILE", help="text files; '-' or none: stdin")
     p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="--output_dir of `python -m trax_models finetune --task ner`")
+                   help=f"--output_dir of `python -m trax_models finetune --task {task}`")
+    return p
+
+
+def ner_parser():
+    p = _reader_parser("ner", "Tag the named entities (people, organisations, places, numbers, "
+                              "dates) of text files with a fine-tuned NER model (`finetune "
+                              "--task ner`).")
     form = p.add_mutually_exclusive_group()
     form.add_argument("--conll", action="store_true", help="'word TAG' lines instead")
     form.add_argument("--json", action="store_true",
@@ -104,13 +109,9 @@ def ner_cli(argv):
 
 
 def qa_parser():
-    p = argparse.ArgumentParser(
-        prog="python -m trax_models qa",
-        description="Answer a question from text files with a fine-tuned extractive QA model "
-                    "(`finetune --task qa`): the answer is a span of the text, or none.")
-    p.add_argument("inputs", nargs="*", metavar="FILE", help="text files; '-' or none: stdin")
-    p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="--output_dir of `python -m trax_models finetune --task qa`")
+    p = _reader_parser("qa", "Answer a question from text files with a fine-tuned extractive QA "
+                             "model (`finetune --task qa`): the answer is a span of the text, "
+                             "or none.")
     p.add_argument("--question", required=True)
     p.add_argument("--json", action="store_true", help="one JSON line per file")
     return p

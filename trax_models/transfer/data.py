@@ -25,10 +25,9 @@ readers.
 import json
 import pathlib
 import re
-import shutil
 import string
-import tempfile
 
+from trax_models.atomic import atomic_directory
 from trax_models.sources import corpus, news
 from trax_models.transfer import formats
 
@@ -197,23 +196,12 @@ def ensure_data(seed=0, sizes=None, base=None):
     and renamed into place, as the corpus is: a killed build leaves nothing half-written.
     """
     sizes = dict(DEFAULT_SIZES if sizes is None else sizes)
-    target = data_dir(seed, sizes, base)
-    if (target / "DONE").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
-    try:
+
+    def fill(tmp):
         for split, n in sizes.items():
             ner = [ner_example(seed, split, i) for i in range(n)]
             formats.write_conll(tmp / f"ner-{split}.conll", [(e["words"], e["tags"]) for e in ner])
             qa = [q for i in range(n) for q in qa_examples(seed, split, i)]
             formats.write_squad(tmp / f"qa-{split}.json", qa)
         (tmp / "DONE").write_text(json.dumps({"sizes": sizes}) + "\n")
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished first: keep theirs
-            if not (target / "DONE").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return atomic_directory(data_dir(seed, sizes, base), fill)
