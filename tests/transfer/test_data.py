@@ -6,6 +6,7 @@ import pytest
 
 from trax_models.sources import news
 from trax_models.transfer import data, formats, metrics
+from trax_models.transfer.infer import join_words
 
 
 def _slot_values(pair):
@@ -23,8 +24,8 @@ def _slot_values(pair):
 def test_every_slot_is_an_entity_of_its_type(index):
     pair = news.compose_pair(0, "ner-train", index)
     example = data.ner_example(0, "train", index)
-    assert " ".join(example["words"]).replace(" ", "") == news.generate_pair(
-        0, "ner-train", index)["article"].replace(" ", "")
+    text, _ = join_words(example["words"])  # the words rejoin to the article, spaces and all
+    assert text == news.generate_pair(0, "ner-train", index)["article"]
     found = [(kind, " ".join(example["words"][a:b + 1]))
              for kind, a, b in metrics.entities(example["tags"])]
     want = [(kind, " ".join(w for w, _, _ in data.words_of(value)))
@@ -90,3 +91,11 @@ def test_ensure_data_writes_readable_files_once(tmp_path):
     stamp = (d / "DONE").stat().st_mtime_ns
     assert data.ensure_data(1, sizes, base=tmp_path) == d
     assert (d / "DONE").stat().st_mtime_ns == stamp  # cached, not rebuilt
+
+
+def test_join_words_spaces_like_written_text():
+    words = ["\"", "We", "won", ",", "\"", "said", "Ann", "(", "coach", ")", "after", "a", "3",
+             "-", "1", "win", "and", "$", "420", "."]
+    text, spans = join_words(words)
+    assert text == '"We won," said Ann (coach) after a 3-1 win and $420.'
+    assert [text[a:b] for _, a, b in spans] == words

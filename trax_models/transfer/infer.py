@@ -30,13 +30,32 @@ MAX_ANSWER_TOKENS = 30
 _BATCH = 16
 
 
+_NO_SPACE_BEFORE = set(".,;:!?%)]}'")
+_NO_SPACE_AFTER = set("([{$")
+
+
 def join_words(words):
-    """Words → (text joined by spaces, [(word, start, end)])."""
-    spans, pos = [], 0
+    """Words → (text, [(word, start, end)]), spaced as written text is: no space before
+    ``.,;:!?%)`` or after ``($``, none around a hyphen, and a double quote attached to the
+    words it encloses (alternately opening and closing). The generated splits' words rejoin
+    to their article exactly, so tagging reads the text as pre-training read it."""
+    spans, pieces, pos, quotes = [], [], 0, 0
+    previous = None
     for w in words:
+        opening = w == '"' and quotes % 2 == 0
+        space = previous is not None and not (
+            (w in _NO_SPACE_BEFORE and w != "'") or (w == '"' and not opening) or w == "-"
+            or previous in _NO_SPACE_AFTER or previous == "-" or previous == "OPEN_QUOTE")
+        if w == '"':
+            quotes += 1
+        if space:
+            pieces.append(" ")
+            pos += 1
         spans.append((w, pos, pos + len(w)))
-        pos += len(w) + 1
-    return " ".join(words), spans
+        pieces.append(w)
+        pos += len(w)
+        previous = "OPEN_QUOTE" if opening else w
+    return "".join(pieces), spans
 
 
 def answer_span(example):
