@@ -46,7 +46,8 @@ def test_same_corpus_and_vocab_in_another_process(tmp_path):
 
 def test_article_and_summary_shape():
     words = np.array([len(x["article"].split()) for x in SAMPLE])
-    assert words.min() >= news.MIN_WORDS and words.max() <= 600
+    assert words.min() >= news.BARE_MIN_WORDS and words.max() <= 600
+    assert np.mean(words < news.MIN_WORDS) < news.BARE * news.SHORT + 0.05
     assert 110 <= words.mean() <= 180  # short news items; the long tail still fits 512 subwords
     for x in SAMPLE:
         n_sentences = len(re.findall(r"[.!?](?:\s|$)", x["summary"]))
@@ -72,7 +73,9 @@ def test_summary_facts_come_from_the_article_not_the_lead():
         sentences = re.split(r"(?<=[.!?\"])\s+", x["article"])
         lead3 = " ".join(sentences[:3])
         far += any(f not in lead3 for f in facts)
-    assert far == len(SAMPLE)  # every summary needs something beyond the first three sentences
+    # nearly every summary needs something beyond the first three sentences; since v7 the bare,
+    # short articles (no opening, 0–1 background: ≈4 %) may state everything up front
+    assert far >= 0.93 * len(SAMPLE)
 
 
 def test_lead3_scores_poorly():

@@ -28,6 +28,9 @@ COMPANY_A = ("Norvale Brightline Castor Deltex Evergreen Finmark Granite Helix I
 COMPANY_B = "Systems Motors Foods Energy Pharma Logistics Telecom Holdings".split()
 PRODUCTS = ("electric vans|cloud software|frozen meals|solar panels|hearing aids|delivery "
             "drones|mobile plans|running shoes|home batteries|coffee machines").split("|")
+_PRODUCT_WORDS = ("electric smart frozen solar portable organic wireless compact budget "
+                  "luxury".split(), "scooters vans meals panels speakers bikes heaters cameras "
+                  "drones batteries watches tablets".split())
 PARTIES = ("Progress Party|Civic Alliance|Green League|People's Union|Liberal Front|"
            "Reform Movement").split("|")
 CHARGES = ("fraud|bribery|tax evasion|embezzlement|money laundering|arson|insider trading|"
@@ -99,3 +102,11 @@ def people(rng, k):
 
 def distinct(rng, seq, k):
     return rng.sample(list(seq), k)
+
+
+def product(rng):
+    """A product line: from ``PRODUCTS`` or (``NOVEL``) an adjective + noun pair ("electric
+    scooters"; 120 of them: too many to memorise, so the summary must copy it)."""
+    if rng.random() < NOVEL:
+        return f"{rng.choice(_PRODUCT_WORDS[0])} {rng.choice(_PRODUCT_WORDS[1])}"
+    return rng.choice(PRODUCTS)

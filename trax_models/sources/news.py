@@ -14,11 +14,13 @@ How it is built so that the task is learnable yet not trivial:
 * those facts sit in 3–4 "key" sentences spread at random positions after a generic
   opening, between distractor sentences that mention other names, places and numbers, so
   copying the lead (Lead-3) scores poorly;
-* names, places, clubs, firms and storms are half from moderate lists (tens each) and half
-  coined from syllables (version 5, ``entities.NOVEL``): a model cannot memorise them and has to copy
-  them, subword by subword, which is also what makes names outside the lists work;
+* names, places, clubs, firms (both words since version 7), products (v7) and storms are
+  half from moderate lists (tens each) and half coined (version 5, ``entities.NOVEL``): a
+  model cannot memorise them and has to copy them, subword by subword, which is also what
+  makes names outside the lists work;
 * entity lists are moderate (tens of names each) and articles are short news items (40–600
-  words, mean ≈130; 8% long, 12% short), so a ≈2k subword vocabulary covers it, examples fit in 512
+  words, 20–600 for the bare ones; mean ≈120; 8% long, 20% short), so a ≈2k subword
+  vocabulary covers it, examples fit in 512
   tokens and a small model learns to copy the facts within ``make train``'s 15 minutes
   (version 3 had 9–14 distractor sentences, mean ≈220 words: too slow to learn on 2 cores).
 
@@ -39,7 +41,6 @@ from trax_models.sources.entities import (
     MASCOTS,
     PARTIES,
     PLACES,
-    PRODUCTS,
     QUARTERS,
     REGIONS,
     STORMS,
@@ -50,14 +51,18 @@ from trax_models.sources.entities import (
     distinct,
     people,
     pick,
+    product,
 )
 
-GENERATOR_VERSION = 6       # bump when generate_pair changes: the cache is keyed on it
+GENERATOR_VERSION = 7       # bump when generate_pair changes: the cache is keyed on it
 DEFAULT_SIZES = {"train": 20_000, "validation": 1_000, "test": 1_000}
 DEFAULT_BACKGROUND = (3, 6)   # distractor sentences per article: mean ≈140 words
-MIN_WORDS = 40                # no article is shorter (the short ones, SHORT of them)
+MIN_WORDS = 40                # no article is shorter (the short ones, SHORT of them) ...
+BARE_MIN_WORDS = 20           # ... except the bare ones (BARE of them: no opening at all)
 USUAL_MIN_WORDS = 80          # other articles shorter than this get more background
-SHORT = 0.12                  # share of short, fact-dense articles (0–1 background sentences)
+SHORT = 0.2                   # share of short, fact-dense articles (0–1 background sentences)
+BARE = 0.2                    # share of articles that open with the facts: no opening sentence
+                              # (hand-written news often does: "A court in X found Y guilty …")
 SHUFFLED_FACTS = 0.3          # share of articles whose key sentences come in another order
 GENERIC_OPENING = 0.4         # share whose two opening sentences are generic, not the event's
 
@@ -116,11 +121,11 @@ def _sports(rng):
 
 def _earnings(rng):
     names = [f"{a} {b}" for a, b in zip(pick(rng, COMPANY_A, 3, coined),
-                                              distinct(rng, COMPANY_B, 3))]
+                                              pick(rng, COMPANY_B, 3, coined))]
     p = people(rng, 3)
     f = dict(company=names[0], rival=names[1], other_co=names[2], q=rng.choice(QUARTERS),
              pct=rng.randint(2, 40), rev=rng.randint(110, 990), ceo=p[0], analyst=p[1],
-             other=p[2], product=rng.choice(PRODUCTS), city=city(rng),
+             other=p[2], product=product(rng), city=city(rng),
              opct=rng.randint(2, 40), orev=rng.randint(110, 990), jobs=rng.randint(20, 900),
              oq=rng.choice(QUARTERS), nx=rng.randint(2, 9))
     f["dir"] = rng.choice(["rose", "fell"])
@@ -407,6 +412,9 @@ def compose_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=No
     opening, key, pool, summary, f = EVENTS[event](rng)
     if rng.random() < GENERIC_OPENING:  # the event type must then be read from the facts
         opening = rng.sample(_GENERIC, 2)
+    bare = rng.random() < BARE
+    if bare:
+        opening = []
     pool = pool + _GENERIC
     rng.shuffle(pool)
     short = rng.random() < SHORT
@@ -420,17 +428,20 @@ def compose_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=No
         body += [(s, f) for s in rest] + [(s, f_other) for s in
                                           rng.sample(other, rng.randint(4, len(other)))]
         rest = []
-    # Facts go at random, distinct positions among the background (never in the opening).
+    # Facts go at random, distinct positions among the background (never in the opening;
+    # a bare article's first sentence is always one of them).
     slots = sorted(rng.sample(range(len(body) + len(key)), len(key)))
+    if bare:
+        slots[0] = 0
     for pos, sentence in zip(slots, key):
         body.insert(pos, (sentence, f))
     parts = [(s, f) for s in opening] + body
     words = sum(len(_fill(*part).split()) for part in parts)
     if min_words is None:
-        min_words = MIN_WORDS if short else USUAL_MIN_WORDS
+        min_words = BARE_MIN_WORDS if bare and short else MIN_WORDS if short else USUAL_MIN_WORDS
     while words < min_words and rest:  # lift short articles to ≥ min_words with more background
         part = (rest.pop(), f)
-        parts.insert(rng.randint(2, len(parts)), part)
+        parts.insert(rng.randint(len(opening) + (1 if bare else 0), len(parts)), part)
         words += len(_fill(*part).split())
     return {"event": event, "parts": parts, "summary": summary, "slots": f}
 
@@ -444,7 +455,10 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
     version 5 a ``SHORT`` share has 0–1 background sentences and a ``SHUFFLED_FACTS`` share
     has its key sentences in another order, as hand-written articles would; since version 6
     a ``GENERIC_OPENING`` share opens with two generic sentences instead of the event's, and
-    each key sentence has one or two more wordings.
+    each key sentence has one or two more wordings; since version 7 a ``BARE`` share has no
+    opening at all (the first sentence states a fact, as hand-written news does; short ones
+    may then have ``BARE_MIN_WORDS``), ``SHORT`` is 0.2, and firms' second words and products
+    are coined half the time ("Zephyrix Analytics", "electric scooters").
 
     Returns:
       dict with "id", "event", "article" (≈40–600 words), "summary" (1–2 sentences) and
