@@ -354,7 +354,7 @@ EVENTS = {"sports": _sports, "earnings": _earnings, "weather": _weather,
 # findings, storms, "goal(s)", "rose/fell") are not entities of these five types.
 _PEOPLE = ("scorer", "coach", "other", "ceo", "analyst", "official", "rival", "defendant",
            "judge", "lawyer", "lead", "critic")
-SLOT_TYPES = {
+_EVENT_TYPES = {
     "sports": dict.fromkeys(("winner", "loser", "o1", "o2"), "ORG")
     | dict.fromkeys(("ws", "ls", "n", "crowd", "a", "years", "nx", "week"), "NUM")
     | {"city": "LOC", "day": "DATE", "oday": "DATE"},
@@ -372,9 +372,9 @@ SLOT_TYPES = {
     | {"city": "LOC", "ocity": "LOC", "day": "DATE"},
     "science": dict.fromkeys(("n", "years", "nx"), "NUM") | {"city": "LOC", "ocity": "LOC"},
 }
-for _types in SLOT_TYPES.values():  # people by slot name, unless the event says otherwise
-    for _name in _PEOPLE:
-        _types.setdefault(_name, "PERSON")
+# people by slot name, unless the event says otherwise
+SLOT_TYPES = {event: {**dict.fromkeys(_PEOPLE, "PERSON"), **types}
+              for event, types in _EVENT_TYPES.items()}
 ENTITY_TYPES = ("PERSON", "ORG", "LOC", "NUM", "DATE")
 
 

@@ -87,11 +87,16 @@ def ner_parser():
     return p
 
 
+def _model_and_inputs(args, task, purpose):
+    """The fine-tuned ``task`` model (checked before stdin is read) and the input texts."""
+    model = Finetuned.from_checkpoint(args.checkpoint)
+    model.require(task)
+    return model, read_inputs(args.inputs, purpose)
+
+
 def ner_cli(argv):
     args = ner_parser().parse_args(argv)
-    model = Finetuned.from_checkpoint(args.checkpoint)
-    model.require("ner")
-    inputs = read_inputs(args.inputs, "tag")
+    model, inputs = _model_and_inputs(args, "ner", "tag")
     for name, text in inputs:
         tagged = model.tag(text)
         if args.conll:
@@ -119,9 +124,7 @@ def qa_parser():
 
 def qa_cli(argv):
     args = qa_parser().parse_args(argv)
-    model = Finetuned.from_checkpoint(args.checkpoint)
-    model.require("qa")
-    inputs = read_inputs(args.inputs, "answer from")
+    model, inputs = _model_and_inputs(args, "qa", "answer from")
     for name, text in inputs:
         result = model.answer(args.question, text)
         if args.json:
