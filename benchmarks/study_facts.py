@@ -63,18 +63,44 @@ HANDWRITTEN = [
      ["Lisdoonvarna", "Halvard Brekke", "fraud", "Tuesday", "Ines Valverde", "7"]),
 ]
 
+# Five more, written on 2 Dec after the pointer head's token-match terms were chosen on the five
+# above, and not used to choose anything since: the study's test set of hand-written articles.
+HANDWRITTEN_UNSEEN = [
+    ("Storm Brannoch swept across the Kestrel Coast on Friday. Up to 120 millimetres of rain "
+     "fell in some villages. By the evening about 14,300 homes in Tullagh had no electricity. "
+     "Police asked drivers to stay off the roads.",
+     ["Brannoch", "120", "Kestrel Coast", "Friday", "14,300", "Tullagh"]),
+    ("A new species of moth has been discovered by scientists at the University of Ballyvore. "
+     "Priya Ramaswamy led the team, which searched an old quarry for 4 years. The work is "
+     "published in the Journal of Insect Life.",
+     ["Ballyvore", "Priya Ramaswamy", "moth", "quarry", "Journal of Insect Life"]),
+    ("Both goals came from Tadhg Oyelaran as Brackwater City won 2-0 against Fenwick Rangers "
+     "in Glenmora on Wednesday. Around 3,100 supporters were at the ground.",
+     ["Brackwater City", "Fenwick Rangers", "2", "0", "Glenmora", "Wednesday",
+      "Tadhg Oyelaran"]),
+    ("Quorvane Systems said revenue rose 9 percent in the second quarter, to $212 million. "
+     "Chief executive Bettina Sorlie said demand for solar batteries was strong. Its rival "
+     "Halden Works reported lower sales.",
+     ["Quorvane Systems", "second", "rose", "9", "212", "Bettina Sorlie", "solar batteries"]),
+    ("Voters in Ardnacrusha chose Tobias Lindqvist of the Harbour Party as their new mayor. "
+     "He won 53 percent of the vote against Elspeth Marron. Turnout was 47 percent.",
+     ["Tobias Lindqvist", "Harbour Party", "Ardnacrusha", "53", "Elspeth Marron", "47"]),
+]
+
 
 def handwritten(checkpoint, method="greedy"):
-    """Summaries of ``HANDWRITTEN`` by a checkpoint, with per-article fact accuracy."""
+    """Summaries of ``HANDWRITTEN`` ("dev") and ``HANDWRITTEN_UNSEEN`` ("unseen") by a
+    checkpoint, with per-article fact accuracy."""
     from trax_models.summarizer import facts
     from trax_models.summarizer.generate import Summarizer
     dec = Summarizer.from_checkpoint(checkpoint, max_new_tokens=64)
     out = []
-    for (article, want), summary in zip(HANDWRITTEN, dec.summarize([a for a, _ in HANDWRITTEN],
-                                                                   method=method)):
-        out.append({"article": article, "generated": summary,
-                    "fact_accuracy": facts.fact_accuracy(summary, want),
-                    "hallucination": facts.hallucination_rate(summary, article)})
+    for name, articles in (("dev", HANDWRITTEN), ("unseen", HANDWRITTEN_UNSEEN)):
+        summaries = dec.summarize([a for a, _ in articles], method=method)
+        for (article, want), summary in zip(articles, summaries):
+            out.append({"set": name, "article": article, "generated": summary,
+                        "fact_accuracy": facts.fact_accuracy(summary, want),
+                        "hallucination": facts.hallucination_rate(summary, article)})
     return out
 
 
@@ -146,6 +172,10 @@ def main(argv=None):
             print(f"\nARTICLE:   {r['article']}\nGENERATED: {r['generated']}\n"
                   f"  fact accuracy {r['fact_accuracy']:.2f}; hallucination "
                   f"{r['hallucination']}")
+        for name in ("dev", "unseen"):
+            accs = [r["fact_accuracy"] for r in rows if r["set"] == name]
+            print(f"{name}: fact accuracy " + " / ".join(f"{a:.2f}" for a in accs)
+                  + f", mean {sum(accs) / len(accs):.2f}")
         old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
         from trax_models.sources import news
         name = f"{pathlib.Path(args.handwritten).name}-news-v{news.GENERATOR_VERSION}"

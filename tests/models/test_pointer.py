@@ -86,10 +86,10 @@ def _copy_only_head(beta, seed=0, n=10, d=8):
     tokens = jnp.arange(2, n + 2, dtype=jnp.int32)[None]  # position s holds token s + 2
     h = jnp.asarray(rng.normal(size=(1, n, d)), jnp.float32)
     head.init((shapes.signature(tokens), shapes.signature(h)))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, _ = head.weights
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, _, gamma, w_c = head.weights
     w_q = jnp.asarray(rng.normal(size=(d, d)) * 4, jnp.float32)  # sharp pointers
     head.weights = (w_out, b_out, w_q, w_k, w_p, jnp.zeros_like(w_g), jnp.full((1,), -60.0),
-                    jnp.full((1,), beta, jnp.float32))
+                    jnp.full((1,), beta, jnp.float32), gamma, jnp.zeros_like(w_c))
     out = np.asarray(head((tokens, h)))[0]  # (n, n + 2) log-probs
     k = np.asarray(jnp.dot(h, w_k) + jnp.dot(jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0))), w_p))[0]
     e = np.asarray(jnp.dot(h, w_q))[0] @ k.T / np.sqrt(d)
@@ -105,3 +105,64 @@ def test_continuation_term_moves_the_previous_pointer_one_position_on():
     without, e0 = _copy_only_head(beta=0.0)
     assert list(without) == [int(np.argmax(row)) for row in e0]  # β = 0: the plain pointer
     assert list(without) != list(chosen)  # the term changes the choice
+
+
+def test_token_match_points_at_the_continuation_of_a_copy():
+    """With the learned scores and the continuation term off (Wq = 0, β = 0), the γ terms
+    alone point at the key after an earlier occurrence of what was just written; the
+    two-token match breaks the tie where only the last token recurs."""
+    # x: 0 is ShiftRight's pad; the "article" 5 7 8 | 3 7 9 | 4, then the copy so far 3 7
+    tokens = jnp.array([[0, 5, 7, 8, 3, 7, 9, 4, 3, 7]], jnp.int32)
+    n, d = tokens.shape[1], 8
+    head = pointer.PointerHead(vocab_size=12, mode="eval")
+    h = jnp.asarray(np.random.default_rng(0).normal(size=(1, n, d)), jnp.float32)
+    head.init((shapes.signature(tokens), shapes.signature(h)))
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c = head.weights
+
+    def copy_choice(g1, g2):
+        head.weights = (w_out, b_out, jnp.zeros_like(w_q), w_k, w_p, jnp.zeros_like(w_g),
+                        jnp.full((1,), -60.0), jnp.zeros_like(beta), jnp.array([g1, g2]),
+                        jnp.zeros_like(w_c))
+        return np.asarray(head((tokens, h)))[0].argmax(-1)  # the token copied at each t
+
+    # at t = 9 (just wrote 7 after 3): keys after a 7 hold 8 (s = 3) and 9 (s = 6); the
+    # one-token match scores both, the two-token match (3 7) only 9
+    assert copy_choice(20.0, 20.0)[9] == 9
+    one_only = np.asarray(jax.nn.softmax(
+        pointer._token_match(tokens, jnp.arange(n)[:, None], jnp.array([1.0, 0.0]))[0, 9]))
+    assert one_only[3] == one_only[6] > one_only[0]
+    # at t = 2 (just wrote 7, never written before): no key it may see (s ≤ 2) matches
+    np.testing.assert_array_equal(
+        np.asarray(pointer._token_match(tokens, jnp.arange(n)[:, None], jnp.ones(2)))[0, 2, :3],
+        np.zeros(3))
+    # a pad query (t = 0) never matches the pad that precedes it
+    assert float(pointer._token_match(tokens, jnp.arange(n)[:, None], jnp.ones(2))[0, 0].sum()) == 0
+
+
+def test_gate_reads_the_copy_context():
+    """g_t = sigmoid(h_t·wg + c_t·wc + bg): with wg = 0, what the pointer lands on opens or
+    shuts the copy. Two keys follow a 7 and differ only in their hidden state; the two-token
+    match sends the pointer to one or the other, and wc along one of them copies from it."""
+    n, d = 10, 4
+    head = pointer.PointerHead(vocab_size=12, mode="eval")
+    h = np.zeros((1, n, d), np.float32)
+    h[0, 3, 0] = 1.0   # the key s = 3 (token 8, after 5 7) stands out
+    # the article 5 7 8 | 6 7 9 | 4, then the last two tokens written (set below)
+    tokens = jnp.array([[0, 5, 7, 8, 6, 7, 9, 4, 0, 0]], jnp.int32)
+    head.init((shapes.signature(tokens), shapes.signature(jnp.asarray(h))))
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c = head.weights
+    wc = np.zeros((d, 1), np.float32)
+    wc[0, 0] = -40.0  # context along h_3 → gate logit −40: copy
+
+    def probs(last_two):
+        x = tokens.at[0, 8:].set(jnp.array(last_two))
+        head.weights = (jnp.zeros_like(w_out), b_out, jnp.zeros_like(w_q), w_k, w_p,
+                        jnp.zeros_like(w_g), jnp.zeros((1,)), jnp.zeros_like(beta),
+                        jnp.array([0.0, 30.0]), jnp.asarray(wc))
+        return np.exp(np.asarray(head((x, jnp.asarray(h))))[0, 9])  # p(· | t = 9)
+
+    on_h3 = probs([5, 7])       # (5 7) was followed by 8 at s = 3
+    elsewhere = probs([6, 7])   # (6 7) was followed by 9 at s = 6, where h = 0
+    assert on_h3[8] > 0.99                                  # gate shut: copy the 8
+    assert abs(elsewhere[9] - (0.5 + 0.5 / 12)) < 0.01      # gate at ½: half copy ...
+    assert abs(elsewhere[8] - 0.5 / 12) < 0.01              # ... half a uniform vocabulary

@@ -15,6 +15,7 @@ from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint
 from trax_models.summarizer.loop import make_loop
 from trax_models.summarizer.streams import synthetic_batches
+from trax_models.weights import flat_weights, load_flat_weights
 
 from .conftest import tiny_train_config
 
@@ -135,6 +136,28 @@ def test_another_depth_is_refused(tmp_path):
     with pytest.raises(UserError, match="does not fit the model"):
         make_loop(deeper, deeper.model_config(VOCAB), synthetic_batches(seed=1),
                            synthetic_batches(seed=2))
+
+
+def test_a_pointer_checkpoint_of_before_the_match_terms_loads_with_them_off(tmp_path):
+    """pointer_lm checkpoints written before the head gained γ and wc (2 Dec 2026) hold two
+    weight arrays fewer: they load, with both zero (terms off); one array fewer is refused."""
+    config, _ = trained_dir(tmp_path, model="pointer_lm")
+    path = config.output_dir + "/" + checkpoint.CHECKPOINT_FILE
+    current, _ = checkpoint.load_model(config.output_dir)
+    flat = [np.asarray(w) for w in flat_weights(current)]
+    batch = next(synthetic_batches(seed=5))[0]
+    trained_out = np.asarray(current(batch))
+    contents = checkpoint.read_checkpoint(path)
+    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-2]))
+    old, _ = checkpoint.load_model(config.output_dir)
+    gamma, w_c = [np.asarray(w) for w in flat_weights(old)[-2:]]
+    assert gamma.shape == (2,) and not gamma.any() and not w_c.any()
+    load_flat_weights(current, flat[:-2] + [np.zeros_like(flat[-2]), np.zeros_like(flat[-1])])
+    np.testing.assert_allclose(np.asarray(old(batch)), np.asarray(current(batch)), atol=1e-6)
+    assert not np.allclose(np.asarray(old(batch)), trained_out, atol=1e-4)  # the terms mattered
+    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-1]))
+    with pytest.raises(UserError, match="does not fit the model"):
+        checkpoint.load_model(config.output_dir)
 
 
 @pytest.mark.parametrize("make, message", [

@@ -13,24 +13,31 @@ output in the spirit of See et al. (2017) and Merity et al.'s pointer-sentinel m
     PointerHead(x, h) → (batch, L, vocab)   log-probabilities:
 
         p(w | t) = g_t · softmax(h_t W + b)[w]  +  (1 − g_t) · Σ_{s ≤ t, x_s = w} a_{t,s}
-        e_{t,s}  = (h_t Wq) · (h_s Wk + h_{s-1} Wp) / √d_model,             causal (s ≤ t)
+        e_{t,s}  = (h_t Wq) · (h_s Wk + h_{s-1} Wp) / √d_model
+                   + γ1 · [x_{s-1} = x_t]  +  γ2 · [x_{s-1} = x_t ∧ x_{s-2} = x_{t-1}]
         a_{t,·}  = softmax_s(e_{t,·} + β · b_{t-1,s-1}),    b_{t,·} = softmax_s(e_{t,·})
-        g_t      = sigmoid(h_t · wg + bg)
+        g_t      = sigmoid(h_t · wg + c_t · wc + bg),       c_t = Σ_s a_{t,s} h_s
+        (every s ≤ t: causal, and before the first EOS: the prompt's article)
 
 Position t predicts token t from x_{≤ t} = tokens < t, as in TransformerLM: pointing at
 position s copies the token x_s there (one subword; a name of several subwords is copied
-one pointer step at a time: the key's h_{s-1} Wp term lets the query "the token after the
-one I just wrote" match directly, an induction head built in). That match alone is ambiguous
-when the token is common (a real name such as "Kilbride" splits into short pieces like "i" or
-"de" that occur all over the article): β · b_{t-1,s-1}, the previous step's pointer moved one
-position on, adds "continue where I was copying" (b is the pointer before this bonus, so
-training stays parallel over positions; β is learned, from 3). The output is
-log-probabilities, so ``tl.CrossEntropyLoss``, the training Loop, ``Accuracy`` and every
-decoder apply unchanged.
+one pointer step at a time). Three terms make "the next piece of what I am copying" easy to
+find, since a 2-layer body at CPU size does not learn an induction head reliably (corpus v7,
+1,200 steps: coined names came out cut, "Carrow" for "Carrowmore"):
+- the key's h_{s-1} Wp term lets the query match "the token after the one I just wrote";
+- γ1, γ2 do it exactly, by token identity, on the last one and the last two tokens written
+  (CopyNet's "selective read", Gu et al. 2016); the two-token match settles the pieces a
+  real name splits into that recur all over the article ("i", "de");
+- β · b_{t-1,s-1}, the previous step's pointer moved one position on, adds "continue where I
+  was copying" (b is the pointer before this bonus, so training stays parallel over
+  positions). β, γ are learned, from 3 and 2.
+The gate reads the copy's context c_t, as See et al.'s p_gen does: whether to copy depends on
+what the pointer found, not only on the decoder state. The output is log-probabilities, so
+``tl.CrossEntropyLoss``, the training Loop, ``Accuracy`` and every decoder apply unchanged.
 
 Predict mode keeps, like ``attention.CachedDotProductAttn``, a static-shape cache in its
 state: ``(keys (batch, cache_len, d_model) float32, tokens (batch, cache_len) int32,
-hiddens (batch, cache_len, d_model) float32 (for h_{s-1}), queries (batch, cache_len,
+hiddens (batch, cache_len, d_model) float32 (for h_{s-1} and c_t), queries (batch, cache_len,
 d_model) float32 (for b_{t-1}), position int32 scalar)``; each call writes the next n positions
 and advances the position. All of it is indexed by position, so rewinding the position after a
 right-padded prefill leaves nothing stale.
@@ -38,7 +45,8 @@ right-padded prefill leaves nothing stale.
 attention caches, and ``predict.gather_rows`` reorders its batch-major rows for beam search.
 
 Weights: the body's (as TransformerLM's minus the final Dense) and the head's
-(W (d, V), b (V), Wq (d, d), Wk (d, d), Wp (d, d), wg (d, 1), bg (1), β (1)): one checkpoint
+(W (d, V), b (V), Wq (d, d), Wk (d, d), Wp (d, d), wg (d, 1), bg (1), β (1), γ (2),
+wc (d, 1)): one checkpoint
 serves train, eval and predict, and ``trax_models.predict``'s ``init_predict``/``set_position`` work on it.
 """
 import jax
@@ -46,6 +54,7 @@ from trax import layers as tl
 from trax.fastmath import numpy as jnp
 
 from trax_models.model import DecoderBlock, PositionalEncoder
+from trax_models.tokens import EOS
 
 __all__ = ["PointerHead", "PointerTransformerLM", "copy_distribution"]
 
@@ -68,6 +77,25 @@ def copy_distribution(attention, tokens, vocab_size):
     return jnp.zeros((batch, n, vocab_size), attention.dtype).at[b, t, w].add(attention)
 
 
+def _token_match(tokens, query_pos, gamma):
+    """γ1·[x_{s-1} = x_t] + γ2·[x_{s-1} = x_t ∧ x_{s-2} = x_{t-1}]: (B, n, S) float.
+
+    ``tokens`` (B, S) int: x at every key position (the queries' own included, at
+    ``query_pos`` (n, 1)). Pointing at s copies x_s, so a key whose predecessor is the token
+    just written (x_t), and whose two predecessors are the last two written, continues a copy
+    exactly — CopyNet's "selective read" (Gu et al. 2016) by token identity. Padding (0) never
+    matches.
+    """
+    prev1 = jnp.pad(tokens[:, :-1], ((0, 0), (1, 0)), constant_values=-1)  # x_{s-1}
+    prev2 = jnp.pad(tokens[:, :-2], ((0, 0), (2, 0)), constant_values=-2)  # x_{s-2}
+    rows = query_pos[:, 0]
+    now = jnp.take(tokens, rows, axis=1)                                    # x_t (B, n)
+    before = jnp.take(jnp.pad(tokens, ((0, 0), (1, 0)), constant_values=-3), rows, axis=1)
+    one = (prev1[:, None, :] == now[:, :, None]) & (now != 0)[:, :, None]
+    two = one & (prev2[:, None, :] == before[:, :, None])
+    return gamma[0] * one.astype(jnp.float32) + gamma[1] * two.astype(jnp.float32)
+
+
 class PointerHead(tl.Layer):
     """Inputs (tokens (batch, n) int, h (batch, n, d)) → log-probs (batch, n, vocab_size).
 
@@ -88,14 +116,16 @@ class PointerHead(tl.Layer):
     def init_weights_and_state(self, input_signature):
         tok_signature, h_signature = input_signature
         d = h_signature.shape[-1]
-        r_out, r_q, r_k, r_p, r_g = jax.random.split(self.rng, 5)
+        r_out, r_q, r_k, r_p, r_g, r_c = jax.random.split(self.rng, 6)
         glorot = lambda rng, shape: (jax.random.normal(rng, shape, jnp.float32)  # noqa: E731
                                      * jnp.sqrt(2.0 / sum(shape)))
         self.weights = (glorot(r_out, (d, self._vocab_size)),
                         jnp.zeros((self._vocab_size,), jnp.float32),
                         glorot(r_q, (d, d)), glorot(r_k, (d, d)), glorot(r_p, (d, d)),
                         glorot(r_g, (d, 1)), jnp.zeros((1,), jnp.float32),
-                        jnp.full((1,), 3.0, jnp.float32))  # β of the continuation term
+                        jnp.full((1,), 3.0, jnp.float32),  # β of the continuation term
+                        jnp.full((2,), 2.0, jnp.float32),  # γ of the token-match terms
+                        glorot(r_c, (d, 1)))  # wc: the gate reads the copy's context
         if self._mode == 'predict':
             batch = tok_signature.shape[0]
             self.state = (jnp.zeros((batch, self._cache_len, d), jnp.float32),
@@ -106,7 +136,7 @@ class PointerHead(tl.Layer):
 
     def forward(self, inputs):
         tokens, h = inputs
-        w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta = self.weights
+        w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c = self.weights
         n, d = h.shape[1], h.shape[-1]
         log_vocab = jax.nn.log_softmax(jnp.dot(h, w_out) + b_out, axis=-1)  # (B, n, V)
         q = jnp.dot(h, w_q)
@@ -131,25 +161,32 @@ class PointerHead(tl.Layer):
             self.state = (keys, cached, hiddens, queries, position + n)
             query_pos = position + jnp.arange(n)[:, None]
             key_pos = jnp.arange(self._cache_len)[None, :]
-            k, tokens = keys, cached
+            k, tokens, values = keys, cached, hiddens
         else:
             prev = jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0)))  # h_{s-1}, 0 at s = 0
             k = jnp.dot(h, w_k) + jnp.dot(prev, w_p)
             q_prev = jnp.pad(q[:, :-1], ((0, 0), (1, 0), (0, 0)))  # q_{t-1}
             query_pos = jnp.arange(n)[:, None]
             key_pos = jnp.arange(n)[None, :]
+            values = h
         scale = jnp.sqrt(jnp.float32(d))
-        causal = (key_pos <= query_pos)[None]
-        scores = jnp.where(causal, jnp.einsum('btd,bsd->bts', q, k) / scale, -1e9)  # e (B, n, S)
+        # copy from the prompt only: the keys before its first EOS (all of them if none), so
+        # the summary never copies its own words back ("led by X led by X …")
+        source = (jnp.cumsum(tokens == EOS, axis=1) == 0)[:, None, :]  # (B, 1, S)
+        causal = (key_pos <= query_pos)[None] & source
+        scores = jnp.einsum('btd,bsd->bts', q, k) / scale + _token_match(tokens, query_pos,
+                                                                           gamma)
+        scores = jnp.where(causal, scores, -1e9)  # e (B, n, S)
         # b_{t-1,·}: the previous position's pointer before its own bonus (keys s ≤ t-1) ...
         prev_scores = jnp.einsum('btd,bsd->bts', q_prev, k) / scale
-        previous = jax.nn.softmax(jnp.where((key_pos < query_pos)[None], prev_scores, -1e9),
-                                  axis=-1)
+        previous = jax.nn.softmax(jnp.where((key_pos < query_pos)[None] & source, prev_scores,
+                                            -1e9), axis=-1)
         previous = jnp.where((query_pos > 0)[None], previous, 0.0)  # nothing before position 0
         follow = jnp.pad(previous[:, :, :-1], ((0, 0), (0, 0), (1, 0)))  # ... moved on: b_{t-1,s-1}
         attention = jax.nn.softmax(jnp.where(causal, scores + beta * follow, -1e9), axis=-1)
         p_copy = copy_distribution(attention, tokens, self._vocab_size)
-        gate = jnp.dot(h, w_g) + b_g  # (B, n, 1) logit of g
+        context = jnp.einsum('bts,bsd->btd', attention, values.astype(h.dtype))  # (B, n, d)
+        gate = jnp.dot(h, w_g) + jnp.dot(context, w_c) + b_g  # (B, n, 1) logit of g
         log_g, log_1mg = jax.nn.log_sigmoid(gate), jax.nn.log_sigmoid(-gate)
         return jnp.logaddexp(log_g + log_vocab, log_1mg + jnp.log(p_copy + 1e-30))
 

@@ -317,5 +317,5 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
     model = kind.build(kind.config.from_dict(config["model_args"]), mode=mode)
     predict = mode == "predict"
     init_compiled(model, kind.signature(batch_size if predict else 1, 1 if predict else 8))
-    load_flat_weights(model, flat, path)
+    load_flat_weights(model, kind.upgrade(flat, model) if kind.upgrade else flat, path)
     return model, config

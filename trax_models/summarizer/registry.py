@@ -19,6 +19,7 @@ from trax import layers as tl
 from trax import shapes
 
 from trax_models import model as course_model
+from trax_models import weights
 from trax_models.errors import UserError
 from trax_models.models import encoder_decoder, pointer
 from trax_models.summarizer import adapters
@@ -100,6 +101,8 @@ class ModelKind:
     plots_attention: bool = False  # its blocks sit in one Serial (summarizer.attention_plot)
     body: object = None     # model → its TransformerLM body (Embedding … LayerNorm), for
                             # fine-tuning (trax_models.transfer); None: it has none
+    upgrade: object = None  # (flat weights of a checkpoint, model) → flat weights the model
+                            # takes: fills in what an older version's checkpoints lack
 
     def build(self, config, mode="train", cache_len=None):
         """The model of ``config`` in ``mode`` (uninitialized)."""
@@ -123,12 +126,23 @@ def _pointer_body(model):
     return model.sublayers[1].sublayers[1]
 
 
+def _pointer_upgrade(flat, model):
+    """A pointer_lm checkpoint of before 2 Dec 2026 lacks the head's last two weights, γ (the
+    token-match terms) and wc (the gate's context): zeros switch both off, so the old weights
+    compute what they were trained to, except that the pointer now reads the prompt only."""
+    want = weights.flat_weights(model)
+    if len(flat) != len(want) - 2:
+        return flat  # current, or a mismatch for the shape check to name
+    return list(flat) + [np.zeros(np.shape(w), np.float32) for w in want[-2:]]
+
+
 MODELS = {
     "transformer_lm": ModelKind("transformer_lm", course_model.TransformerLM, pairs=False,
                                 adapter=adapters.LanguageModelAdapter, plots_attention=True,
                                 body=_lm_body),
     "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
-                            adapter=adapters.LanguageModelAdapter, body=_pointer_body),
+                            adapter=adapters.LanguageModelAdapter, body=_pointer_body,
+                            upgrade=_pointer_upgrade),
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
                                  adapter=adapters.EncoderDecoderAdapter,
                                  config=EncoderDecoderConfig),
