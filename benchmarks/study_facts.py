@@ -32,6 +32,8 @@ VARIANTS = {
     "pointer_lr2e-3": ["--model", "pointer_lm", "--lr", "0.002"],
     "pointer_v2k": ["--model", "pointer_lm", "--vocab_size", "2000"],
     "course_v2k": ["--model", "transformer_lm", "--vocab_size", "2000"],
+    "pointer_drop0.1": ["--model", "pointer_lm", "--dropout", "0.1"],
+    "pointer_aw0.3": ["--model", "pointer_lm", "--article_weight", "0.3"],
 }
 
 
