@@ -90,14 +90,62 @@ HANDWRITTEN_UNSEEN = [
 ]
 
 
-def handwritten(checkpoint, method="greedy"):
-    """Summaries of ``HANDWRITTEN`` ("dev") and ``HANDWRITTEN_UNSEEN`` ("unseen") by a
-    checkpoint, with per-article fact accuracy."""
+# Set C, written on 2 Dec before corpus v8 (joint key sentences, not kept) was trained, after
+# v8's wordings were chosen with the failures on HANDWRITTEN_UNSEEN in view.
+HANDWRITTEN_C = [
+    ("Magistrates in Kilcolgan jailed Oskar Vendramin for 5 years on Thursday after finding "
+     "him guilty of arson. The sentence was passed by Judge Fenella Ashcombe.",
+     ["Kilcolgan", "Oskar Vendramin", "arson", "Thursday", "Fenella Ashcombe", "5"]),
+    ("Drumcliff Harriers came from behind to beat Larkhill Swifts 3-2 in Ballinasloe on "
+     "Monday. Maeve Okonjo scored 2 goals, including the winner.",
+     ["Drumcliff Harriers", "Larkhill Swifts", "3", "2", "Ballinasloe", "Monday",
+      "Maeve Okonjo"]),
+    ("About 9,750 homes in Portlaoise lost power when Storm Ysolde reached the Midlands on "
+     "Sunday. In places 85 millimetres of rain fell.",
+     ["Ysolde", "85", "Midlands", "Sunday", "9,750", "Portlaoise"]),
+    ("Revenue at Trelawny Foods fell 6 percent to $318 million in the fourth quarter, the "
+     "company said. Chief executive Ruairi Castellanos blamed weak sales of frozen pies.",
+     ["Trelawny Foods", "fourth", "fell", "6", "318", "Ruairi Castellanos", "frozen pies"]),
+    ("Researchers from the University of Inverkeld have discovered a new species of lichen on "
+     "a mountain ridge. The project was led by Anouk Vermeulen. Their results appear in the "
+     "Journal of Alpine Botany.",
+     ["Inverkeld", "Anouk Vermeulen", "lichen", "mountain ridge", "Journal of Alpine Botany"]),
+]
+
+# Set "final", written on 2 Dec before the coverage term was tried, and summarized once, by the
+# checkpoint finally chosen: the study's one clean test of hand-written articles.
+HANDWRITTEN_FINAL = [
+    ("Nadia Bellweather won the vote for mayor of Kilmessan on Sunday. Standing for the River "
+     "Alliance, she took 64 percent and beat Cormac Feeney. Officials said turnout was 39 "
+     "percent.",
+     ["Nadia Bellweather", "River Alliance", "Kilmessan", "64", "Cormac Feeney", "39"]),
+    ("Judge Aurelio Mantegna sentenced Wendell Crossfield to 9 years in prison on Friday. A "
+     "court in Skibbereen had found him guilty of bribery.",
+     ["Skibbereen", "Wendell Crossfield", "bribery", "Friday", "Aurelio Mantegna", "9"]),
+    ("It finished Tullamore Comets 4, Rosscarbery United 1 on Tuesday at the ground in Kinvara. "
+     "Farah Oduya scored 3 goals.",
+     ["Tullamore Comets", "Rosscarbery United", "4", "1", "Kinvara", "Tuesday",
+      "Farah Oduya"]),
+    ("Brightmoor Textiles reported that revenue rose 15 percent in the first quarter. The total "
+     "came to $540 million. Its chief executive, Lorcan Abernethy, pointed to sales of wool "
+     "jackets.",
+     ["Brightmoor Textiles", "first", "rose", "15", "540", "Lorcan Abernethy",
+      "wool jackets"]),
+    ("Power was cut to about 22,400 homes in Carlingford on Saturday as Storm Whelan moved "
+     "across the Eastern Shore. As much as 150 millimetres of rain fell.",
+     ["Whelan", "150", "Eastern Shore", "Saturday", "22,400", "Carlingford"]),
+]
+
+def handwritten(checkpoint, method="greedy", final=False):
+    """Summaries of the hand-written sets by a checkpoint, with per-article fact accuracy:
+    ``HANDWRITTEN`` ("dev"), ``HANDWRITTEN_UNSEEN`` ("unseen"), ``HANDWRITTEN_C`` ("c") and,
+    with ``final``, ``HANDWRITTEN_FINAL`` ("final": kept for the checkpoint finally chosen)."""
     from trax_models.summarizer import facts
     from trax_models.summarizer.generate import Summarizer
     dec = Summarizer.from_checkpoint(checkpoint, max_new_tokens=64)
     out = []
-    for name, articles in (("dev", HANDWRITTEN), ("unseen", HANDWRITTEN_UNSEEN)):
+    sets = [("dev", HANDWRITTEN), ("unseen", HANDWRITTEN_UNSEEN), ("c", HANDWRITTEN_C)]
+    for name, articles in sets + ([("final", HANDWRITTEN_FINAL)] if final else []):
         summaries = dec.summarize([a for a, _ in articles], method=method)
         for (article, want), summary in zip(articles, summaries):
             out.append({"set": name, "article": article, "generated": summary,
@@ -165,17 +213,22 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--rouge_articles", type=int, default=50)
     p.add_argument("--table", action="store_true", help="only print the stored table")
+    p.add_argument("--final", action="store_true",
+                   help="with --handwritten: the final test set too (once, for the checkpoint "
+                        "finally chosen)")
     p.add_argument("--handwritten", metavar="CHECKPOINT",
                    help="only summarize the hand-written articles with this checkpoint")
     args, extra = p.parse_known_args(argv)
     if args.handwritten:
-        rows = handwritten(args.handwritten)
+        rows = handwritten(args.handwritten, final=args.final)
         for r in rows:
             print(f"\nARTICLE:   {r['article']}\nGENERATED: {r['generated']}\n"
                   f"  fact accuracy {r['fact_accuracy']:.2f}; hallucination "
                   f"{r['hallucination']}")
-        for name in ("dev", "unseen"):
+        for name in ("dev", "unseen", "c", "final"):
             accs = [r["fact_accuracy"] for r in rows if r["set"] == name]
+            if not accs:
+                continue
             print(f"{name}: fact accuracy " + " / ".join(f"{a:.2f}" for a in accs)
                   + f", mean {sum(accs) / len(accs):.2f}")
         old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}

@@ -86,10 +86,10 @@ def _copy_only_head(beta, seed=0, n=10, d=8):
     tokens = jnp.arange(2, n + 2, dtype=jnp.int32)[None]  # position s holds token s + 2
     h = jnp.asarray(rng.normal(size=(1, n, d)), jnp.float32)
     head.init((shapes.signature(tokens), shapes.signature(h)))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, _, gamma, w_c = head.weights
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, _, gamma, w_c, kappa = head.weights
     w_q = jnp.asarray(rng.normal(size=(d, d)) * 4, jnp.float32)  # sharp pointers
     head.weights = (w_out, b_out, w_q, w_k, w_p, jnp.zeros_like(w_g), jnp.full((1,), -60.0),
-                    jnp.full((1,), beta, jnp.float32), gamma, jnp.zeros_like(w_c))
+                    jnp.full((1,), beta, jnp.float32), gamma, jnp.zeros_like(w_c), kappa)
     out = np.asarray(head((tokens, h)))[0]  # (n, n + 2) log-probs
     k = np.asarray(jnp.dot(h, w_k) + jnp.dot(jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0))), w_p))[0]
     e = np.asarray(jnp.dot(h, w_q))[0] @ k.T / np.sqrt(d)
@@ -117,12 +117,12 @@ def test_token_match_points_at_the_continuation_of_a_copy():
     head = pointer.PointerHead(vocab_size=12, mode="eval")
     h = jnp.asarray(np.random.default_rng(0).normal(size=(1, n, d)), jnp.float32)
     head.init((shapes.signature(tokens), shapes.signature(h)))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c = head.weights
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c, kappa = head.weights
 
     def copy_choice(g1, g2):
         head.weights = (w_out, b_out, jnp.zeros_like(w_q), w_k, w_p, jnp.zeros_like(w_g),
                         jnp.full((1,), -60.0), jnp.zeros_like(beta), jnp.array([g1, g2]),
-                        jnp.zeros_like(w_c))
+                        jnp.zeros_like(w_c), jnp.zeros_like(kappa))
         return np.asarray(head((tokens, h)))[0].argmax(-1)  # the token copied at each t
 
     # at t = 9 (just wrote 7 after 3): keys after a 7 hold 8 (s = 3) and 9 (s = 6); the
@@ -150,7 +150,7 @@ def test_gate_reads_the_copy_context():
     # the article 5 7 8 | 6 7 9 | 4, then the last two tokens written (set below)
     tokens = jnp.array([[0, 5, 7, 8, 6, 7, 9, 4, 0, 0]], jnp.int32)
     head.init((shapes.signature(tokens), shapes.signature(jnp.asarray(h))))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c = head.weights
+    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c, kappa = head.weights
     wc = np.zeros((d, 1), np.float32)
     wc[0, 0] = -40.0  # context along h_3 → gate logit −40: copy
 
@@ -158,7 +158,7 @@ def test_gate_reads_the_copy_context():
         x = tokens.at[0, 8:].set(jnp.array(last_two))
         head.weights = (jnp.zeros_like(w_out), b_out, jnp.zeros_like(w_q), w_k, w_p,
                         jnp.zeros_like(w_g), jnp.zeros((1,)), jnp.zeros_like(beta),
-                        jnp.array([0.0, 30.0]), jnp.asarray(wc))
+                        jnp.array([0.0, 30.0]), jnp.asarray(wc), jnp.zeros_like(kappa))
         return np.exp(np.asarray(head((x, jnp.asarray(h))))[0, 9])  # p(· | t = 9)
 
     on_h3 = probs([5, 7])       # (5 7) was followed by 8 at s = 3
@@ -166,3 +166,28 @@ def test_gate_reads_the_copy_context():
     assert on_h3[8] > 0.99                                  # gate shut: copy the 8
     assert abs(elsewhere[9] - (0.5 + 0.5 / 12)) < 0.01      # gate at ½: half copy ...
     assert abs(elsewhere[8] - 0.5 / 12) < 0.01              # ... half a uniform vocabulary
+
+
+def test_coverage_counts_what_the_summary_already_wrote():
+    """_coverage[t, s] = how often x_s occurs among the summary tokens up to t (after the
+    prompt's EOS; SEP/pads not counted), and κ makes the pointer leave a token once written."""
+    # prompt 0 | 5 6 5 7 | EOS SEP | summary 6 5 ...
+    tokens = jnp.array([[0, 5, 6, 5, 7, 1, 0, 6, 5, 9]], jnp.int32)
+    n = tokens.shape[1]
+    cov = np.asarray(pointer._coverage(tokens, jnp.arange(n)[:, None]))[0]
+    assert not cov[:7].any()                     # nothing written before the summary starts
+    np.testing.assert_array_equal(cov[7, :5], [0, 0, 1, 0, 0])  # 6 written: key s = 2 (a 6)
+    np.testing.assert_array_equal(cov[8, :5], [0, 1, 1, 1, 0])  # then 5: keys 1 and 3 too
+    # with κ large, a copy-only pointer at t = 8 avoids the 5s and the 6 it has written
+    head = pointer.PointerHead(vocab_size=12, mode="eval")
+    h = jnp.zeros((1, n, 4), jnp.float32)
+    head.init((shapes.signature(tokens), shapes.signature(h)))
+    w = list(head.weights)
+    w[5], w[6] = jnp.zeros_like(w[5]), jnp.full((1,), -60.0)  # gate shut: copy only
+    w[7], w[8] = jnp.zeros_like(w[7]), jnp.zeros_like(w[8])    # no β, no γ: a uniform pointer
+    for kappa, copied in ((0.0, {5: 2 / 5, 6: 1 / 5, 7: 1 / 5, 0: 1 / 5}), (50.0, {7: 1 / 2, 0: 1 / 2})):
+        w[10] = jnp.full((1,), kappa)
+        head.weights = tuple(w)
+        p = np.exp(np.asarray(head((tokens, h)))[0, 8])  # keys s ≤ 4 (the prompt): 0 5 6 5 7
+        for tok, want in copied.items():
+            assert abs(p[tok] - want) < 1e-3, (kappa, tok, p[tok])

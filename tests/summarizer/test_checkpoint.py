@@ -138,9 +138,11 @@ def test_another_depth_is_refused(tmp_path):
                            synthetic_batches(seed=2))
 
 
-def test_a_pointer_checkpoint_of_before_the_match_terms_loads_with_them_off(tmp_path):
-    """pointer_lm checkpoints written before the head gained γ and wc (2 Dec 2026) hold two
-    weight arrays fewer: they load, with both zero (terms off); one array fewer is refused."""
+@pytest.mark.parametrize("missing", [3, 1])
+def test_a_pointer_checkpoint_of_before_the_match_terms_loads_with_them_off(tmp_path, missing):
+    """pointer_lm checkpoints written before the head gained γ, wc and κ (2 Dec 2026) hold
+    three weight arrays fewer, or one (κ): they load, with those zero (terms off); two fewer
+    is refused."""
     config, _ = trained_dir(tmp_path, model="pointer_lm")
     path = config.output_dir + "/" + checkpoint.CHECKPOINT_FILE
     current, _ = checkpoint.load_model(config.output_dir)
@@ -148,14 +150,13 @@ def test_a_pointer_checkpoint_of_before_the_match_terms_loads_with_them_off(tmp_
     batch = next(synthetic_batches(seed=5))[0]
     trained_out = np.asarray(current(batch))
     contents = checkpoint.read_checkpoint(path)
-    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-2]))
+    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-missing]))
     old, _ = checkpoint.load_model(config.output_dir)
-    gamma, w_c = [np.asarray(w) for w in flat_weights(old)[-2:]]
-    assert gamma.shape == (2,) and not gamma.any() and not w_c.any()
-    load_flat_weights(current, flat[:-2] + [np.zeros_like(flat[-2]), np.zeros_like(flat[-1])])
+    assert not any(np.asarray(w).any() for w in flat_weights(old)[-missing:])
+    load_flat_weights(current, flat[:-missing] + [np.zeros_like(w) for w in flat[-missing:]])
     np.testing.assert_allclose(np.asarray(old(batch)), np.asarray(current(batch)), atol=1e-6)
     assert not np.allclose(np.asarray(old(batch)), trained_out, atol=1e-4)  # the terms mattered
-    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-1]))
+    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-2]))
     with pytest.raises(UserError, match="does not fit the model"):
         checkpoint.load_model(config.output_dir)
 

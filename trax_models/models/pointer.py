@@ -13,9 +13,10 @@ output in the spirit of See et al. (2017) and Merity et al.'s pointer-sentinel m
     PointerHead(x, h) → (batch, L, vocab)   log-probabilities:
 
         p(w | t) = g_t · softmax(h_t W + b)[w]  +  (1 − g_t) · Σ_{s ≤ t, x_s = w} a_{t,s}
-        e_{t,s}  = (h_t Wq) · (h_s Wk + h_{s-1} Wp) / √d_model
+        e_{t,s}  = (h_t Wq) · k_s / √d_model,    k_s = h_s Wk + h_{s-1} Wp
                    + γ1 · [x_{s-1} = x_t]  +  γ2 · [x_{s-1} = x_t ∧ x_{s-2} = x_{t-1}]
-        a_{t,·}  = softmax_s(e_{t,·} + β · b_{t-1,s-1}),    b_{t,·} = softmax_s(e_{t,·})
+                   − κ · #{t' ≤ t in the summary: x_{t'} = x_s}               (coverage)
+        a_{t,·}  = softmax_s(e_{t,·} + β · b_{t-1,s-1}),    b_{t,·} = softmax_s(h_t Wq · k_s / √d)
         g_t      = sigmoid(h_t · wg + c_t · wc + bg),       c_t = Σ_s a_{t,s} h_s
         (every s ≤ t: causal, and before the first EOS: the prompt's article)
 
@@ -29,8 +30,10 @@ find, since a 2-layer body at CPU size does not learn an induction head reliably
   (CopyNet's "selective read", Gu et al. 2016); the two-token match settles the pieces a
   real name splits into that recur all over the article ("i", "de");
 - β · b_{t-1,s-1}, the previous step's pointer moved one position on, adds "continue where I
-  was copying" (b is the pointer before this bonus, so training stays parallel over
+  was copying" (b is the learned part of the pointer alone, so training stays parallel over
   positions). β, γ are learned, from 3 and 2.
+The coverage term (See et al.'s coverage, by token: ``_coverage``) makes copying a token the
+summary already holds cost κ (learned, from 0.5) per time written, against copy loops.
 The gate reads the copy's context c_t, as See et al.'s p_gen does: whether to copy depends on
 what the pointer found, not only on the decoder state. The output is log-probabilities, so
 ``tl.CrossEntropyLoss``, the training Loop, ``Accuracy`` and every decoder apply unchanged.
@@ -46,7 +49,7 @@ attention caches, and ``predict.gather_rows`` reorders its batch-major rows for 
 
 Weights: the body's (as TransformerLM's minus the final Dense) and the head's
 (W (d, V), b (V), Wq (d, d), Wk (d, d), Wp (d, d), wg (d, 1), bg (1), β (1), γ (2),
-wc (d, 1)): one checkpoint
+wc (d, 1), κ (1)): one checkpoint
 serves train, eval and predict, and ``trax_models.predict``'s ``init_predict``/``set_position`` work on it.
 """
 import jax
@@ -96,6 +99,20 @@ def _token_match(tokens, query_pos, gamma):
     return gamma[0] * one.astype(jnp.float32) + gamma[1] * two.astype(jnp.float32)
 
 
+def _coverage(tokens, query_pos):
+    """How often the summary has already written x_s, up to each query: (B, n, S) float.
+
+    ``tokens`` (B, S) int: x at every key position; the summary is what follows the prompt's
+    first EOS (its SEP, pads and EOS not counted). A token-level form of See et al.'s
+    coverage: copying a token the summary already holds costs κ per time written, which
+    breaks the copy loops ("credited frozen pies credited frozen pies …") and leaves κ to
+    learn how often a name comes back (the court summaries name the defendant twice).
+    """
+    written = (jnp.cumsum(tokens == EOS, axis=1) >= 1) & (tokens > EOS)  # (B, S) summary tokens
+    same = (tokens[:, :, None] == tokens[:, None, :]) & written[:, :, None]  # (B, t', s)
+    return jnp.take(jnp.cumsum(same.astype(jnp.float32), axis=1), query_pos[:, 0], axis=1)
+
+
 class PointerHead(tl.Layer):
     """Inputs (tokens (batch, n) int, h (batch, n, d)) → log-probs (batch, n, vocab_size).
 
@@ -125,7 +142,8 @@ class PointerHead(tl.Layer):
                         glorot(r_g, (d, 1)), jnp.zeros((1,), jnp.float32),
                         jnp.full((1,), 3.0, jnp.float32),  # β of the continuation term
                         jnp.full((2,), 2.0, jnp.float32),  # γ of the token-match terms
-                        glorot(r_c, (d, 1)))  # wc: the gate reads the copy's context
+                        glorot(r_c, (d, 1)),  # wc: the gate reads the copy's context
+                        jnp.full((1,), 0.5, jnp.float32))  # κ of the coverage term
         if self._mode == 'predict':
             batch = tok_signature.shape[0]
             self.state = (jnp.zeros((batch, self._cache_len, d), jnp.float32),
@@ -136,7 +154,7 @@ class PointerHead(tl.Layer):
 
     def forward(self, inputs):
         tokens, h = inputs
-        w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c = self.weights
+        w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c, kappa = self.weights
         n, d = h.shape[1], h.shape[-1]
         log_vocab = jax.nn.log_softmax(jnp.dot(h, w_out) + b_out, axis=-1)  # (B, n, V)
         q = jnp.dot(h, w_q)
@@ -174,8 +192,8 @@ class PointerHead(tl.Layer):
         # the summary never copies its own words back ("led by X led by X …")
         source = (jnp.cumsum(tokens == EOS, axis=1) == 0)[:, None, :]  # (B, 1, S)
         causal = (key_pos <= query_pos)[None] & source
-        scores = jnp.einsum('btd,bsd->bts', q, k) / scale + _token_match(tokens, query_pos,
-                                                                           gamma)
+        scores = (jnp.einsum('btd,bsd->bts', q, k) / scale + _token_match(tokens, query_pos, gamma)
+                  - kappa * _coverage(tokens, query_pos))
         scores = jnp.where(causal, scores, -1e9)  # e (B, n, S)
         # b_{t-1,·}: the previous position's pointer before its own bonus (keys s ≤ t-1) ...
         prev_scores = jnp.einsum('btd,bsd->bts', q_prev, k) / scale

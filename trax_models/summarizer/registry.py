@@ -127,13 +127,14 @@ def _pointer_body(model):
 
 
 def _pointer_upgrade(flat, model):
-    """A pointer_lm checkpoint of before 2 Dec 2026 lacks the head's last two weights, γ (the
-    token-match terms) and wc (the gate's context): zeros switch both off, so the old weights
-    compute what they were trained to, except that the pointer now reads the prompt only."""
+    """pointer_lm checkpoints of before 2 Dec 2026 lack the head's last weights: γ (the
+    token-match terms), wc (the gate's context) and κ (coverage), or κ alone. Zeros switch
+    them off, so the old weights compute what they were trained to, except that the pointer
+    now reads the prompt only."""
     want = weights.flat_weights(model)
-    if len(flat) != len(want) - 2:
+    if len(flat) not in (len(want) - 3, len(want) - 1):
         return flat  # current, or a mismatch for the shape check to name
-    return list(flat) + [np.zeros(np.shape(w), np.float32) for w in want[-2:]]
+    return list(flat) + [np.zeros(np.shape(w), np.float32) for w in want[len(flat):]]
 
 
 MODELS = {
