@@ -174,7 +174,7 @@ def test_coverage_counts_what_the_summary_already_wrote():
     # prompt 0 | 5 6 5 7 | EOS SEP | summary 6 5 ...
     tokens = jnp.array([[0, 5, 6, 5, 7, 1, 0, 6, 5, 9]], jnp.int32)
     n = tokens.shape[1]
-    cov = np.asarray(pointer._coverage(tokens, jnp.arange(n)[:, None]))[0]
+    cov = np.asarray(pointer._coverage(tokens, jnp.arange(n)[:, None], 12))[0]
     assert not cov[:7].any()                     # nothing written before the summary starts
     np.testing.assert_array_equal(cov[7, :5], [0, 0, 1, 0, 0])  # 6 written: key s = 2 (a 6)
     np.testing.assert_array_equal(cov[8, :5], [0, 1, 1, 1, 0])  # then 5: keys 1 and 3 too
@@ -191,3 +191,18 @@ def test_coverage_counts_what_the_summary_already_wrote():
         p = np.exp(np.asarray(head((tokens, h)))[0, 8])  # keys s ≤ 4 (the prompt): 0 5 6 5 7
         for tok, want in copied.items():
             assert abs(p[tok] - want) < 1e-3, (kappa, tok, p[tok])
+
+
+def test_coverage_of_one_decoding_step_matches_the_full_sequence():
+    """Predict mode's one-query path (a count per token id) gives the rows of the parallel one."""
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(2, 9, (3, 16)).astype(np.int32)
+    tokens[:, 6] = 1                 # the prompt's EOS ...
+    tokens[:, 7] = 0                 # ... SEP
+    tokens[1, 12:] = 0               # a padded row
+    tokens = jnp.asarray(tokens)
+    full = np.asarray(pointer._coverage(tokens, jnp.arange(16)[:, None], 9))
+    assert full.any()
+    for t in range(16):
+        one = np.asarray(pointer._coverage(tokens, jnp.array([[t]]), 9))
+        np.testing.assert_array_equal(one[:, 0], full[:, t])

@@ -99,7 +99,7 @@ def _token_match(tokens, query_pos, gamma):
     return gamma[0] * one.astype(jnp.float32) + gamma[1] * two.astype(jnp.float32)
 
 
-def _coverage(tokens, query_pos):
+def _coverage(tokens, query_pos, vocab_size):
     """How often the summary has already written x_s, up to each query: (B, n, S) float.
 
     ``tokens`` (B, S) int: x at every key position; the summary is what follows the prompt's
@@ -109,6 +109,12 @@ def _coverage(tokens, query_pos):
     learn how often a name comes back (the court summaries name the defendant twice).
     """
     written = (jnp.cumsum(tokens == EOS, axis=1) >= 1) & (tokens > EOS)  # (B, S) summary tokens
+    if query_pos.shape[0] == 1:  # one decoding step: a count per token id, O(S + V) not O(S²)
+        upto = written & (jnp.arange(tokens.shape[1])[None, :] <= query_pos[0, 0])
+        rows = jnp.arange(tokens.shape[0])[:, None]
+        counts = jnp.zeros((tokens.shape[0], vocab_size), jnp.float32).at[rows, tokens].add(
+            upto.astype(jnp.float32))                                           # (B, V)
+        return jnp.take_along_axis(counts, tokens, axis=1)[:, None, :]
     same = (tokens[:, :, None] == tokens[:, None, :]) & written[:, :, None]  # (B, t', s)
     return jnp.take(jnp.cumsum(same.astype(jnp.float32), axis=1), query_pos[:, 0], axis=1)
 
@@ -193,7 +199,7 @@ class PointerHead(tl.Layer):
         source = (jnp.cumsum(tokens == EOS, axis=1) == 0)[:, None, :]  # (B, 1, S)
         causal = (key_pos <= query_pos)[None] & source
         scores = (jnp.einsum('btd,bsd->bts', q, k) / scale + _token_match(tokens, query_pos, gamma)
-                  - kappa * _coverage(tokens, query_pos))
+                  - kappa * _coverage(tokens, query_pos, self._vocab_size))
         scores = jnp.where(causal, scores, -1e9)  # e (B, n, S)
         # b_{t-1,·}: the previous position's pointer before its own bonus (keys s ≤ t-1) ...
         prev_scores = jnp.einsum('btd,bsd->bts', q_prev, k) / scale
