@@ -136,16 +136,22 @@ HANDWRITTEN_FINAL = [
      ["Whelan", "150", "Eastern Shore", "Saturday", "22,400", "Carlingford"]),
 ]
 
+# name → articles, in the order they were written ("final" only with ``final``)
+HANDWRITTEN_SETS = {"dev": HANDWRITTEN, "unseen": HANDWRITTEN_UNSEEN, "c": HANDWRITTEN_C,
+                    "final": HANDWRITTEN_FINAL}
+
+
 def handwritten(checkpoint, method="greedy", final=False):
-    """Summaries of the hand-written sets by a checkpoint, with per-article fact accuracy:
-    ``HANDWRITTEN`` ("dev"), ``HANDWRITTEN_UNSEEN`` ("unseen"), ``HANDWRITTEN_C`` ("c") and,
-    with ``final``, ``HANDWRITTEN_FINAL`` ("final": kept for the checkpoint finally chosen)."""
+    """Summaries of the hand-written sets (``HANDWRITTEN_SETS``) by a checkpoint, with
+    per-article fact accuracy; "final" (kept for the checkpoint finally chosen) only with
+    ``final``."""
     from trax_models.summarizer import facts
     from trax_models.summarizer.generate import Summarizer
     dec = Summarizer.from_checkpoint(checkpoint, max_new_tokens=64)
     out = []
-    sets = [("dev", HANDWRITTEN), ("unseen", HANDWRITTEN_UNSEEN), ("c", HANDWRITTEN_C)]
-    for name, articles in sets + ([("final", HANDWRITTEN_FINAL)] if final else []):
+    for name, articles in HANDWRITTEN_SETS.items():
+        if name == "final" and not final:
+            continue
         summaries = dec.summarize([a for a, _ in articles], method=method)
         for (article, want), summary in zip(articles, summaries):
             out.append({"set": name, "article": article, "generated": summary,
@@ -225,10 +231,8 @@ def main(argv=None):
             print(f"\nARTICLE:   {r['article']}\nGENERATED: {r['generated']}\n"
                   f"  fact accuracy {r['fact_accuracy']:.2f}; hallucination "
                   f"{r['hallucination']}")
-        for name in ("dev", "unseen", "c", "final"):
+        for name in dict.fromkeys(r["set"] for r in rows):
             accs = [r["fact_accuracy"] for r in rows if r["set"] == name]
-            if not accs:
-                continue
             print(f"{name}: fact accuracy " + " / ".join(f"{a:.2f}" for a in accs)
                   + f", mean {sum(accs) / len(accs):.2f}")
         old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
