@@ -245,3 +245,20 @@ def test_summarize_cli_mismatched_checkpoint(tmp_path, capsys, make_checkpoint, 
     assert _main(["summarize", "--checkpoint", str(tmp_path), str(text)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "does not fit the model" in err[0] and "16" in err[0]
+
+
+def test_file_newlines_do_not_change_the_prompt(ckpt, news_texts, tmp_path, capsys):
+    """A file's final newline, surrounding blank lines or CRLF line ends give the prompt (and
+    so the summary) of the bare text; inner line breaks stay."""
+    directory, _ = ckpt
+    decoder = Summarizer.from_checkpoint(directory)
+    text = news_texts[0] + "\n" + news_texts[1]
+    bare = decoder.prompt(text)
+    for variant in (text + "\n", "\n\n  " + text + " \n\n", text.replace("\n", "\r\n") + "\r\n"):
+        assert decoder.prompt(variant) == bare, repr(variant)
+    assert decoder.prompt(news_texts[0] + " " + news_texts[1]) != bare  # the break is kept
+    path = tmp_path / "crlf.txt"
+    path.write_bytes((text.replace("\n", "\r\n") + "\r\n").encode())
+    assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
+                  str(path)]) == 0
+    assert capsys.readouterr().out.strip() == decoder.summarize([text], max_new_tokens=6)[0].strip()

@@ -88,8 +88,8 @@ class Summarizer:
     # -- prompts ---------------------------------------------------------------------------------
 
     def prompt(self, article, max_new_tokens=None):
-        """The prompt of one article (text), cut from its end to fit."""
-        ids = tokenize(article, vocab_file=self.vocab_file)[:-1]  # without its EOS
+        """The prompt of one article (text, ``normalize_article``-ed), cut from its end to fit."""
+        ids = tokenize(normalize_article(article), vocab_file=self.vocab_file)[:-1]  # no EOS
         return self.fit_prompt(self.adapter.prompt(ids), max_new_tokens)
 
     def fit_prompt(self, prompt, max_new_tokens=None):
@@ -220,6 +220,13 @@ class Summarizer:
     def detokenize(self, ids):
         """Text of generated ids without the EOS (unwrapped)."""
         return vocab.load_vocab(self.vocab_file).decode([int(i) for i in ids if int(i) != EOS])
+
+
+def normalize_article(text):
+    """``text`` as the model saw articles in training: Windows/old-Mac line ends as "\\n",
+    leading and trailing whitespace dropped (a file's final newline otherwise becomes a token
+    the training articles never end with, and changed summaries: "… in Carrowmore in Carr.")."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _controls(no_repeat_ngram_size, repetition_penalty):
