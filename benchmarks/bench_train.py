@@ -14,7 +14,8 @@ rate from the course's schedule — what ``Loop`` does per step):
                  same weights, same loss): the product's training path in f32
   fast-bf16      fast-fused, precision='bf16' (bf16 matmul inputs, f32 accumulation, f32
                  weights, LayerNorm, attention and loss)
-  fast-rbg, fast-threefry, fast-dpa   ablations: other dropout masks, jax.nn.dot_product_attention
+  fast-rbg, fast-threefry, fast-dpa, fast-einsum   ablations: other dropout masks,
+                 jax.nn.dot_product_attention, one masked (L, L) score matrix (not blocked)
   trax           trax.models.TransformerLM (same size) + tl.WeightedCategoryCrossEntropy
   torch          benchmarks/torch_gpt.py (nanoGPT style, eager, torch.optim.Adam,
                  torch.set_num_threads(cores), OMP_WAIT_POLICY=PASSIVE unless set: see
@@ -62,6 +63,7 @@ FAST_VARIANTS = {
     "fast-rbg": dict(dropout_rng="rbg"),
     "fast-threefry": dict(dropout_rng="threefry"),
     "fast-dpa": dict(attention="dpa"),
+    "fast-einsum": dict(attention="einsum"),
     "fast-fused": dict(loss="fused"),
     "fast-bf16": dict(loss="fused", precision="bf16"),
 }

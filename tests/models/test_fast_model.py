@@ -201,12 +201,44 @@ def loaded(mode="eval", **options):
     return ours, fast
 
 
-@pytest.mark.parametrize("options", [dict(attention="dpa"), dict(dropout_rng="hash"),
+@pytest.mark.parametrize("options", [dict(attention="dpa"), dict(attention="einsum"),
+                                     dict(dropout_rng="hash"),
                                      dict(precision="f32", attention="dpa")])
 def test_f32_options_give_the_course_outputs(options):
     ours, fast = loaded(**options)
     x = tokens(batch=3, length=17, seed=1)
     np.testing.assert_allclose(np.asarray(fast(x)), np.asarray(ours(x)), atol=TOL, rtol=0)
+
+
+def _numpy_causal_attention(q, k, v):
+    """The reference: per batch and head, softmax(q·kᵀ masked to j ≤ i)·v, in float64."""
+    q, k, v = (np.asarray(t, np.float64) for t in (q, k, v))
+    scores = np.einsum("bqhd,bkhd->bhqk", q, k)
+    length = q.shape[1]
+    scores = np.where(np.tril(np.ones((length, length), bool)), scores, -np.inf)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    return np.einsum("bhqk,bkhd->bqhd", weights, v)
+
+
+@pytest.mark.parametrize("length", [1, 5, 32, 33, 64, 100, 256, 301])
+def test_attention_layouts_are_causal_softmax_attention(length):
+    """'blocked' (query blocks against only the keys they may see; uneven last block at 33,
+    100, 301), 'einsum' and 'dpa' all equal the NumPy reference, and their gradients agree."""
+    rng = np.random.default_rng(length)
+    q, k, v, g = (rng.normal(size=(2, length, 3, 8)).astype(np.float32) for _ in range(4))
+    want = _numpy_causal_attention(q, k, v)
+    grads = {}
+    for layout in fast_model.ATTENTIONS:
+        out = fast_model.causal_attention(q, k, v, layout)
+        np.testing.assert_allclose(np.asarray(out), want, atol=2e-5, rtol=0, err_msg=layout)
+        grads[layout] = jax.grad(lambda *a: (fast_model.causal_attention(*a, layout) * g).sum(),
+                                 argnums=(0, 1, 2))(q, k, v)
+    for layout in ("blocked", "dpa"):
+        for a, b in zip(grads[layout], grads["einsum"]):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=2e-5, rtol=0)
+    assert fast_model._block_size(length) >= 32
+    assert -(-length // fast_model._block_size(length)) <= 8  # at most 8 blocks
 
 
 def test_logits_head_and_fused_loss_equal_the_course_loss_and_gradients():
