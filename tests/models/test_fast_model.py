@@ -402,3 +402,25 @@ def test_fused_loss_gradient_is_jax_own_gradient_of_the_formula():
                          jax.grad(reference, (0, 1))(logits, weights)):
         assert np.abs(np.asarray(want)).max() > 1e-3
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6)
+
+
+@pytest.mark.parametrize("precision", ["f32", "bf16"])
+def test_affine_is_matmul_plus_bias_with_its_gradients(precision):
+    """precision.affine (the head's bias inside the GEMM in f32) = x·w + b, value and
+    gradients for x, w and b; in bf16 within bf16 rounding."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 5, 6)).astype(np.float32)
+    w = rng.normal(size=(6, 9)).astype(np.float32)
+    b = rng.normal(size=(9,)).astype(np.float32)
+    g = rng.normal(size=(2, 5, 9)).astype(np.float32)
+    tol = 1e-5 if precision == "f32" else 0.1
+    want = np.einsum("bik,kn->bin", x, w) + b
+    np.testing.assert_allclose(np.asarray(precision_lib.affine(x, w, b, precision)), want,
+                               atol=tol, rtol=0)
+    grads = jax.grad(lambda *a: (precision_lib.affine(*a, precision) * g).sum(),
+                     argnums=(0, 1, 2))(x, w, b)
+    want_grads = (np.einsum("bin,kn->bik", g, w), np.einsum("bik,bin->kn", x, g),
+                  g.sum(axis=(0, 1)))
+    for got, expected in zip(grads, want_grads):
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(np.asarray(got), expected, atol=tol * 4, rtol=0)
