@@ -56,6 +56,7 @@ from trax import layers as tl
 from trax.fastmath import numpy as jnp
 
 from trax_models import model as course
+from trax_models.attention import causal_mask
 from trax_models.models import precision as precision_lib
 from trax_models.weights import flat_weights, load_flat_weights
 
@@ -169,8 +170,7 @@ def _attend(q, k, v, offset):
     → (batch, Lq, heads, d_head); query i sees the keys j ≤ offset + i.
     """
     scores = jnp.einsum("bqhd,bkhd->bhqk", q, k)  # (batch, heads, Lq, Lk)
-    query = offset + jax.lax.iota(jnp.int32, q.shape[1])[:, None]
-    visible = jax.lax.iota(jnp.int32, k.shape[1])[None, :] <= query  # (Lq, Lk)
+    visible = causal_mask(k.shape[1])[0][offset:]  # (Lq, Lk): the causal rows offset… of (Lk, Lk)
     scores = jnp.where(visible, scores, jnp.full_like(scores, -1e9))
     weights = jax.nn.softmax(scores, axis=-1)  # rows sum to 1
     return jnp.einsum("bhqk,bkhd->bqhd", weights, v)

@@ -126,8 +126,8 @@ def affine(x, w, b, precision="f32"):
     backward at the course size (benchmarks/README.md). 'bf16' keeps the f32 bias add (a bf16
     bias would lose digits).
     """
-    if resolve(precision) != "f32":
-        return matmul(x, w, precision) + b
+    if precision != "f32":
+        return matmul(x, w, precision) + b  # matmul checks precision (resolved, as its own)
     ones = jnp.ones(x.shape[:-1] + (1,), x.dtype)
     return matmul(jnp.concatenate([x, ones], axis=-1), jnp.concatenate([w, b[None]], axis=0),
                   "f32")
