@@ -1,6 +1,6 @@
 """Training-step benchmark: tokens/s of forward + backward + Adam, side by side, and MFU.
 
-    python -m benchmarks.bench_train [--quick] [--configs small mid course-full]
+    python -m benchmarks.bench_train [--quick] [--configs small mid course-full make-train]
                                      [--impls course fast fast-fused fast-bf16 trax torch ...]
 
 Each JAX model runs through the trax Loop's update, ``trax.optimizers.trainer.Trainer.one_step``
@@ -21,6 +21,11 @@ rate from the course's schedule — what ``Loop`` does per step):
                  torch.set_num_threads(cores), OMP_WAIT_POLICY=PASSIVE unless set: see
                  common.import_torch)
   torch-bf16     torch, forward and loss under torch.autocast('cpu', dtype=torch.bfloat16)
+  pointer        (make-train config) make train's pointer_lm as train runs it: fast blocks,
+                 head='parts' + pointer.PointerCrossEntropy (same weights, same loss)
+  pointer-course the same model on the course's DecoderBlock layers, its log-probabilities
+                 under tl.CrossEntropyLoss (the make-train step before 2 Dec 16:00 UTC, less
+                 the head's own rewrites: one score matrix, coverage as a matmul, bias in GEMM)
 
 The limit: the matmul peak of this machine at the precision used (GFLOP/s of a large matmul:
 f32, or bf16 inputs with f32 accumulation for fast-bf16 and torch-bf16; per round the better
@@ -31,7 +36,7 @@ and recorded as ``native_bf16``; without it bf16 is emulated and slow.
 FLOPs/token (training) = 3 × forward matmul FLOPs = 6·N_matmul + 12·n_layers·L·d_model (the
 attention score and weighted-sum matmuls over all L positions, as computed); embedding
 lookups, elementwise work and the optimizer are not counted.
-Dropout 0.1 everywhere (the course default). Warm-up (jit compile + first step) is reported as
+Dropout 0.1 everywhere (the course default) except make-train (make train's 0). Warm-up (jit compile + first step) is reported as
 compile_s; each figure is the median of ≥ 5 timed repeats (min/max alongside), each repeat a
 few steps. Repeats are interleaved (round r times every implementation once, in an order
 rotated each round, plus the matmul peak: the best of 3 jitted matmuls, and the same matmul in
@@ -55,6 +60,9 @@ CONFIGS = {
                 length=256, steps=1),
     "course-full": dict(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8,
                         batch=4, length=256, steps=1),
+    # make train's pointer_lm (corpus v7's 1,998 subwords, dropout 0, its first bucket)
+    "make-train": dict(vocab_size=1998, d_model=128, d_ff=512, n_layers=2, n_heads=4, batch=16,
+                       length=256, steps=3, dropout=0.0, model="pointer"),
 }
 # The fast model's levers (fast_model.TransformerLM options; loss 'fused': head='logits' +
 # fast_model.LogitsCrossEntropy instead of LogSoftmax + tl.CrossEntropyLoss). 'fast' itself is
@@ -68,15 +76,22 @@ FAST_VARIANTS = {
     "fast-bf16": dict(loss="fused", precision="bf16"),
 }
 BF16_IMPLS = ("fast-bf16", "torch-bf16")  # MFU against the bf16 matmul peak
-IMPLS = ("course", "fast", *FAST_VARIANTS, "trax", "torch", "torch-bf16")
+# make train's model (trax_models.models.pointer), make-train config only: 'pointer' is what
+# train runs (fast blocks, head='parts' + PointerCrossEntropy); 'pointer-course' the same
+# model on the course's DecoderBlock layers with its log-probs under tl.CrossEntropyLoss
+POINTER_VARIANTS = {"pointer": dict(blocks="fast", head="parts"),
+                    "pointer-course": dict(blocks="course", head="log_probs")}
+IMPLS = ("course", "fast", *FAST_VARIANTS, "trax", "torch", "torch-bf16", *POINTER_VARIANTS)
 # Kept out of the default run so that `make bench` stays near 15 min on 2 cores (--impls runs
 # them): fast (≈ fast-fused: the fused loss buys 1.03-1.05x), and the ablations.
 DEFAULT_IMPLS = {"small": ("course", "trax", "torch"),
                  "mid": ("course", "fast-fused", "fast-bf16", "trax", "torch", "torch-bf16"),
                  "course-full": ("course", "fast-fused", "fast-bf16", "trax", "torch",
-                                 "torch-bf16")}
+                                 "torch-bf16"),
+                 "make-train": ("pointer", "pointer-course")}
 # The goals' ratios (issue #18), first in the table
 KEY_RATIOS = ("fast-fused/torch", "fast-fused/trax", "fast-bf16/torch-bf16", "fast-fused/course",
+              "pointer/pointer-course",
               "fast-bf16/course", "course/torch", "fast/torch", "fast/trax", "fast/course")
 MAX_LEN = 4096  # the course's; every implementation has a (MAX_LEN, d_model) positional table
 DROPOUT = 0.1
@@ -92,6 +107,9 @@ def flops_per_token(cfg):
     d, ff, n, V, L = (cfg[k] for k in ("d_model", "d_ff", "n_layers", "vocab_size", "length"))
     matmul_params = n * (4 * d * d + 2 * d * ff) + d * V
     attention = n * 2 * 2 * L * d  # q·kᵀ and weights·v, per token, forward
+    if cfg.get("model") == "pointer":  # the head's Wq, Wk, Wp, gate; its scores and context
+        matmul_params += 3 * d * d + 2 * d
+        attention += 2 * 2 * L * d
     return 3 * (2 * matmul_params + attention)
 
 
@@ -130,8 +148,17 @@ def jax_step_fn(impl, cfg):
     from trax_models import model as course_model
     from trax_models.models import fast_model
 
-    args = dict(model_args(cfg), dropout=DROPOUT, max_len=MAX_LEN, mode="train")
-    if impl == "course":
+    args = dict(model_args(cfg), dropout=cfg.get("dropout", DROPOUT), max_len=MAX_LEN,
+                mode="train")
+    if (cfg.get("model") == "pointer") != (impl in POINTER_VARIANTS):
+        raise ValueError(f"{impl} does not run on this config")
+    if impl in POINTER_VARIANTS:
+        from trax_models.models import pointer
+        options = POINTER_VARIANTS[impl]
+        model = pointer.PointerTransformerLM(**args, **options)
+        loss = (pointer.PointerCrossEntropy() if options["head"] == "parts"
+                else tl.CrossEntropyLoss())
+    elif impl == "course":
         model, loss = course_model.TransformerLM(**args), tl.CrossEntropyLoss()
     elif impl == "fast":
         model, loss = fast_model.TransformerLM(**args), tl.CrossEntropyLoss()
@@ -291,8 +318,8 @@ def bench_config(name, cfg, impls, repeats, peak_n):
             "mfu_peak": "bf16" if impl in BF16_IMPLS else "f32",
             "runs_s": [round(w, 4) for w in wall[impl]]}
     ratios = {}
-    for ours in ("course", "fast", *FAST_VARIANTS):
-        for peer in ("trax", "torch", "torch-bf16", "course", "fast"):
+    for ours in ("course", "fast", *FAST_VARIANTS, "pointer"):
+        for peer in ("trax", "torch", "torch-bf16", "course", "fast", "pointer-course"):
             if ours in figures and peer in figures and ours != peer:
                 # per-round ratios (same machine state), median
                 per_round = [p / o for o, p in zip(wall[ours], wall[peer])]
@@ -342,7 +369,7 @@ def main(argv=None):
         impls = list(args.impls or DEFAULT_IMPLS[name])
         if args.quick:
             cfg["steps"] = 1
-            if name != "small":
+            if name not in ("small", "make-train"):
                 impls = [i for i in impls if i in ("fast-fused", "trax")]
         res = bench_config(name, cfg, impls, repeats, peak["best_size"])
         results[name] = res

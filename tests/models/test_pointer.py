@@ -209,3 +209,72 @@ def test_coverage_of_one_decoding_step_matches_the_full_sequence():
     for t in range(16):
         one = np.asarray(pointer._coverage(tokens, jnp.array([[t]]), 9))
         np.testing.assert_array_equal(one[:, 0], full[:, t])
+
+
+def _lm_batch(seed=4, batch=3):
+    """An LM batch with a prompt (article, EOS) so that the pointer has a source to copy."""
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(2, 12, (batch, L)).astype(np.int32)  # few ids: copies hit targets
+    tokens[:, 6] = 1
+    tokens[1, 10:] = 0                                         # a padded row
+    weights = np.where(np.arange(L) > 6, 1.0, 0.1)[None].repeat(batch, 0).astype(np.float32)
+    weights[tokens == 0] = 0.0
+    return tokens, tokens.copy(), weights
+
+
+def test_fused_loss_is_cross_entropy_of_the_log_probs_with_its_gradients():
+    """train's PointerCrossEntropy on head='parts' = tl.CrossEntropyLoss on the log-probs, in
+    value and in every weight's gradient: the copy term at the target included."""
+    from trax import layers as tl
+    batch = _lm_batch()
+    full = tl.Serial(pointer.PointerTransformerLM(**ARGS, mode="eval"), tl.CrossEntropyLoss())
+    fused = tl.Serial(pointer.PointerTransformerLM(**ARGS, mode="eval", head="parts"),
+                      pointer.PointerCrossEntropy())
+    full.init(shapes.signature(batch), rng=jax.random.PRNGKey(2))
+    fused.init(shapes.signature(batch), rng=jax.random.PRNGKey(3))
+    fused.sublayers[0].weights = full.sublayers[0].weights
+
+    def loss(model):
+        return lambda w: model.pure_fn(batch, w, model.state, jax.random.PRNGKey(0))[0]
+    (want, want_grad), (got, got_grad) = (jax.value_and_grad(loss(m))(m.weights)
+                                          for m in (full, fused))
+    assert float(want) > 0
+    np.testing.assert_allclose(float(got), float(want), rtol=1e-6)
+    for g_full, g_fused in zip(jax.tree_util.tree_leaves(want_grad),
+                               jax.tree_util.tree_leaves(got_grad)):
+        np.testing.assert_allclose(np.asarray(g_fused), np.asarray(g_full), atol=2e-6, rtol=1e-4)
+    # the copy term carries weight here: the loss without it is another number
+    logits, gate, attention, tokens = fused.sublayers[0](batch[0])
+    no_copy = pointer.pointer_cross_entropy(logits, gate, jnp.zeros_like(attention), tokens,
+                                            *batch[1:])
+    assert abs(float(no_copy) - float(want)) > 1e-2
+
+
+def test_parts_mix_to_the_log_probs(eval_model):
+    parts_model = pointer.PointerTransformerLM(**ARGS, mode="eval", head="parts")
+    x = _lm_batch(batch=2)[0]
+    parts_model.init(shapes.signature(x))
+    parts_model.weights = eval_model.weights
+    np.testing.assert_allclose(np.asarray(pointer.pointer_log_probs(*parts_model(x))),
+                               np.asarray(eval_model(x)), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["eval", "train"])
+def test_fast_blocks_compute_the_course_blocks(mode):
+    """blocks='fast' (the default in train/eval) has the course blocks' weight tree and, with
+    dropout 0, their outputs: one checkpoint, one ``.weights`` for every mode."""
+    x = _lm_batch(batch=2)[0]
+    course = pointer.PointerTransformerLM(**{**ARGS, "n_layers": 2}, mode=mode, blocks="course")
+    fast = pointer.PointerTransformerLM(**{**ARGS, "n_layers": 2}, mode=mode)
+    course.init(shapes.signature(x), rng=jax.random.PRNGKey(5))
+    fast.init(shapes.signature(x), rng=jax.random.PRNGKey(6))
+    assert (jax.tree_util.tree_structure(fast.weights)
+            == jax.tree_util.tree_structure(course.weights))
+    fast.weights = course.weights
+    np.testing.assert_allclose(np.asarray(fast(x)), np.asarray(course(x)), atol=1e-5)
+
+
+def test_unknown_head_or_blocks_is_refused():
+    for bad in (dict(head="probs"), dict(blocks="slow")):
+        with pytest.raises(ValueError, match="use one of"):
+            pointer.PointerTransformerLM(**ARGS, **bad)

@@ -23,6 +23,12 @@ of the course's tree of ~20 small layers:
   RngBitGenerator and threefry are separate kernels costing ~10 ms per million entries, the
   hash ~0.5 ms.
 
+``DecoderBlock`` (used by ``pointer_lm``) is the same arithmetic with the course's tree kept:
+the course block's two ``tl.Residual`` layers as two ``FastResidual`` (a ``tl.Serial`` of the
+residual's own sublayers whose ``forward`` does the math), so its ``.weights`` are the course
+block's in every mode and a model that mixes it with predict mode's course layers (or trax's
+Loop, which copies the training model's weights into the eval model) needs no conversion.
+
 Options that change no weight (each variant loads the course model's checkpoints; f32 ones give
 its outputs): ``precision`` 'f32' | 'bf16' | 'auto' (``trax_models.models.precision``: bf16
 matmul inputs with f32 accumulation, f32 master weights, f32 LayerNorm, attention and loss;
@@ -60,7 +66,7 @@ from trax_models.attention import causal_mask
 from trax_models.models import precision as precision_lib
 from trax_models.weights import flat_weights, load_flat_weights
 
-__all__ = ["TransformerLM", "FastDecoderBlock", "FastDense", "Dropout", "dropout", "init_predict",
+__all__ = ["TransformerLM", "FastDecoderBlock", "DecoderBlock", "FastResidual", "FastDense", "Dropout", "dropout", "init_predict",
            "LogitsCrossEntropy", "logits_cross_entropy", "DROPOUT_RNGS", "ATTENTIONS", "HEADS"]
 
 DROPOUT_RNGS = ("rbg", "threefry", "hash")
@@ -272,36 +278,110 @@ class FastDecoderBlock(tl.Layer):
         """x (batch, L, d_model) → (batch, L, d_model)."""
         ((ln1_s, ln1_b), (wq, bq), (wk, bk), (wv, bv), (wo, bo), _,
          (ln2_s, ln2_b), (w1, b1), act_weights, _, (w2, b2), _) = self.weights
-        act_state = self.state[8]
-        batch, length, d_model = x.shape
-        d_head = d_model // self._n_heads
+        drops = [self._sublayers[i] for i in (5, 9, 11)]
+        rngs = (fastmath.random.split(self.rng, 3) if self._mode == "train"
+                else (None, None, None))
+        x = _attention_residual(x, (ln1_s, ln1_b, wq, bq, wk, bk, wv, bv, wo, bo),
+                                self._n_heads, self._precision, self._attention,
+                                drops[0], rngs[0])
+        return _feed_forward_residual(x, (ln2_s, ln2_b, w1, b1, w2, b2), self._activation,
+                                      (act_weights, self.state[8]), self._precision,
+                                      drops[1:], rngs[1:], self.rng)
+
+
+def _drop(x, layer, rng):
+    """``layer`` (a fast Dropout, or the course's tl.Dropout) on x in train mode (rng given)."""
+    if rng is None:
+        return x
+    return dropout(x, rng, layer._initial_rate, getattr(layer, "_rng_impl", "hash"))
+
+
+def _attention_residual(x, weights, n_heads, precision, attention, drop, rng):
+    """x + Dropout(CausalAttention(LayerNorm(x))): the course block's first residual.
+
+    x (batch, L, d_model); weights (ln scale, ln bias, wq, bq, wk, bk, wv, bv, wo, bo);
+    ``rng`` None: no dropout (eval).
+    """
+    ln_s, ln_b, wq, bq, wk, bk, wv, bv, wo, bo = weights
+    batch, length, d_model = x.shape
+    d_head = d_model // n_heads
+    mm = lambda a, w: precision_lib.matmul(a, w, precision)  # noqa: E731
+    # q, k, v from one (d, 3d) matmul
+    h = _layer_norm(x, ln_s, ln_b)
+    qkv = mm(h, jnp.concatenate([wq, wk, wv], axis=1)) + jnp.concatenate([bq, bk, bv])
+    qkv = qkv.reshape(batch, length, 3, n_heads, d_head)  # (batch, L, 3, heads, dh)
+    q = qkv[:, :, 0] * (1.0 / d_head ** 0.5)
+    attn = causal_attention(q, qkv[:, :, 1], qkv[:, :, 2], attention)  # (batch, L, heads, dh)
+    attn = mm(attn.reshape(batch, length, d_model), wo) + bo
+    return x + _drop(attn, drop, rng)
+
+
+def _feed_forward_residual(x, weights, activation, activation_weights_and_state, precision,
+                           drops, rngs, rng):
+    """x + Dropout(Dense(Dropout(activation(Dense(LayerNorm(x)))))): the second residual.
+
+    weights (ln scale, ln bias, w1, b1, w2, b2); ``drops``/``rngs``: the two Dropouts and their
+    rngs (None: eval); ``rng``: the activation's (weightless layers ignore it).
+    """
+    ln_s, ln_b, w1, b1, w2, b2 = weights
+    mm = lambda a, w: precision_lib.matmul(a, w, precision)  # noqa: E731
+    h = _layer_norm(x, ln_s, ln_b)
+    h, _ = activation.pure_fn(mm(h, w1) + b1, *activation_weights_and_state, rng)
+    h = _drop(h, drops[0], rngs[0])
+    return x + _drop(mm(h, w2) + b2, drops[1], rngs[1])
+
+
+class FastResidual(tl.Serial):
+    """One of the course ``DecoderBlock``'s two ``tl.Residual`` layers, fast: the same
+    sublayers (so the same weight tree, state and checkpoints, in every mode), computed by
+    ``_attention_residual`` or ``_feed_forward_residual`` instead of the sublayers' ~10 small
+    layers. (batch, L, d_model) → (batch, L, d_model); 'train' and 'eval' modes.
+    """
+
+    def __init__(self, residual, part, n_heads, mode, ff_activation=tl.Relu,
+                 precision="f32", attention="blocked"):
+        super().__init__(*residual.sublayers, name=f"Fast{part.title()}Residual")
+        if part not in ("attention", "feed_forward"):
+            raise ValueError(f"FastResidual: part={part!r}; use 'attention' or 'feed_forward'.")
+        if mode not in ("train", "eval"):
+            raise ValueError(f"FastResidual: mode={mode!r}; use 'train' or 'eval'.")
+        self._part, self._n_heads, self._mode = part, n_heads, mode
+        self._precision, self._attention = precision_lib.resolve(precision), attention
+        self._activation = ff_activation()
+        # weightless (the course's FeedForward): its (empty) weights and state, for pure_fn
+        self._activation_weights_and_state = self._activation.init(
+            shapes.ShapeDtype((1, 1), jnp.float32))
+        self._drops = [layer for layer in _walk(residual) if isinstance(layer, tl.Dropout)]
+
+    def forward(self, x):
+        leaves = jax.tree_util.tree_leaves(self.weights)
         train = self._mode == "train"
-        drop_attn, drop_ff, drop_out = self._sublayers[5], self._sublayers[9], self._sublayers[11]
-        rng_attn, rng_ff, rng_out = (fastmath.random.split(self.rng, 3) if train
-                                     else (None, None, None))
+        if self._part == "attention":
+            return _attention_residual(x, leaves, self._n_heads, self._precision,
+                                       self._attention, self._drops[0],
+                                       self.rng if train else None)
+        rngs = fastmath.random.split(self.rng, 2) if train else (None, None)
+        return _feed_forward_residual(x, leaves, self._activation,
+                                      self._activation_weights_and_state, self._precision,
+                                      self._drops, rngs, self.rng)
 
-        # Causal self-attention: q, k, v from one (d, 3d) matmul.
-        h = _layer_norm(x, ln1_s, ln1_b)
-        mm = lambda a, w: precision_lib.matmul(a, w, self._precision)  # noqa: E731
-        qkv = mm(h, jnp.concatenate([wq, wk, wv], axis=1)) + jnp.concatenate([bq, bk, bv])
-        qkv = qkv.reshape(batch, length, 3, self._n_heads, d_head)  # (batch, L, 3, heads, dh)
-        q = qkv[:, :, 0] * (1.0 / d_head ** 0.5)
-        attn = causal_attention(q, qkv[:, :, 1], qkv[:, :, 2],
-                                self._attention)  # (batch, L, heads, d_head)
-        attn = mm(attn.reshape(batch, length, d_model), wo) + bo
-        if train:
-            attn = dropout(attn, rng_attn, drop_attn._initial_rate, drop_attn._rng_impl)
-        x = x + attn
 
-        # Feed-forward.
-        h = _layer_norm(x, ln2_s, ln2_b)
-        h, _ = self._activation.pure_fn(mm(h, w1) + b1, act_weights, act_state, self.rng)
-        if train:
-            h = dropout(h, rng_ff, drop_ff._initial_rate, drop_ff._rng_impl)
-        h = mm(h, w2) + b2
-        if train:
-            h = dropout(h, rng_out, drop_out._initial_rate, drop_out._rng_impl)
-        return x + h
+def _walk(layer):
+    """``layer`` and all its sublayers, depth first."""
+    yield layer
+    for sub in layer.sublayers:
+        yield from _walk(sub)
+
+
+def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, precision="f32",
+                 attention="blocked"):
+    """The course's ``DecoderBlock`` (its two residuals, its weight tree), fast in 'train' and
+    'eval': a list of two ``FastResidual``; other modes get the course's block itself."""
+    block = course.DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation)
+    if mode not in ("train", "eval"):
+        return block
+    return [FastResidual(residual, part, n_heads, mode, ff_activation, precision, attention)
+            for residual, part in zip(block, ("attention", "feed_forward"))]
 
 
 HEADS = ("log_softmax", "logits")

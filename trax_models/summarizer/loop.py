@@ -209,9 +209,10 @@ def make_loop(config, model_config, train_batches, eval_batches, on_step=None, o
         train_batches = BatchStream(_rows_of_this_process(train_batches))
     stream = train_batches if isinstance(train_batches, BatchStream) else BatchStream(
         train_batches)
+    model, loss_layer = kind.training(model_config)
     train_task = trax_training.TrainTask(
         labeled_data=stream,
-        loss_layer=tl.CrossEntropyLoss(),
+        loss_layer=loss_layer,
         optimizer=trax.optimizers.Adam(config.lr),
         lr_schedule=trax.lr.warmup_and_rsqrt_decay(config.warmup_steps, config.lr),
         n_steps_per_checkpoint=config.checkpoint_every,
@@ -226,7 +227,7 @@ def make_loop(config, model_config, train_batches, eval_batches, on_step=None, o
     )
     every = config.eval_every
     return TrainLoop(
-        kind.build(model_config, "train"), train_task,
+        model, train_task,
         eval_model=kind.build(model_config, "eval"), eval_tasks=[eval_task],
         output_dir=config.output_dir, random_seed=config.seed,
         eval_at=lambda step: step == 1 or step % every == 0 or step == config.steps,

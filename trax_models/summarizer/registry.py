@@ -103,11 +103,22 @@ class ModelKind:
                             # fine-tuning (trax_models.transfer); None: it has none
     upgrade: object = None  # (flat weights of a checkpoint, model) → flat weights the model
                             # takes: fills in what an older version's checkpoints lack
+    fused_loss: object = None  # (build kwargs, loss layer factory): what ``training`` trains
+                               # instead of log-probs + tl.CrossEntropyLoss (the same loss)
 
     def build(self, config, mode="train", cache_len=None):
         """The model of ``config`` in ``mode`` (uninitialized)."""
         extra = {} if cache_len is None else {"cache_len": cache_len}
         return self.function(**config.as_dict(), mode=mode, **extra)
+
+    def training(self, config):
+        """(model in 'train' mode, loss layer) that ``train``'s Loop trains: the log-probs
+        under ``tl.CrossEntropyLoss``, or the kind's ``fused_loss`` form (same weights, same
+        loss value and gradients, cheaper)."""
+        if self.fused_loss is None:
+            return self.build(config, "train"), tl.CrossEntropyLoss()
+        kwargs, loss = self.fused_loss
+        return self.function(**config.as_dict(), mode="train", **kwargs), loss()
 
     def signature(self, batch=1, length=8):
         """Input shapes to initialize the model with: tokens, or (source, target) pairs."""
@@ -143,7 +154,9 @@ MODELS = {
                                 body=_lm_body),
     "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
                             adapter=adapters.LanguageModelAdapter, body=_pointer_body,
-                            upgrade=_pointer_upgrade),
+                            upgrade=_pointer_upgrade,
+                            # the loss at the targets only, not over the (B, L, V) mixture
+                            fused_loss=({"head": "parts"}, pointer.PointerCrossEntropy)),
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
                                  adapter=adapters.EncoderDecoderAdapter,
                                  config=EncoderDecoderConfig),
