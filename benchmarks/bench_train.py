@@ -36,13 +36,14 @@ and recorded as ``native_bf16``; without it bf16 is emulated and slow.
 FLOPs/token (training) = 3 × forward matmul FLOPs = 6·N_matmul + 12·n_layers·L·d_model (the
 attention score and weighted-sum matmuls over all L positions, as computed); embedding
 lookups, elementwise work and the optimizer are not counted.
-Dropout 0.1 everywhere (the course default) except make-train (make train's 0). Warm-up (jit compile + first step) is reported as
-compile_s; each figure is the median of ≥ 5 timed repeats (min/max alongside), each repeat a
-few steps. Repeats are interleaved (round r times every implementation once, in an order
-rotated each round, plus the matmul peak: the best of 3 jitted matmuls, and the same matmul in
-torch when torch is benchmarked), and each round's ``os.getloadavg()`` is recorded:
-the machine may be shared. Ratios are medians of per-round ratios. Also recorded: tokens per
-process CPU-second (less sensitive to other processes than wall time).
+Dropout 0.1 everywhere (the course default) except make-train (make train's 0). Warm-up (jit
+compile + first step) is reported as compile_s; each figure is the median of ≥ 5 timed repeats
+(min/max alongside), each repeat a few steps. Repeats are interleaved (round r times every
+implementation once, in an order rotated each round, plus the matmul peak: the best of 3 jitted
+matmuls, and the same matmul in torch when torch is benchmarked), and each round's
+``os.getloadavg()`` is recorded: the machine may be shared. Ratios are medians of per-round
+ratios. Also recorded: tokens per process CPU-second (less sensitive to other processes than
+wall time).
 Writes benchmarks/results/train.json.
 """
 import os

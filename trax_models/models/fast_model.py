@@ -66,8 +66,9 @@ from trax_models.attention import causal_mask
 from trax_models.models import precision as precision_lib
 from trax_models.weights import flat_weights, load_flat_weights
 
-__all__ = ["TransformerLM", "FastDecoderBlock", "DecoderBlock", "FastResidual", "FastDense", "Dropout", "dropout", "init_predict",
-           "LogitsCrossEntropy", "logits_cross_entropy", "DROPOUT_RNGS", "ATTENTIONS", "HEADS"]
+__all__ = ["TransformerLM", "FastDecoderBlock", "DecoderBlock", "FastResidual", "FastDense",
+           "Dropout", "dropout", "init_predict", "LogitsCrossEntropy", "logits_cross_entropy",
+           "DROPOUT_RNGS", "ATTENTIONS", "HEADS"]
 
 DROPOUT_RNGS = ("rbg", "threefry", "hash")
 _GOLDEN = 0x9E3779B9  # spreads the 2-word trax key into the 4 words an rbg key has
