@@ -24,7 +24,7 @@ rate from the course's schedule — what ``Loop`` does per step):
   pointer        (make-train config) make train's pointer_lm as train runs it: fast blocks,
                  head='parts' + pointer.PointerCrossEntropy (same weights, same loss)
   pointer-course the same model on the course's DecoderBlock layers, its log-probabilities
-                 under tl.CrossEntropyLoss (the make-train step before 2 Dec 16:00 UTC, less
+                 under tl.CrossEntropyLoss (the make-train step before 2 Dec 15:30 UTC, less
                  the head's own rewrites: one score matrix, coverage as a matmul, bias in GEMM)
 
 The limit: the matmul peak of this machine at the precision used (GFLOP/s of a large matmul:
