@@ -374,11 +374,12 @@ def _walk(layer):
         yield from _walk(sub)
 
 
-def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, precision="f32",
-                 attention="blocked"):
+def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, max_len=2048,
+                 precision="f32", attention="blocked"):
     """The course's ``DecoderBlock`` (its two residuals, its weight tree), fast in 'train' and
-    'eval': a list of two ``FastResidual``; other modes get the course's block itself."""
-    block = course.DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation)
+    'eval': a list of two ``FastResidual``; other modes get the course's block itself (``max_len``:
+    its KV cache in predict mode)."""
+    block = course.DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len)
     if mode not in ("train", "eval"):
         return block
     return [FastResidual(residual, part, n_heads, mode, ff_activation, precision, attention)

@@ -303,12 +303,9 @@ def PointerTransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n
     if blocks not in BLOCKS:
         raise ValueError(f"PointerTransformerLM: blocks={blocks!r}; use one of {BLOCKS}.")
     cache_len = max_len if cache_len is None else cache_len
-    if blocks == 'fast' and mode in ('train', 'eval'):
-        layers = [fast_model.DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation)
-                  for _ in range(n_layers)]
-    else:
-        layers = [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation,
-                               max_len=cache_len) for _ in range(n_layers)]
+    block = fast_model.DecoderBlock if blocks == 'fast' else DecoderBlock  # same tree
+    layers = [block(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len=cache_len)
+              for _ in range(n_layers)]
     body = [PositionalEncoder(vocab_size, d_model, dropout, max_len, mode),
             layers,
             tl.LayerNorm()]
