@@ -191,17 +191,21 @@ def one_writer(directory):
         os.close(fd)  # releases the lock
 
 
-_TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")  # atomic.temporary_name's pattern
+_TEMPORARY = re.compile(r"^\.(.+)\.tmp-(\d+)$")  # atomic.temporary_name's pattern
 
 
-def remove_stale_temporaries(directory):
-    """Delete the ``.NAME.tmp-PID`` files of writes whose process is gone; their names."""
+def remove_stale_temporaries(directory, names=None):
+    """Delete the ``.NAME.tmp-PID`` files of writes whose process is gone; their names.
+
+    ``names``: only the temporaries of these NAMEs (the files the caller writes there); a
+    look-alike of another name is someone else's and stays.
+    """
     removed = []
     for path in pathlib.Path(directory).iterdir():
         match = _TEMPORARY.match(path.name)
-        if not match or not path.is_file():
+        if not match or not path.is_file() or (names is not None and match.group(1) not in names):
             continue
-        pid = int(match.group(1))
+        pid = int(match.group(2))
         try:
             if pid != os.getpid():
                 os.kill(pid, 0)

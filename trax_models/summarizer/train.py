@@ -1,7 +1,9 @@
 """``train(config)``: what ``make train`` and ``python -m trax_models train`` run, in named steps.
 
-    0. checkpoint.one_writer the directory's lock: one training process per --output_dir
-    1. _prepare_output_dir   --fresh removes the old run's files; stale temporary files go
+    0. RunFolder.inspect     a folder with files train did not write is refused, untouched;
+       checkpoint.one_writer the directory's lock: one training process per --output_dir
+    1. _prepare_output_dir   --fresh removes the old run's files (those its manifest lists);
+                             stale temporary files of ours go
     2. _prepare_data         vocabulary, the course's pipeline, bucketed batch streams (the
                              first batch of each is read here: no usable data is refused now)
     3. _run_record           the settings config.json stores (model = the registry's config)
@@ -12,13 +14,21 @@
 Everything lands in ``config.output_dir``: config.json, vocab.subwords, model.pkl.gz, train/
 and eval/ TensorBoard events, progress.jsonl, loss_curve.png and results.json. A failed write
 (disk full, no permission) ends the run with one message; the last checkpoint is kept.
+
+``train`` never touches a file it did not write. ``.trax_models_run.json`` (the manifest)
+lists what it wrote into the folder, each name claimed before it is first written; a folder
+without one is used only when it is empty, new, or a run of an earlier version (its
+config.json loads as a training config next to model.pkl.gz: adopted, the manifest written).
+Anything else is refused before a single file is written, and --fresh removes only what the
+manifest lists (in train/ and eval/, only the event files the Loop wrote there).
 """
+import contextlib
 import dataclasses
 import errno
 import itertools
 import json
+import os
 import pathlib
-import shutil
 import sys
 import time
 
@@ -36,18 +46,166 @@ from trax_models.weights import count_weights
 
 __all__ = ["train"]
 
-_RUN_FILES = (checkpoint.CHECKPOINT_FILE, checkpoint.CONFIG_FILE, "progress.jsonl",
-              "results.json", "loss_curve.png", "config.gin")
+MANIFEST = ".trax_models_run.json"
+_WRITTEN_BY = "python -m trax_models train"
+# Every name train writes at the top of --output_dir (the manifest claims each one first).
+_OWN_FILES = (MANIFEST, checkpoint.LOCK_FILE, checkpoint.CONFIG_FILE, checkpoint.VOCAB_FILE,
+              checkpoint.CHECKPOINT_FILE, "config.gin", "progress.jsonl", "loss_curve.png",
+              "results.json")
+_EVENT_DIRS = ("train", "eval")          # the Loop's TensorBoard folders
+_EVENT_PREFIX = "events.out.tfevents."   # what its event writers name their files
 
 
-def _prepare_output_dir(out, config):
-    """--fresh: remove the old run's files; always: temporary files of killed writes."""
-    checkpoint.remove_stale_temporaries(out)
+class RunFolder:
+    """--output_dir as ``train`` sees it: the manifest of what train wrote there.
+
+    ``.trax_models_run.json``: {"written_by": "python -m trax_models train", "files": [names
+    at the top, from _OWN_FILES], "events": {"train": [event files], "eval": [...]}}. Only
+    names of _OWN_FILES and event files count: an edited manifest cannot make --fresh
+    delete anything else.
+    """
+
+    def __init__(self, out, files=(MANIFEST, checkpoint.LOCK_FILE), events=None, new=False):
+        self.out = out
+        self.new = new  # no folder, or an empty one
+        self.files = set(files)
+        self.events = {d: set(names) for d, names in (events or {}).items()}
+        self._saved = None  # the manifest's content on disk, when it is ours
+        self._events_before = {}
+
+    @classmethod
+    def inspect(cls, out):
+        """The RunFolder of ``out``: new or empty, one of train's runs, or one an earlier
+        version wrote (no manifest yet). Reads only; writes nothing.
+
+        Raises:
+          UserError: ``out`` holds anything else (naming some of its files): refused untouched.
+        """
+        if not out.exists():
+            return cls(out, new=True)
+        if not out.is_dir():
+            raise UserError(f"--output_dir {out} is a file, not a folder — choose an empty or "
+                            "new folder")
+        if next(out.iterdir(), None) is None:
+            return cls(out, new=True)
+        run = cls._from_manifest(out) or cls._earlier_run(out)
+        if run is None:
+            raise UserError(
+                f"--output_dir {out} is not empty and not a training run of this program: it "
+                f"holds {_some_files(out)} — train never overwrites or deletes files it did not "
+                "write; choose an empty or new --output_dir (or move those files away)")
+        return run
+
+    @classmethod
+    def _from_manifest(cls, out):
+        try:
+            manifest = json.loads((out / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None  # none, or unreadable: decided as for a folder without one
+        if not isinstance(manifest, dict) or manifest.get("written_by") != _WRITTEN_BY:
+            return None
+        files, events = manifest.get("files"), manifest.get("events")
+        files = files if isinstance(files, list) else []
+        events = events if isinstance(events, dict) else {}
+        run = cls(out, {MANIFEST, checkpoint.LOCK_FILE} | {f for f in files if f in _OWN_FILES},
+                  {d: {f for f in names if _is_event_file(f)} for d, names in events.items()
+                   if d in _EVENT_DIRS and isinstance(names, list)})
+        run._saved = run._content()
+        return run
+
+    @classmethod
+    def _earlier_run(cls, out):
+        """A run an earlier version of train wrote (no manifest): its config.json loads as a
+        training config and model.pkl.gz is a gzip file. Claims our names found there."""
+        try:
+            checkpoint.load_config(out)
+            with open(out / checkpoint.CHECKPOINT_FILE, "rb") as f:
+                if f.read(2) != b"\x1f\x8b":
+                    return None
+        except (UserError, OSError, TypeError, ValueError, AttributeError, KeyError):
+            return None  # not a config (or a checkpoint) this program wrote
+        files = {MANIFEST, checkpoint.LOCK_FILE} | {
+            name for name in _OWN_FILES if (out / name).is_file()}
+        return cls(out, files, {d: set(_event_files(out / d)) for d in _EVENT_DIRS
+                                if (out / d).is_dir()})
+
+    def _content(self):
+        return {"written_by": _WRITTEN_BY, "files": sorted(self.files),
+                "events": {d: sorted(names) for d, names in sorted(self.events.items())}}
+
+    def save(self):
+        """Write the manifest (atomically) if it changed."""
+        content = self._content()
+        if content != self._saved:
+            atomic_write_text(self.out / MANIFEST, json.dumps(content, indent=1) + "\n")
+            self._saved = content
+
+    def claim(self, *names):
+        """Add ``names`` (of _OWN_FILES) to the manifest before they are first written."""
+        assert set(names) <= set(_OWN_FILES), names
+        self.files.update(names)
+        self.save()
+
+    def claim_event_dirs(self):
+        """Before the Loop runs: train/ and eval/ are ours to write event files into."""
+        for d in _EVENT_DIRS:
+            self.events.setdefault(d, set())
+            self._events_before[d] = set(_event_files(self.out / d))
+        self.save()
+
+    def note_events(self):
+        """Add the event files the Loop's writers created since ``claim_event_dirs`` (this
+        process holds the lock: they are ours)."""
+        for d, before in self._events_before.items():
+            self.events[d] |= set(_event_files(self.out / d)) - before
+        self.save()
+
+    def remove_own_files(self):
+        """--fresh: delete what the manifest lists (never .lock, the lock in use, nor the
+        manifest); train/ and eval/ go only when nothing but our event files was in them."""
+        for name in sorted(self.files - {MANIFEST, checkpoint.LOCK_FILE}):
+            path = self.out / name
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+        for d, names in sorted(self.events.items()):
+            for name in sorted(names):
+                (self.out / d / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (self.out / d).rmdir()  # refused when anything else is in it: it stays
+        self.files, self.events = {MANIFEST, checkpoint.LOCK_FILE}, {}
+        self.save()
+
+
+def _is_event_file(name):
+    return isinstance(name, str) and name.startswith(_EVENT_PREFIX) and "/" not in name
+
+
+def _event_files(directory):
+    try:
+        return [p.name for p in directory.iterdir() if _is_event_file(p.name) and p.is_file()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _some_files(out, limit=5):
+    """'a, b/c, …' — the first ``limit`` files under ``out`` (without walking all of it)."""
+    found = []
+    for root, dirs, files in os.walk(out):
+        dirs.sort()
+        rel = pathlib.Path(root).relative_to(out)
+        found += [str(rel / name) for name in sorted(files)]
+        if not files and not dirs and rel != pathlib.Path("."):
+            found.append(f"{rel}/")  # an empty folder
+        if len(found) > limit:
+            return ", ".join(found[:limit]) + ", …"
+    return ", ".join(found)
+
+
+def _prepare_output_dir(run, config):
+    """--fresh: remove the old run's files; always: temporary files of our killed writes."""
+    checkpoint.remove_stale_temporaries(run.out, names=run.files)
     if config.fresh:
-        for name in _RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-        for name in ("train", "eval"):
-            shutil.rmtree(out / name, ignore_errors=True)
+        run.remove_own_files()
 
 
 def _prepare_data(config, kind, stats):
@@ -144,17 +302,25 @@ def train(config):
     """Train (or resume) a summarizer as ``config`` (a ``TrainConfig``) says; returns results.
 
     Raises:
-      UserError: a bad setting, unusable data, another process writing the directory, a
+      UserError: a bad setting, a folder holding files train did not write (refused before
+        anything is written), unusable data, another process writing the directory, a
         checkpoint that does not fit or is damaged, or a failed write (disk full).
     """
     check(config)
     out = pathlib.Path(config.output_dir).expanduser()
+    config = dataclasses.replace(config, output_dir=str(out))
     try:
-        out.mkdir(parents=True, exist_ok=True)
         if jax.process_index():  # not the chief: trains, writes nothing (trax's Loop agrees)
-            return _train(dataclasses.replace(config, output_dir=str(out)), out, chief=False)
+            out.mkdir(parents=True, exist_ok=True)
+            return _train(config, out, None)
+        run = RunFolder.inspect(out)  # someone else's files: refused before anything is written
+        out.mkdir(parents=True, exist_ok=True)
+        if run.new:
+            run.save()  # the manifest (claiming itself and .lock) before the lock file exists
         with checkpoint.one_writer(out):
-            return _train(dataclasses.replace(config, output_dir=str(out)), out)
+            run = RunFolder.inspect(out)  # again, holding the lock
+            run.save()  # an earlier version's run: adopted
+            return _train(config, out, run)
     except OSError as e:
         raise _write_error(e, out) from None
 
@@ -176,10 +342,12 @@ def _sync(name):
         multihost_utils.sync_global_devices(name)
 
 
-def _train(config, out, chief=True):
+def _train(config, out, run):
+    """``run``: the chief's RunFolder (it holds the lock); None in the other processes."""
+    chief = run is not None
     kind = registry.kind(config.model)
     if chief:
-        _prepare_output_dir(out, config)
+        _prepare_output_dir(run, config)
     _sync("output_dir prepared")  # --fresh: no process loads the old checkpoint
 
     t_start = time.perf_counter()
@@ -191,15 +359,21 @@ def _train(config, out, chief=True):
     record = _run_record(config, kind, model_config)
     t_data = time.perf_counter() - t_start
 
+    if chief:
+        run.claim("progress.jsonl")
+        run.claim(checkpoint.CHECKPOINT_FILE, "config.gin")  # the Loop's files and folders
+        run.claim_event_dirs()
     progress = report.Progress(total_steps=config.steps,
                                log_path=out / "progress.jsonl" if chief else None,
                                count_targets=kind.pairs)
+    on_step = _noting_events(progress.on_step, run) if chief else progress.on_step
     t0 = time.perf_counter()
     loop = make_loop(config, model_config, train_batches, eval_batches,
-                     on_step=progress.on_step, on_eval=progress.on_eval,
+                     on_step=on_step, on_eval=progress.on_eval,
                      fingerprint=checkpoint.fingerprint(kind.name, model_config, vocab_path))
     _check_resume(out, record)  # after the Loop's load: a shape misfit is named first
     if chief:
+        run.claim(checkpoint.CONFIG_FILE, checkpoint.VOCAB_FILE)
         checkpoint.save_config(out, record, vocab_path)
     t_build = time.perf_counter() - t0
 
@@ -219,6 +393,8 @@ def _train(config, out, chief=True):
             loop.run(config.steps - loop.step)
         finally:
             progress.close()
+            if chief:
+                run.note_events()
     t_train = time.perf_counter() - t1
 
     results = {
@@ -232,6 +408,7 @@ def _train(config, out, chief=True):
     if not chief:
         print(f"process {jax.process_index()}: done at step {loop.step}", flush=True)
         return results
+    run.claim("loss_curve.png", "results.json")
     _report(config, kind, model_config, loop, vocab_path, out, results)
     results["seconds"]["total"] = round(time.perf_counter() - t_start, 1)
     atomic_write_text(out / "results.json", json.dumps(results, indent=2) + "\n")
@@ -239,6 +416,19 @@ def _train(config, out, chief=True):
           f"checkpoint: {out}  (summarize with: python -m trax_models summarize "
           f"--checkpoint {out} FILE)")
     return results
+
+
+def _noting_events(on_step, run):
+    """``on_step`` that, after the first step, adds the event files the Loop's writers opened
+    when the run started to the manifest (a kill later on leaves none unlisted)."""
+    first = [True]
+
+    def noting(step, loss, batch):
+        on_step(step, loss, batch)
+        if first:
+            first.clear()
+            run.note_events()
+    return noting
 
 
 def _report(config, kind, model_config, loop, vocab_path, out, results):
