@@ -8,6 +8,7 @@ the predict-mode model and its empty state for a batch shape, and gives the deco
     adapter.fit(prompt, max_new, max_input_len)    # cut from the article's end (warns)
     adapter.padded_length(longest, max_new)        # prompts of a batch are padded to this
     adapter.lengths(prompts)                       # (B,) the loops' prompt lengths
+    adapter.article(prompt)                        # the article's ids inside a prompt
     adapter.predict_model(weights, rows, padded_length, max_new) -> (model, start state)
     adapter.step(model)                            # step(params, tokens, state)
     adapter.loop_inputs(weights, padded, width)    # (params, prompts) for the loops
@@ -69,6 +70,10 @@ class LanguageModelAdapter:
             prompt = prompt[:limit - 2] + prompt[-2:]
         return prompt
 
+    def article(self, prompt):
+        """The article's ids inside a (fitted) prompt."""
+        return list(prompt[:-len(PROMPT_END)])
+
     def padded_length(self, longest, max_new):
         return min(bucket_length(longest), self.max_len - max_new)
 
@@ -111,6 +116,9 @@ class EncoderDecoderAdapter(LanguageModelAdapter):
                           TruncationWarning, stacklevel=4)
             prompt = prompt[:limit - 1] + prompt[-1:]
         return prompt
+
+    def article(self, prompt):
+        return list(prompt[:-1])  # the source without its EOS
 
     def padded_length(self, longest, max_new):
         return min(bucket_length(longest), self.max_len)  # the encoder's max_len positions

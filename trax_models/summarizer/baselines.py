@@ -1,6 +1,8 @@
 """Extractive baselines: three sentences of the article, chosen without training.
 
     lead3(article)      the first three sentences (See et al. 2017's Lead-3)
+    lead1(article)      the first sentence
+    lead_words(article, n)  the first n words (the lead at another summary's length)
     textrank(article)   TextRank (Mihalcea & Tarau 2004), ``sumy``'s implementation
     lexrank(article)    LexRank (Erkan & Radev 2004), ``sumy``'s implementation
     BASELINES = {"lead3": lead3, "textrank": textrank, "lexrank": lexrank}
@@ -16,7 +18,7 @@ import re
 from trax_models.errors import UserError
 from trax_models.summarizer.metrics import split_sentences
 
-__all__ = ["lead3", "textrank", "lexrank", "BASELINES", "summarize"]
+__all__ = ["lead3", "lead1", "lead_words", "textrank", "lexrank", "BASELINES", "summarize"]
 
 N_SENTENCES = 3
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
@@ -25,6 +27,16 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 def lead3(article, n=N_SENTENCES):
     """The first ``n`` sentences of ``article``, one per line."""
     return "\n".join(split_sentences(" ".join(str(article).split()))[:n])
+
+
+def lead1(article):
+    """The first sentence of ``article``."""
+    return lead3(article, n=1)
+
+
+def lead_words(article, n):
+    """The first ``n`` words of ``article`` (at least one)."""
+    return " ".join(str(article).split()[:max(1, n)])
 
 
 class _Tokenizer:
@@ -75,7 +87,7 @@ def lexrank(article, n=N_SENTENCES):
     return _extract("lexrank", article, n)
 
 
-BASELINES = {"lead3": lead3, "textrank": textrank, "lexrank": lexrank}
+BASELINES = {"lead3": lead3, "lead1": lead1, "textrank": textrank, "lexrank": lexrank}
 
 
 def summarize(name, articles):

@@ -15,12 +15,13 @@ import sys
 import warnings
 
 from trax_models.errors import UserError
-from trax_models.summarizer import checkpoint, evaluate, registry
+from trax_models.sources import vocab
+from trax_models.summarizer import checkpoint, evaluate, registry, words
 from trax_models.summarizer import config as rules
 from trax_models.summarizer.attention_plot import plot_for_summary
 from trax_models.summarizer.baselines import BASELINES
 from trax_models.summarizer.config import TrainConfig, with_overrides
-from trax_models.summarizer.generate import METHODS, Summarizer, TruncationWarning
+from trax_models.summarizer.generate import DEFAULT_COPY, METHODS, Summarizer, TruncationWarning
 from trax_models.summarizer.presets import PRESETS
 from trax_models.summarizer.train import train as run_training
 
@@ -157,8 +158,12 @@ def spellings(flag):
 
 def _decoding_flags(p):
     p.add_argument("--method", choices=METHODS, default="greedy")
-    p.add_argument(*spellings("--max-new-tokens"), type=int, default=64,
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=96,
                    help="cap on summary tokens")
+    p.add_argument("--copy", choices=("sentences", "words", "off"), default=DEFAULT_COPY,
+                   help="what a summary is made of: whole sentences of the article; whole words "
+                        "(article words or common English words, names and numbers only from "
+                        "the article); off: the model's own choice at every token")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="sampling temperature (0 = greedy)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed")
@@ -209,6 +214,11 @@ def _check_decoding(args, *minimums):
     for flag, value, low in minimums:
         if value < low:
             raise UserError(f"{flag}={value} must be ≥ {low}")
+
+
+def _copy(args):
+    """``--copy`` as ``Summarizer``'s copy argument (off: None)."""
+    return None if args.copy == "off" else args.copy
 
 
 def _decoding_options(args):
@@ -295,16 +305,26 @@ def summarize(argv):
                         f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
     inputs = read_inputs(args.inputs)
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
-                                            max_new_tokens=args.max_new_tokens)
+                                            max_new_tokens=args.max_new_tokens,
+                                            copy=_copy(args))
+    model_vocab = vocab.load_vocab(summarizer.vocab_file)
+    unfamiliar = [words.unfamiliar_share(text, model_vocab) for _, text in inputs]
+    for (name, _), share in zip(inputs, unfamiliar):
+        if share > words.UNFAMILIAR_WARNING:
+            where = "stdin" if name == "-" else name
+            print(f"warning: {where} is unlike the model's training text: its vocabulary splits "
+                  f"{share:.0%} of the article's lower-case words into pieces — expect a weaker "
+                  "summary (README: what to expect on your own text)", file=sys.stderr)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TruncationWarning)
         summaries = summarizer.summarize([text for _, text in inputs], method=args.method,
                                          batch_size=args.batch_size, **_decoding_options(args))
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
-    for (name, _), summary in zip(inputs, summaries):
+    for (name, _), summary, share in zip(inputs, summaries, unfamiliar):
         if args.json:
-            print(json.dumps({"source": name, "summary": summary}, ensure_ascii=False))
+            print(json.dumps({"source": name, "summary": summary,
+                              "unfamiliar_share": round(share, 4)}, ensure_ascii=False))
         elif len(inputs) > 1:
             print(f"==> {name} <==\n{summary}\n")
         else:
@@ -362,6 +382,7 @@ def evaluate_cli(argv):
         args.checkpoint, data_source=args.data, split=args.split, n=args.n,
         samples=args.samples, json_path=args.json, method=args.method,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
+        copy=_copy(args),
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
                       "summary_key": args.summary_key}, baselines=chosen,
         **_decoding_options(args))

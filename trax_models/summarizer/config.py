@@ -56,7 +56,7 @@ class TrainConfig:
     # the report at the end
     rouge_articles: int = 100        # held-out articles summarized for ROUGE (0 = skip)
     samples: int = 3                 # of which printed
-    max_summary_len: int = 64        # decoding cap (tokens)
+    max_summary_len: int = 96        # decoding cap (tokens): 2–4 key sentences
     verbose: bool = False
 
     def model_config(self, vocab_size):

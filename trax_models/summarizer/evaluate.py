@@ -23,8 +23,8 @@ from trax_models import data, sources
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import baselines as baseline_summaries
-from trax_models.summarizer import checkpoint, facts, metrics
-from trax_models.summarizer.generate import Summarizer, TruncationWarning
+from trax_models.summarizer import checkpoint, facts, metrics, words
+from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer, TruncationWarning
 
 __all__ = ["summarize_and_score", "format_table", "evaluate"]
 
@@ -48,7 +48,7 @@ def format_table(results):
     rows = [(f"model ({results['decoder']})", results)]
     rows += [(_BASELINE_NAMES.get(name, name), r) for name, r in results["baselines"].items()]
     width = max(len(head), *(len(name) + 2 for name, _ in rows))
-    extra = [k for k in ("fact_accuracy", "hallucination") if k in results]
+    extra = [k for k in ("fact_accuracy", "hallucination", "broken_words") if k in results]
     cols = "".join(f"  {t:<19}" for t in metrics.ROUGE_TYPES)
     cols += "".join(f"  {_FACT_HEADS[k]:>9}" for k in extra)
     lines = [f"{head:<{width}}{cols}"]
@@ -61,20 +61,24 @@ def format_table(results):
     return "\n".join(lines)
 
 
-_FACT_HEADS = {"fact_accuracy": "fact acc", "hallucination": "halluc."}
+_FACT_HEADS = {"fact_accuracy": "fact acc", "hallucination": "halluc.", "broken_words": "broken"}
 
 
 def _fact_scores(summaries, articles, reference_facts):
-    """Hallucination rate (always) and fact accuracy (when the references' facts are known)."""
+    """Hallucination and broken-word rates (always) and fact accuracy (when the references'
+    facts are known)."""
     rate = facts.corpus_hallucination_rate(summaries, articles)
-    out = {"hallucination": None if rate is None else round(rate, 4)}
+    broken = words.corpus_broken_word_rate(summaries, articles)
+    out = {"hallucination": None if rate is None else round(rate, 4),
+           "broken_words": None if broken is None else round(broken, 4)}
     if reference_facts is not None:
         acc = facts.corpus_fact_accuracy(summaries, reference_facts)
         out["fact_accuracy"] = None if acc is None else round(acc, 4)
     return out
 
 
-_BASELINE_NAMES = {"lead3": "Lead-3 baseline", "textrank": "TextRank (sumy)",
+_BASELINE_NAMES = {"lead3": "Lead-3 baseline", "lead1": "Lead-1 (first sentence)",
+                   "lead_equal": "lead, summary's length", "textrank": "TextRank (sumy)",
                    "lexrank": "LexRank (sumy)"}
 
 
@@ -85,9 +89,9 @@ def _rounded(scores):
 
 
 def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greedy",
-                        max_new_tokens=64, batch_size=8, stream=None, baselines=("lead3",),
+                        max_new_tokens=96, batch_size=8, stream=None, baselines=("lead3",),
                         facts_of=None, **options):
-    """Summarize held-out articles, print samples and ROUGE next to Lead-3; return the figures.
+    """Summarize held-out articles, print samples and ROUGE next to the leads; return the figures.
 
     Args:
       model: checkpoint directory (str/Path) or ``Summarizer``.
@@ -99,7 +103,8 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
       max_new_tokens: summary length cap; batch_size: articles decoded at once.
       stream: file to print to (default stdout); ``False`` prints nothing.
       baselines: extractive baselines scored on the same articles (``baselines.BASELINES``);
-        Lead-3 is always among them.
+        Lead-3 and Lead-1 are always among them, and "lead_equal": the article's first words,
+        as many as the model's summary has (the lead at the summary's length).
       facts_of: optional function article → the reference's fact values (the default
         corpus knows them): adds ``fact_accuracy`` (``summarizer.facts``) to every row; the
         ``hallucination`` rate (names and numbers found nowhere in the article) is always
@@ -107,7 +112,8 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
 
     Returns:
       dict: rouge1, rouge2, rougeL, rougeLsum (model, mean F1), ci95 {type: [low, high]},
-      hallucination, fact_accuracy (with ``facts_of``),
+      hallucination, broken_words (``words.broken_word_rate``), fact_accuracy (with
+      ``facts_of``),
       baselines {name: the same for each baseline}, lead3 (= baselines["lead3"]), n, seconds
       (decoding), decoder (method), truncated (articles cut to fit), samples [{article
       (first 300 chars), reference, generated}].
@@ -137,8 +143,10 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
     scores = {**_rounded(metrics.rouge_with_ci(generated, refs)),
               **_fact_scores(generated, articles, reference_facts)}
     extractive = {}
-    for name in dict.fromkeys(("lead3", *baselines)):
-        summaries = baseline_summaries.summarize(name, articles)
+    for name in dict.fromkeys(("lead3", "lead1", *baselines, "lead_equal")):
+        summaries = (baseline_summaries.summarize(name, articles) if name != "lead_equal" else
+                     [baseline_summaries.lead_words(a, len(g.split()))
+                      for a, g in zip(articles, generated)])
         extractive[name] = {**_rounded(metrics.rouge_with_ci(summaries, refs)),
                             **_fact_scores(summaries, articles, reference_facts)}
     samples = [{"article": a[:300], "reference": r, "generated": g}
@@ -193,8 +201,9 @@ def _take(iterator, n):
 
 
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
-             json_path=None, method="greedy", max_new_tokens=64, batch_size=8,
-             data_options=None, baselines=("lead3", "textrank", "lexrank"), **decode_options):
+             json_path=None, method="greedy", max_new_tokens=96, batch_size=8,
+             data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
+             **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; write and return JSON.
 
     Args:
@@ -203,7 +212,8 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
         (with its options and split seed).
       split, n (0 = all), samples (printed): what to evaluate.
       json_path: results file; default ``checkpoint_dir/eval_<split>.json``.
-      method, max_new_tokens, batch_size, **decode_options: as ``Summarizer.summarize``.
+      method, max_new_tokens, batch_size, **decode_options: as ``Summarizer.summarize``;
+      copy: as ``Summarizer`` (default: ``summarize``'s).
       data_options: data_dir, article_key, summary_key of the source.
       baselines: extractive baselines scored on the same articles (Lead-3 always).
     """
@@ -212,7 +222,8 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
     pairs = _pairs(source, options, split, n)
     if not pairs:
         raise UserError(f"the {split} split of {source} has no (article, summary) pairs")
-    summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens)
+    summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens,
+                             copy=copy)
     facts_of = sources.facts_of(source, split, **options)
     print(f"evaluating {checkpoint_dir} on {len(pairs)} {split} pairs of {source} "
           f"({method} decoding)", file=sys.stderr, flush=True)

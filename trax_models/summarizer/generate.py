@@ -29,13 +29,15 @@ import numpy as np
 from trax_models.data import tokenize
 from trax_models.errors import UserError
 from trax_models.sources import vocab
-from trax_models.summarizer import checkpoint, registry, sampling
+from trax_models.summarizer import checkpoint, registry, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS
 
-__all__ = ["Summarizer", "TruncationWarning", "METHODS"]
+__all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY"]
 
 METHODS = ("greedy", "sample", "beam")
+COPY = ("sentences", "words", None)  # what a summary may be made of (``Summarizer``'s copy)
+DEFAULT_COPY = "sentences"  # summarize's, evaluate's and train's report (issue #28's study)
 
 _MODELS = {}  # (architecture, rows, Lp, max_new) -> (predict model, start state)
 _LOOPS = {}   # (architecture, method, rows, Lp, max_new, width, ngram n, penalize) -> jitted loop
@@ -58,10 +60,15 @@ class Summarizer:
       vocab_file: vocabulary for ``summarize`` (text in and out); not needed for ``generate``.
       max_input_len: cap on prompt tokens; default: what max_len leaves.
       max_new_tokens: default cap on generated tokens.
+      copy: decode under ``sampling.copy_units`` (needs ``vocab_file``): 'words' — every
+        word of a summary is an article word, copied whole, or a common English word, and
+        names and numbers come only from the article; 'sentences' — a summary is whole
+        sentences of the article; None (the default here: the course's greedy decoding,
+        token for token) — the model's own choice at every token. See ``COPY``.
     """
 
     def __init__(self, model, model_args, weights, vocab_file=None, max_input_len=None,
-                 max_new_tokens=64):
+                 max_new_tokens=64, copy=None):
         self.kind = registry.kind(model)
         self.config = (model_args if isinstance(model_args, registry.ModelConfig)
                        else self.kind.config.from_dict(dict(model_args)))
@@ -69,6 +76,17 @@ class Summarizer:
         self.vocab_file = vocab_file
         self.max_input_len = max_input_len
         self.max_new_tokens = max_new_tokens
+        if copy not in COPY:
+            raise UserError(f"copy={copy!r}: use one of {', '.join(map(str, COPY))}")
+        self.copy, self._constraint, self._unit_ends = copy, None, ()
+        if copy is not None:  # the vocabulary's masks, sized to the model's output rows
+            ends_word, ends_sentence, ends_text, free = words.vocabulary_masks(
+                vocab.load_vocab(vocab_file), self.config.vocab_size)
+            self._constraint = (sampling.copy_units(ends_word, free) if copy == "words" else
+                                sampling.copy_units(ends_sentence, free & False, 96))
+            # a summary cut by max_new_tokens ends at its last whole unit (else a cut name)
+            self._unit_ends = (ends_word,) if copy == "words" else (ends_sentence, ends_word)
+            self._ends_text = ends_text
         self.adapter = self.kind.adapter(
             lambda mode, cache_len=None: self.kind.build(self.config, mode, cache_len),
             self.config.max_len)
@@ -106,10 +124,14 @@ class Summarizer:
         padded = np.zeros((len(prompts), self.adapter.padded_length(longest, max_new)), np.int32)
         for i, p in enumerate(prompts):
             padded[i, :len(p)] = p
-        return padded, self.adapter.lengths(prompts)
+        articles = [self._copyable(self.adapter.article(p)) for p in prompts]
+        article = np.full(padded.shape, -1, np.int32)  # the prompts' width: no new compilation
+        for i, a in enumerate(articles):
+            article[i, :len(a)] = a
+        return padded, self.adapter.lengths(prompts), article
 
-    def _run(self, method, padded, lengths, max_new, width=1, seed=0, scalar=0.0, ngram=0,
-             penalty=1.0):
+    def _run(self, method, padded, lengths, article, max_new, width=1, seed=0, scalar=0.0,
+             ngram=0, penalty=1.0):
         rows, lp = padded.shape[0] * width, padded.shape[1]
         key = (self._arch, rows, lp, max_new)
         if key not in _MODELS:
@@ -117,17 +139,20 @@ class Summarizer:
         model, start_state = _MODELS[key]
         ngram = ngram if ngram <= max_new else 0  # no n-gram fits twice: off (same program)
         penalize = penalty != 1.0  # off: not in the program; on: one program for every r
-        loop_key = (self._arch, method, rows, lp, max_new, width, ngram, penalize)
+        constrain = self._constraint
+        loop_key = (self._arch, method, rows, lp, max_new, width, ngram, penalize,
+                    self.copy and (self.copy, self.vocab_file))
         if loop_key not in _LOOPS:
             step = self.adapter.step(model)
-            loop = (sampling.beam_loop(step, max_new, width, ngram, penalize) if method == "beam"
-                    else sampling.greedy_or_sample_loop(step, max_new, method == "sample", ngram,
-                                                        penalize))
+            loop = (sampling.beam_loop(step, max_new, width, ngram, penalize, constrain)
+                    if method == "beam" else
+                    sampling.greedy_or_sample_loop(step, max_new, method == "sample", ngram,
+                                                   penalize, constrain))
             _remember(_LOOPS, loop_key, jax.jit(loop))
         params, prompts = self.adapter.loop_inputs(self.weights, padded, width)
         return _LOOPS[loop_key](params, start_state, prompts, jnp.asarray(lengths),
                                 jax.random.PRNGKey(seed), jnp.float32(scalar),
-                                jnp.float32(penalty))
+                                jnp.float32(penalty), jnp.asarray(article))
 
     # -- decoding --------------------------------------------------------------------------------
 
@@ -162,10 +187,10 @@ class Summarizer:
             method = "greedy"
         ngram, penalty = _controls(no_repeat_ngram_size, repetition_penalty)
         max_new = self._max_new(max_new_tokens)
-        padded, lengths = self._batch(prompts, max_new)
-        out = self._run(method, padded, lengths, max_new, seed=seed, scalar=temperature,
-                        ngram=ngram, penalty=penalty)
-        return [sampling.cut_at_eos(row) for row in np.asarray(out)]
+        padded, lengths, article = self._batch(prompts, max_new)
+        out = self._run(method, padded, lengths, article, max_new, seed=seed,
+                        scalar=temperature, ngram=ngram, penalty=penalty)
+        return [self._whole(sampling.cut_at_eos(row)) for row in np.asarray(out)]
 
     def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None,
                     no_repeat_ngram_size=0, repetition_penalty=1.0):
@@ -184,12 +209,35 @@ class Summarizer:
             raise UserError(f"length_penalty={length_penalty} must be ≥ 0")
         ngram, penalty = _controls(no_repeat_ngram_size, repetition_penalty)
         max_new = self._max_new(max_new_tokens)
-        padded, lengths = self._batch(prompts, max_new)
-        seqs, scores = self._run("beam", padded, lengths, max_new, width=int(beam_width),
+        padded, lengths, article = self._batch(prompts, max_new)
+        seqs, scores = self._run("beam", padded, lengths, article, max_new, width=int(beam_width),
                                  scalar=length_penalty, ngram=ngram, penalty=penalty)
         seqs, scores = np.asarray(seqs), np.asarray(scores)
-        return [[(sampling.cut_at_eos(s), float(v)) for s, v in zip(seqs[i], scores[i])
+        return [[(self._whole(sampling.cut_at_eos(s)), float(v)) for s, v in zip(seqs[i], scores[i])
                  if np.isfinite(v)] for i in range(len(seqs))]
+
+    def _last_whole(self, ids, final=False):
+        """``ids`` up to their last whole unit (sentence, else word: ``_unit_ends``); with
+        ``final`` a last token that closes a text (``ends_text``: "the end.") counts too."""
+        if final and ids and ids[-1] < len(self._ends_text) and self._ends_text[ids[-1]]:
+            return ids
+        for ends in self._unit_ends:
+            closed = [i for i, t in enumerate(ids) if t < len(ends) and ends[t]]
+            if closed:
+                return ids[:closed[-1] + 1]
+        return ids
+
+    def _copyable(self, article):
+        """What a copy constraint may copy from: the article up to its last whole unit (an
+        article cut to fit ends inside a word, and a summary must not end there)."""
+        return self._last_whole(list(article), final=True) if self._unit_ends else article
+
+    def _whole(self, ids):
+        """A summary under a copy constraint ends at its last whole unit: when the length cap
+        cut it, the last whole sentence (or word, when no sentence is whole), not a piece."""
+        if not self._unit_ends or not ids or ids[-1] == EOS:
+            return ids
+        return self._last_whole(ids)
 
     def _max_new(self, max_new_tokens):
         max_new = self.max_new_tokens if max_new_tokens is None else int(max_new_tokens)

@@ -39,7 +39,8 @@ import jax.numpy as jnp
 from trax_models.predict import gather_rows, set_position
 from trax_models.tokens import EOS
 
-__all__ = ["greedy_or_sample_loop", "beam_loop", "controls", "length_penalty", "cut_at_eos"]
+__all__ = ["greedy_or_sample_loop", "beam_loop", "controls", "copy_units", "length_penalty",
+           "cut_at_eos"]
 
 
 def length_penalty(length, alpha):
@@ -89,7 +90,63 @@ def controls(no_repeat_ngram_size=0, penalize=False):
     return adjust
 
 
-def greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penalize=False):
+def copy_units(unit_ends, free, max_pieces=8):
+    """The copy constraint: adjust(log_probs (R, V), generated (R, T), index (R,),
+    article (R, La)) -> log_probs with -inf on every token that would start or continue a unit
+    found neither in the article nor among the ``free`` tokens.
+
+    A unit is a run of subwords up to one of ``unit_ends`` (V,) bool: a word
+    (``words.vocabulary_masks``' ends_word) or a sentence (its ends_sentence). ``free`` (V,)
+    bool: tokens writable between units without copying (punctuation and common English words
+    for words; none for sentences); EOS is always free and the pad id never. ``article``: each
+    row's article ids, padded with -1.
+
+    Between units the decoder may write a free token or the first piece of any article unit;
+    inside a unit only a piece that continues an article unit begun by the same pieces: the
+    ``m`` pieces written since the last unit end must equal article[s-m:s] with s-m a unit
+    start, and article[s] is allowed next. So names, numbers and rare words (sentences) are
+    copied whole and in order, never invented or cut. A unit longer than ``max_pieces``
+    (static) pieces is matched on its last ``max_pieces``; one copied up to the article's end
+    without a unit end (its final "." has no space after it) can only be followed by EOS.
+    """
+    unit_ends = jnp.asarray(unit_ends)
+    free = jnp.asarray(free).at[EOS].set(True).at[0].set(False)
+    k = max_pieces
+
+    def adjust(log_probs, generated, index, article):
+        rows, vocab = log_probs.shape
+        t, la = generated.shape[1], article.shape[1]
+        valid = article > EOS  # (R, La)
+        prev = jnp.concatenate([jnp.full((rows, 1), -1, article.dtype), article[:, :-1]], 1)
+        starts = valid & ((prev <= EOS) | unit_ends[jnp.maximum(prev, 0)])
+        # the last k generated tokens, newest first, and how many belong to the open unit
+        back = index[:, None] - 1 - jnp.arange(k)[None, :]  # (R, k)
+        last = jnp.take_along_axis(generated, jnp.clip(back, 0, t - 1), axis=1)
+        m = jnp.sum(jnp.cumprod((back >= 0) & ~unit_ends[last], axis=1), axis=1)  # (R,)
+        s = jnp.arange(la)[None, :]
+        begun = jnp.take_along_axis(starts, jnp.clip(s - m[:, None], 0, la - 1), axis=1)
+        match = valid & (s - m[:, None] >= 0) & (begun | (m == k)[:, None])
+        # article[s-1-j] must equal the piece written j steps ago, for every j < m
+        at = jnp.arange(la)[:, None] - 1 - jnp.arange(k)[None, :]  # (La, k)
+        window = jnp.where(at >= 0, article[:, jnp.clip(at, 0, la - 1)], -1)  # (R, La, k)
+        same = (window == last[:, None, :]) | (jnp.arange(k)[None, None, :] >= m[:, None, None])
+        match = match & jnp.all(same, axis=-1)
+        row_ids = jnp.arange(rows)[:, None]
+        ids = jnp.maximum(article, 0)
+        cont = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(match)
+        fresh = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(starts) | free[None, :vocab]
+        # inside a unit: continue it; past the article's end inside one (its last word has
+        # no unit end): stop; between units: a fresh one
+        stuck = (m > 0) & ~jnp.any(cont, axis=1)
+        allowed = jnp.where((m > 0)[:, None], cont, fresh) | (stuck[:, None]
+                                                             & (jnp.arange(vocab) == EOS))
+        return jnp.where(allowed, log_probs, -jnp.inf)
+
+    return adjust
+
+
+def greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penalize=False,
+                          words=None):
     """The jitted decode loop for greedy decoding or sampling; see the module docstring for the layout.
 
     ``no_repeat_ngram_size`` / ``penalize``: the generation controls (``controls``), applied
@@ -101,7 +158,8 @@ def greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penaliz
     """
     adjust = controls(no_repeat_ngram_size, penalize)
 
-    def run(params, state, prompts, lengths, rng, temperature, repetition_penalty=1.0):
+    def run(params, state, prompts, lengths, rng, temperature, repetition_penalty=1.0,
+            article=None):
         batch, lp = prompts.shape
         shifted = jnp.concatenate([jnp.zeros((batch, 1), prompts.dtype), prompts[:, :-1]], 1)
         _, state = step(params, shifted, state)  # prefill positions 0 … Lp-1
@@ -123,6 +181,8 @@ def greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penaliz
             index = p - lengths  # (B,): which summary token position p predicts
             if adjust is not None:  # out[:, :index] = this row's summary so far
                 log_probs = adjust(log_probs, out, index, repetition_penalty)
+            if words is not None:
+                log_probs = words(log_probs, out, index, article)
             if sample:
                 rng, key = jax.random.split(rng)
                 tok = jax.random.categorical(key, log_probs / temperature, axis=-1)
@@ -143,7 +203,7 @@ def greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penaliz
     return run
 
 
-def beam_loop(step, max_new, width, no_repeat_ngram_size=0, penalize=False):
+def beam_loop(step, max_new, width, no_repeat_ngram_size=0, penalize=False, words=None):
     """The jitted beam-search loop (batch B of prompts × ``width`` beams = B·width model rows).
 
     Keeps per prompt ``width`` alive beams (raw log-prob sums) and the ``width`` best finished
@@ -165,10 +225,11 @@ def beam_loop(step, max_new, width, no_repeat_ngram_size=0, penalize=False):
     k = width
     adjust = controls(no_repeat_ngram_size, penalize)
 
-    def run(params, state, prompts, lengths, rng, alpha, repetition_penalty=1.0):
+    def run(params, state, prompts, lengths, rng, alpha, repetition_penalty=1.0, article=None):
         del rng
         batch, lp = prompts.shape
         rows = batch * k
+        beam_article = None if words is None else jnp.repeat(article, k, axis=0)
         shifted = jnp.concatenate([jnp.zeros((batch, 1), prompts.dtype), prompts[:, :-1]], 1)
         _, state = step(params, jnp.repeat(shifted, k, axis=0), state)
         start = jnp.min(lengths)
@@ -192,6 +253,9 @@ def beam_loop(step, max_new, width, no_repeat_ngram_size=0, penalize=False):
                 log_probs = adjust(log_probs.reshape(rows, vocab),
                                    alive_seq.reshape(rows, max_new), jnp.repeat(index, k),
                                    repetition_penalty).reshape(batch, k, vocab)
+            if words is not None:  # per beam, over its own summary so far
+                log_probs = words(log_probs.reshape(rows, vocab), alive_seq.reshape(rows, max_new),
+                                  jnp.repeat(index, k), beam_article).reshape(batch, k, vocab)
             active = (index >= 0) & ~done  # (B,)
             length = (index + 1).astype(jnp.float32)
             penalty = length_penalty(length, alpha)  # (B,)

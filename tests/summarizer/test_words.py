@@ -1,0 +1,164 @@
+"""Whole words: the broken-word rate, the unfamiliar-text figure, and decoding under the
+whole-word constraint (every word of a summary copied whole from the article, or a common
+English word; names and numbers only from the article)."""
+import json
+import re
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from trax_models.errors import UserError
+from trax_models.sources import vocab
+from trax_models.summarizer import facts, sampling, words
+from trax_models.summarizer.generate import Summarizer
+
+
+def test_broken_word_rate():
+    article = "Brannigan scored twice for Lisdoonvarna Town in Hactaremore on Friday."
+    assert words.broken_word_rate("Brannigan scored twice for Lisdoonvarna Town.", article) == 0
+    # pieces glued into no word: neither English nor the article's
+    assert words.broken_word_rate("Researchers wnershiprmland scored hecscored.", article) == 0.5
+    assert words.broken_word_rate("HACTAREMORE won.", article) == 0  # case does not matter
+    assert words.broken_word_rate("...", article) is None
+    assert words.corpus_broken_word_rate(["a zzkqw", "the end"], [article, article]) == 0.25
+    assert words.is_english("because") and not words.is_english("wnershiprmland")
+
+
+def test_unfamiliar_share(tmp_path):
+    texts = ["The team won the match in the rain on Saturday.",
+             "The company said revenue rose in the third quarter."] * 20
+    path, _ = vocab.build_vocab(texts, tmp_path / "v.subwords", target_size=300)
+    v = vocab.load_vocab(path)
+    assert words.unfamiliar_share("The team won the match on Saturday, said Zorbin Klatt.", v) == 0
+    far = "Parliamentary archaeologists catalogued extraordinary manuscripts yesterday."
+    assert words.unfamiliar_share(far, v) == 1.0  # every lower-case word split into pieces
+    assert words.unfamiliar_share("Zorbin Klatt 42", v) == 0.0
+
+
+def _adjust_one(adjust, generated, article, vocab_size):
+    log_probs = jnp.zeros((1, vocab_size))
+    out = adjust(log_probs, jnp.asarray([generated + [0] * 4], jnp.int32),
+                 jnp.asarray([len(generated)]), jnp.asarray([article], jnp.int32))
+    return set(np.flatnonzero(np.isfinite(np.asarray(out[0]))).tolist())
+
+
+def test_whole_words_allows_only_article_words_and_free_words():
+    # ids: 2 "Zor" 3 "bin_" 4 "Kl" 5 "att_" 6 "the_" (free) 7 ". _" (free) 8 "4_" 9 "ing_"
+    ends = np.array([0, 0, 0, 1, 0, 1, 1, 1, 1, 1], bool)
+    free = np.array([0, 0, 0, 0, 0, 0, 1, 1, 0, 0], bool)
+    adjust = sampling.copy_units(ends, free)
+    article = [2, 3, 4, 5, 8, 7, -1, -1]  # "Zorbin Klatt 4."
+    # between words: EOS, free words, and the first piece of each article word
+    assert _adjust_one(adjust, [], article, 10) == {1, 6, 7, 2, 4, 8}
+    assert _adjust_one(adjust, [6], article, 10) == {1, 6, 7, 2, 4, 8}
+    # inside "Zor…": only its continuation; inside "Kl…": only "att_"
+    assert _adjust_one(adjust, [6, 2], article, 10) == {3}
+    assert _adjust_one(adjust, [4], article, 10) == {5}
+    # "ing_" (not free, not in the article) and "bin_" alone (a piece, not a word) never start
+    assert 9 not in _adjust_one(adjust, [], article, 10)
+    assert 3 not in _adjust_one(adjust, [], article, 10)
+
+
+def test_whole_words_at_word_pieces_repeated_in_the_article():
+    # "Kl" begins two article words, "Kl att_" and "Kl ong_": both continuations are allowed
+    ends = np.array([0, 0, 0, 1, 1], bool)
+    adjust = sampling.copy_units(ends, np.zeros(5, bool))
+    article = [2, 3, 2, 4]
+    assert _adjust_one(adjust, [2], article, 5) == {3, 4}
+    assert _adjust_one(adjust, [], article, 5) == {1, 2}
+
+
+@pytest.fixture(scope="module")
+def random_checkpoint(tmp_path_factory, make_checkpoint):
+    directory = tmp_path_factory.mktemp("words")
+    make_checkpoint(directory, seed=5)
+    return directory
+
+
+ARTICLES = ["Quarrendon Vilts won the final on Tuesday, the council said after a long debate.",
+            "Rain is expected across the north of the region this weekend, said Ottoline Brask, "
+            "and 4,512 homes may lose power."]
+
+
+@pytest.mark.parametrize("method", ["greedy", "sample", "beam"])
+def test_random_model_under_the_constraint_writes_only_whole_words(random_checkpoint, method):
+    """A model with random weights writes anything; under the constraint every word it writes
+    is an article word or a common English word, and every name and number is the article's."""
+    free = Summarizer.from_checkpoint(random_checkpoint, max_new_tokens=24)
+    constrained = Summarizer.from_checkpoint(random_checkpoint, max_new_tokens=24,
+                                             copy="words")
+    loose = free.summarize(ARTICLES, method=method, seed=1)
+    tight = constrained.summarize(ARTICLES, method=method, seed=1)
+    assert any(s.strip() for s in tight)
+    for article, summary in zip(ARTICLES, tight):
+        assert words.broken_word_rate(summary, article) in (0, None), summary
+        assert facts.hallucination_rate(summary, article) in (0, None), summary
+        known = {w.lower() for w in words.summary_words(article)}
+        for w in words.summary_words(summary):
+            assert w.lower() in known or words.is_english(w), (w, summary)
+    # without it the same weights write broken words or invented names (so the test can fail)
+    assert any(words.broken_word_rate(s, a) or facts.hallucination_rate(s, a)
+               for s, a in zip(loose, ARTICLES)), loose
+
+
+def _sentences(text):
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+@pytest.mark.parametrize("method", ["greedy", "beam"])
+def test_random_model_under_the_sentence_constraint_copies_whole_sentences(random_checkpoint,
+                                                                           method):
+    """Under copy='sentences' a summary is whole sentences of the article, whatever the
+    weights; a length cap that cuts a sentence leaves the sentences before it (or, when the
+    first is cut, its whole words)."""
+    articles = ["The home team won the final. Rain is expected across the north. The council "
+                "approved the new budget on Tuesday.",
+                "Quarrendon Vilts scored twice. The council said so after a long debate."]
+    for cap in (20, 8, 4):
+        summarizer = Summarizer.from_checkpoint(random_checkpoint, max_new_tokens=cap,
+                                                copy="sentences")
+        for article, summary in zip(articles, summarizer.summarize(articles, method=method)):
+            *whole, last = _sentences(summary) or [""]
+            assert set(whole) <= set(_sentences(article)), (cap, summary)
+            assert not last or any(  # a sentence's first words, cut between words
+                s.startswith(last) and not s[len(last):len(last) + 1].isalnum()
+                for s in _sentences(article)), (cap, summary)
+
+
+def test_a_cut_article_is_copied_up_to_its_last_whole_sentence(random_checkpoint):
+    """An article cut to fit ends inside a sentence: that part is never copied."""
+    article = ("The home team won the final. Rain is expected across the north of the region "
+               "this weekend and the council approved the new budget on Tuesday after a long "
+               "debate about the roads")
+    summarizer = Summarizer.from_checkpoint(random_checkpoint, max_new_tokens=24,
+                                            max_input_len=20, copy="sentences")
+    with pytest.warns(UserWarning, match="cut"):
+        summary = summarizer.summarize([article])[0]
+    assert summary in ("", "The home team won the final. ", "The home team won the final."), \
+        summary
+    with pytest.raises(UserError, match="copy="):
+        Summarizer.from_checkpoint(random_checkpoint, copy="paragraphs")
+
+
+def test_summarize_cli_warns_on_unfamiliar_text(random_checkpoint, tmp_path, capsys):
+    """One warning line for text whose words the vocabulary splits (and the figure in --json);
+    none for text in the training vocabulary's words."""
+    from trax_models.__main__ import main
+    near = tmp_path / "near.txt"
+    near.write_text("The home team won the final. Rain is expected across the north.")
+    far = tmp_path / "far.txt"
+    far.write_text("Parliamentary archaeologists catalogued extraordinary manuscripts yesterday.")
+    assert main(["summarize", "--checkpoint", str(random_checkpoint), "--max-new-tokens", "8",
+                 "--json", str(near), str(far)]) == 0
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows[0]["unfamiliar_share"] <= words.UNFAMILIAR_WARNING < rows[1]["unfamiliar_share"]
+    warned = [line for line in err.splitlines() if line.startswith("warning:")
+              and "unlike the model's training text" in line]
+    assert len(warned) == 1 and str(far) in warned[0], err
+    for copy in ("sentences", "words", "off"):
+        assert main(["summarize", "--checkpoint", str(random_checkpoint), "--copy", copy,
+                     "--max-new-tokens", "8", str(near)]) == 0
+    with pytest.raises(SystemExit):
+        main(["summarize", "--checkpoint", str(random_checkpoint), "--copy", "pages", str(near)])
