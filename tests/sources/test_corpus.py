@@ -51,7 +51,12 @@ def test_article_and_summary_shape():
     assert 110 <= words.mean() <= 180  # short news items; the long tail still fits 512 subwords
     for x in SAMPLE:
         n_sentences = len(re.findall(r"[.!?](?:\s|$)", x["summary"]))
-        assert 1 <= n_sentences <= 3 and 10 <= len(x["summary"].split()) <= 45
+        assert 2 <= n_sentences <= 4 and 10 <= len(x["summary"].split()) <= 60
+        # since v8 the summary is the article's key sentences, whole and in the article's order
+        sentences = re.split(r"(?<=[.!?])\s+", x["article"])
+        picked = re.split(r"(?<=[.!?])\s+", x["summary"])
+        at = [sentences.index(s) for s in picked]
+        assert at == sorted(at), x
     assert len({x["event"] for x in SAMPLE}) >= 6
     assert len({x["article"] for x in SAMPLE}) == len(SAMPLE)
 
@@ -74,15 +79,16 @@ def test_summary_facts_come_from_the_article_not_the_lead():
         lead3 = " ".join(sentences[:3])
         far += any(f not in lead3 for f in facts)
     # nearly every summary needs something beyond the first three sentences; since v7 the bare,
-    # short articles (no opening, 0–1 background: ≈4 %) may state everything up front
-    assert far >= 0.93 * len(SAMPLE)
+    # short articles (no opening, 0–1 background) and since v9 bare ones in news order may
+    # state everything up front
+    assert far >= 0.88 * len(SAMPLE)
 
 
 def test_lead3_scores_poorly():
     scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     lead3 = [" ".join(re.split(r"(?<=[.!?\"])\s+", x["article"])[:3]) for x in SAMPLE[:100]]
     f = np.mean([scorer.score(x["summary"], lead)["rougeL"].fmeasure for x, lead in zip(SAMPLE, lead3)])
-    assert f < 0.3, f
+    assert f < 0.4, f  # since v8 a third of the articles open with a key sentence
 
 
 def test_cached_corpus_files_and_tfds(small_corpus):

@@ -9,8 +9,13 @@ task a small Transformer can actually learn on 2 CPU cores, so the whole pipelin
 model trained on it summarizes nothing else; use CNN/DailyMail or your own data for that.
 
 How it is built so that the task is learnable yet not trivial:
-* the summary (1–2 sentences, ≈20–35 words) is a fixed template per event type whose slots
-  (names, teams, places, numbers) are copied from the article — learnable by attention;
+* the summary (since version 8) is the article's key sentences, copied in the article's order
+  (2–4 sentences, ≈25–60 words): the task is to find the sentences that carry the event and
+  copy them whole, an operation that carries over to text the generator never wrote (up to
+  version 7 it was one fixed template per event type, and the model learned to fill six
+  templates: on other text it wrote one of them, with invented slot values);
+* each key sentence has 4–7 wordings (active, passive, the figure or the loser first, a
+  "Final score:" line), so no one shape marks a sentence as key;
 * those facts sit in 3–4 "key" sentences spread at random positions after a generic
   opening, between distractor sentences that mention other names, places and numbers, so
   copying the lead (Lead-3) scores poorly;
@@ -54,20 +59,21 @@ from trax_models.sources.entities import (
     product,
 )
 
-GENERATOR_VERSION = 7       # bump when generate_pair changes: the cache is keyed on it
+GENERATOR_VERSION = 9       # bump when generate_pair changes: the cache is keyed on it
 DEFAULT_SIZES = {"train": 20_000, "validation": 1_000, "test": 1_000}
 DEFAULT_BACKGROUND = (3, 6)   # distractor sentences per article: mean ≈140 words
 MIN_WORDS = 40                # no article is shorter (the short ones, SHORT of them) ...
 BARE_MIN_WORDS = 20           # ... except the bare ones (BARE of them: no opening at all)
 USUAL_MIN_WORDS = 80          # other articles shorter than this get more background
 SHORT = 0.2                   # share of short, fact-dense articles (0–1 background sentences)
-BARE = 0.2                    # share of articles that open with the facts: no opening sentence
+BARE = 0.35                   # share of articles that open with the facts: no opening sentence
                               # (hand-written news often does: "A court in X found Y guilty …")
 SHUFFLED_FACTS = 0.3          # share of articles whose key sentences come in another order
 GENERIC_OPENING = 0.4         # share whose two opening sentences are generic, not the event's
+NEWS_ORDER = 0.5              # share whose key sentences come first, right after the opening
 
 # --- Event types ----------------------------------------------------------------------------
-# Each returns (opening sentences, key sentences (the facts), distractor pool, summary).
+# Each returns (opening sentences, key sentences (the facts), distractor pool, slot values).
 # A {placeholder} is filled from the facts dict f; distractors use other entities on purpose.
 
 def _sports(rng):
@@ -95,15 +101,22 @@ def _sports(rng):
         "When the final whistle went, {winner} had beaten {loser} {ws}-{ls}.",
         "{winner} ran out {ws}-{ls} winners against {loser}.",
         "{winner} defeated {loser} {ws}-{ls} on {day}.",
-        "It finished {winner} {ws}, {loser} {ls}."]),
+        "It finished {winner} {ws}, {loser} {ls}.",
+        "{loser} went down {ls}-{ws} to {winner}.",
+        "Final score: {winner} {ws}, {loser} {ls}.",
+        "{winner} claimed a {ws}-{ls} win over {loser}."]),
         rng.choice([
             "The game was played in {city} on {day} in front of {crowd} fans.",
             "A crowd of {crowd} watched the game in {city} on {day}.",
-            "The match took place in {city} on {day}, with {crowd} people in the stands."]),
+            "The match took place in {city} on {day}, with {crowd} people in the stands.",
+            "{crowd} spectators saw the match in {city} on {day}.",
+            "On {day}, the game in {city} drew a crowd of {crowd}."]),
         rng.choice([
             "{scorer} scored {n} {goals} for {winner}.",
             "For {winner}, {scorer} was the star, scoring {n} {goals}.",
-            "{scorer} finished with {n} {goals} to lead {winner}."])]
+            "{scorer} finished with {n} {goals} to lead {winner}.",
+            "Scoring {n} {goals}, {scorer} led {winner} to victory.",
+            "{scorer} got {n} {goals} for {winner}."])]
     pool = [
         "{o1} and {o2} drew {a}-{a} earlier in the week.",
         "{coach}, who has coached {loser} for {years} years, said the team would look at the video.",
@@ -115,8 +128,7 @@ def _sports(rng):
         "The two clubs last met in week {week}, when the game finished goalless.",
         "Officials said the pitch had been repaired after heavy rain in {nx} places.",
         "{o2} have now won {nx} of their last ten games."]
-    summary = "{winner} beat {loser} {ws}-{ls} in {city} on {day}. {scorer} scored {n} {goals}."
-    return opening, key, pool, summary, f
+    return opening, key, pool, f
 
 
 def _earnings(rng):
@@ -141,15 +153,21 @@ def _earnings(rng):
         "{company} said its revenue for the {q} quarter {dir} {pct} percent.",
         "Revenue at {company} {dir} {pct} percent in the {q} quarter.",
         "In the {q} quarter, {company} said, revenue {dir} {pct} percent.",
-        "{company} reported that revenue {dir} {pct} percent in the {q} quarter."]),
+        "{company} reported that revenue {dir} {pct} percent in the {q} quarter.",
+        "Revenue {dir} {pct} percent in the {q} quarter, {company} reported.",
+        "For the {q} quarter, {company} posted revenue that {dir} {pct} percent."]),
         rng.choice([
             "That left quarterly revenue at ${rev} million.",
             "The total came to ${rev} million for the three months.",
-            "Sales for the period reached ${rev} million."]),
+            "Sales for the period reached ${rev} million.",
+            "Revenue for the quarter was ${rev} million.",
+            "It took in ${rev} million in the quarter."]),
         rng.choice([
             "Chief executive {ceo} said demand for its {product} was the main reason.",
             "{ceo}, the chief executive, pointed to sales of {product}.",
-            "According to chief executive {ceo}, {product} drove the result."])]
+            "According to chief executive {ceo}, {product} drove the result.",
+            "The chief executive, {ceo}, credited sales of {product}.",
+            "Sales of {product} were behind the result, said chief executive {ceo}."])]
     pool = [
         "{rival} said in the {oq} quarter that its revenue grew {opct} percent to ${orev} million.",
         "{analyst}, an analyst in {city}, said the market for {product} was getting crowded.",
@@ -161,9 +179,7 @@ def _earnings(rng):
         "The board will meet again next month to discuss the dividend.",
         "Costs for raw materials rose {opct} percent last year, the company said.",
         "{analyst} said investors would watch the next report closely."]
-    summary = ("{company} said {q}-quarter revenue {dir} {pct} percent to ${rev} million. "
-               "Chief executive {ceo} credited {product}.")
-    return opening, key, pool, summary, f
+    return opening, key, pool, f
 
 
 def _weather(rng):
@@ -187,15 +203,21 @@ def _weather(rng):
         "Storm {storm} reached {region} on {day}.",
         "On {day}, Storm {storm} moved across {region}.",
         "Storm {storm} hit {region} on {day}, earlier than expected.",
-        "Storm {storm} swept through {region} on {day}."]),
+        "Storm {storm} swept through {region} on {day}.",
+        "On {day}, {region} was battered by Storm {storm}.",
+        "Storm {storm} arrived in {region} on {day}."]),
         rng.choice([
             "In some places {mm} millimetres of rain fell, and winds reached {wind} kilometres per hour.",
             "Up to {mm} millimetres of rain were recorded, with gusts of {wind} kilometres per hour.",
-            "The storm dropped as much as {mm} millimetres of rain."]),
+            "The storm dropped as much as {mm} millimetres of rain.",
+            "Rain gauges recorded {mm} millimetres.",
+            "As much as {mm} millimetres of rain fell in a single day."]),
         rng.choice([
             "About {homes} homes in {city} lost power.",
             "Power was cut to about {homes} homes in {city}.",
-            "In {city}, about {homes} homes were left without electricity."])]
+            "In {city}, about {homes} homes were left without electricity.",
+            "{homes} homes in {city} were left without power.",
+            "Electricity was lost in about {homes} homes in {city}."])]
     pool = [
         "Only {omm} millimetres fell in {oregion}, officials said.",
         "{official}, who leads the emergency service, asked people to avoid travel.",
@@ -207,9 +229,7 @@ def _weather(rng):
         "Insurers said it was too early to estimate the cost.",
         "The weather service will publish a full report in {nx} weeks.",
         "Ferries stayed in port for most of the day."]
-    summary = ("Storm {storm} brought up to {mm} millimetres of rain to {region} on {day}. "
-               "About {homes} homes in {city} lost power.")
-    return opening, key, pool, summary, f
+    return opening, key, pool, f
 
 
 def _election(rng):
@@ -232,15 +252,21 @@ def _election(rng):
         "{winner} was elected mayor of {city}.",
         "The new mayor of {city} will be {winner}.",
         "{winner} won the race to become mayor of {city}.",
-        "Voters in {city} chose {winner} as their new mayor."]),
+        "Voters in {city} chose {winner} as their new mayor.",
+        "{city} has a new mayor: {winner}.",
+        "{winner} will serve as the next mayor of {city}."]),
         rng.choice([
             "{winner}, of the {party}, took {pct} percent of the vote and defeated {rival}.",
             "Standing for the {party}, {winner} won {pct} percent of the vote, beating {rival}.",
-            "{rival} lost to {winner} of the {party}, who took {pct} percent."]),
+            "{rival} lost to {winner} of the {party}, who took {pct} percent.",
+            "With {pct} percent of the vote, {winner} of the {party} defeated {rival}.",
+            "{rival} was beaten by {winner}, the {party} candidate, who won {pct} percent."]),
         rng.choice([
             "Turnout was {turnout} percent.",
             "Officials put turnout at {turnout} percent.",
-            "About {turnout} percent of registered voters took part."])]
+            "About {turnout} percent of registered voters took part.",
+            "Turnout reached {turnout} percent.",
+            "{turnout} percent of voters cast a ballot."])]
     pool = [
         "In {ocity}, the {oparty} candidate won {opct} percent.",
         "{other}, a former councillor, said the result showed a wish for change.",
@@ -252,9 +278,7 @@ def _election(rng):
         "Several polling stations in {ocity} ran out of ballot papers.",
         "The {oparty} said it would review its campaign.",
         "A recount was requested in one district but later withdrawn."]
-    summary = ("{winner} of the {party} was elected mayor of {city} with {pct} percent of the "
-               "vote, defeating {rival}. Turnout was {turnout} percent.")
-    return opening, key, pool, summary, f
+    return opening, key, pool, f
 
 
 def _court(rng):
@@ -276,11 +300,14 @@ def _court(rng):
         "On {day}, a court in {city} found {defendant} guilty of {charge}.",
         "{defendant} was found guilty of {charge} by a court in {city} on {day}.",
         "A court in {city} on {day} convicted {defendant} of {charge}.",
-        "A court in {city} found {defendant} guilty of {charge} on {day}."]),
+        "A court in {city} found {defendant} guilty of {charge} on {day}.",
+        "On {day}, {defendant} was convicted of {charge} at a court in {city}."]),
         rng.choice([
             "Judge {judge} sentenced {defendant} to {years} years in prison.",
             "The sentence, handed down by Judge {judge}, was {years} years in prison.",
-            "Judge {judge} imposed a prison term of {years} years."])]
+            "Judge {judge} imposed a prison term of {years} years.",
+            "{defendant} was jailed for {years} years by Judge {judge}.",
+            "The defendant was sentenced to {years} years in prison by Judge {judge}."])]
     pool = [
         "In a separate case in {ocity}, a man was cleared of {ocharge}.",
         "{lawyer}, the defence lawyer, said an appeal was likely.",
@@ -292,9 +319,7 @@ def _court(rng):
         "Reporting restrictions were lifted after the verdict.",
         "The judge thanked the jury for their patience.",
         "Police in {ocity} said their inquiry into {ocharge} was continuing."]
-    summary = ("A court in {city} found {defendant} guilty of {charge} on {day}. "
-               "Judge {judge} sentenced {defendant} to {years} years in prison.")
-    return opening, key, pool, summary, f
+    return opening, key, pool, f
 
 
 def _science(rng):
@@ -318,19 +343,24 @@ def _science(rng):
         "Researchers at the University of {city} have found {finding}.",
         "A team from the University of {city} has discovered {finding}.",
         "The University of {city} announced that its researchers had found {finding}.",
-        "Scientists at the University of {city} have discovered {finding}."]),
+        "Scientists at the University of {city} have discovered {finding}.",
+        "Researchers from the University of {city} report the discovery of {finding}."]),
         rng.choice([
             "The team was led by {lead}, who worked on the project for {years} years.",
             "{lead}, who led the team, spent {years} years on the project.",
-            "The project was led by {lead}."]),
+            "The project was led by {lead}.",
+            "Leading the team was {lead}.",
+            "The work was led by {lead}."]),
         rng.choice([
             "The discovery was made in {place}.",
             "They made the find in {place}.",
-            "Samples came from {place}."]),
+            "Samples came from {place}.",
+            "The find was made in {place}."]),
         rng.choice([
             "The results were published in {journal}.",
             "The findings appear in {journal}.",
-            "Details were published this week in {journal}."])]
+            "Details were published this week in {journal}.",
+            "The study appears in {journal}."])]
     pool = [
         "{other}, who was not involved, called the work careful and important.",
         "The team collected {n} samples over {nx} seasons.",
@@ -342,9 +372,7 @@ def _science(rng):
         "Students helped with the field work during the summer.",
         "The team will share its data with other groups.",
         "Similar work in {ocity} has been going on for {nx} years."]
-    summary = ("Researchers at the University of {city} led by {lead} have found {finding} "
-               "in {place}. The findings were published in {journal}.")
-    return opening, key, pool, summary, f
+    return opening, key, pool, f
 
 
 EVENTS = {"sports": _sports, "earnings": _earnings, "weather": _weather,
@@ -405,11 +433,12 @@ def compose_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=No
     Returns:
       dict with "event", "parts" (the article's sentences in order: (template, slots) pairs;
       ``template.format(**slots)`` is the sentence, slots None for a sentence without any),
-      "summary" (its template) and "slots" (the event's slot values).
+      "summary" (its template: the key sentences' templates, joined) and "slots" (the
+      event's slot values).
     """
     rng = random.Random(f"trax_models_news/{seed}/{split}/{index}")
     event = rng.choice(sorted(EVENTS))
-    opening, key, pool, summary, f = EVENTS[event](rng)
+    opening, key, pool, f = EVENTS[event](rng)
     if rng.random() < GENERIC_OPENING:  # the event type must then be read from the facts
         opening = rng.sample(_GENERIC, 2)
     bare = rng.random() < BARE
@@ -424,17 +453,26 @@ def compose_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=No
         key = list(key)
         rng.shuffle(key)
     if not short and rng.random() < 0.08:  # the long tail (up to ≈600 words): background about other people
-        _, _, other, _, f_other = EVENTS[event](rng)  # same templates, new random entities
+        _, _, other, f_other = EVENTS[event](rng)  # same templates, new random entities
         body += [(s, f) for s in rest] + [(s, f_other) for s in
                                           rng.sample(other, rng.randint(4, len(other)))]
         rest = []
     # Facts go at random, distinct positions among the background (never in the opening;
-    # a bare article's first sentence is always one of them).
-    slots = sorted(rng.sample(range(len(body) + len(key)), len(key)))
+    # a bare article's first sentence is always one of them); in a NEWS_ORDER share, among the
+    # first len(key) + 1 places, as news puts the event first (at most one other sentence
+    # between them).
+    places = len(body) + len(key)
+    if rng.random() < NEWS_ORDER:
+        places = min(places, len(key) + 1)
+    slots = sorted(rng.sample(range(places), len(key)))
     if bare:
         slots[0] = 0
     for pos, sentence in zip(slots, key):
         body.insert(pos, (sentence, f))
+    # The summary (since v8): the key sentences as the article words them, in its order — an
+    # operation (find the sentences that carry the event, copy them) that carries over to any
+    # text, where one fixed template per event type taught only "fill this event's slots".
+    summary = " ".join(s for s, _ in body if s in key)
     parts = [(s, f) for s in opening] + body
     words = sum(len(_fill(*part).split()) for part in parts)
     if min_words is None:
@@ -461,8 +499,8 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
     are coined half the time ("Zephyrix Analytics", "electric scooters").
 
     Returns:
-      dict with "id", "event", "article" (≈40–600 words), "summary" (1–2 sentences) and
-      "facts" (the slot values the summary copies from the article: names, numbers, places).
+      dict with "id", "event", "article" (≈20–600 words), "summary" (its 2–4 key sentences)
+      and "facts" (the slot values in the summary: names, numbers, places).
     """
     pair = compose_pair(seed, split, index, background, min_words)
     f, summary = pair["slots"], pair["summary"]
