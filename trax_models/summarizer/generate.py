@@ -83,7 +83,8 @@ class Summarizer:
             ends_word, ends_sentence, ends_text, free = words.vocabulary_masks(
                 vocab.load_vocab(vocab_file), self.config.vocab_size)
             self._constraint = (sampling.copy_units(ends_word, free) if copy == "words" else
-                                sampling.copy_units(ends_sentence, free & False, 96))
+                                sampling.copy_units(ends_sentence, free & False, 96,
+                                                    closers=ends_text))
             # a summary cut by max_new_tokens ends at its last whole unit (else a cut name)
             self._unit_ends = (ends_word,) if copy == "words" else (ends_sentence, ends_word)
             self._ends_text = ends_text

@@ -90,7 +90,7 @@ def controls(no_repeat_ngram_size=0, penalize=False):
     return adjust
 
 
-def copy_units(unit_ends, free, max_pieces=8):
+def copy_units(unit_ends, free, max_pieces=8, closers=None):
     """The copy constraint: adjust(log_probs (R, V), generated (R, T), index (R,),
     article (R, La)) -> log_probs with -inf on every token that would start or continue a unit
     found neither in the article nor among the ``free`` tokens.
@@ -99,7 +99,9 @@ def copy_units(unit_ends, free, max_pieces=8):
     (``words.vocabulary_masks``' ends_word) or a sentence (its ends_sentence). ``free`` (V,)
     bool: tokens writable between units without copying (punctuation and common English words
     for words; none for sentences); EOS is always free and the pad id never. ``article``: each
-    row's article ids, padded with -1.
+    row's article ids, padded with -1. ``closers`` (V,) bool, optional: tokens that may end
+    the summary where the article's unit ends (a summary's final "." where the article has
+    ". " and goes on); only EOS may follow one.
 
     Between units the decoder may write a free token or the first piece of any article unit;
     inside a unit only a piece that continues an article unit begun by the same pieces: the
@@ -111,6 +113,7 @@ def copy_units(unit_ends, free, max_pieces=8):
     """
     unit_ends = jnp.asarray(unit_ends)
     free = jnp.asarray(free).at[EOS].set(True).at[0].set(False)
+    closers = jnp.zeros_like(unit_ends) if closers is None else jnp.asarray(closers) & ~unit_ends
     k = max_pieces
 
     def adjust(log_probs, generated, index, article):
@@ -140,6 +143,9 @@ def copy_units(unit_ends, free, max_pieces=8):
         stuck = (m > 0) & ~jnp.any(cont, axis=1)
         allowed = jnp.where((m > 0)[:, None], cont, fresh) | (stuck[:, None]
                                                              & (jnp.arange(vocab) == EOS))
+        # where the article's unit ends, the summary may end instead (then EOS: stuck above)
+        at_end = jnp.any(cont & unit_ends[None, :vocab], axis=1)
+        allowed = allowed | (at_end[:, None] & closers[None, :vocab])
         return jnp.where(allowed, log_probs, -jnp.inf)
 
     return adjust
