@@ -96,7 +96,11 @@ def test_summarize_and_score_figures(ckpt, capsys):
         assert results["lead3"][key] == pytest.approx(lead3[key], abs=1e-4)
         low, high = results["ci95"][key]
         assert low - 1e-4 <= results[key] <= high + 1e-4
-    assert results["baselines"] == {"lead3": results["lead3"]}  # Lead-3 by default
+    # Lead-3, Lead-1 and the lead at the summary's length by default
+    assert set(results["baselines"]) == {"lead3", "lead1", "lead_equal"}
+    assert results["baselines"]["lead3"] == results["lead3"]
+    for g, a in zip(generated, articles):  # the lead at the summary's length: as many words
+        assert len(baselines.lead_words(a, len(g.split())).split()) == max(1, len(g.split()))
     assert results["lead3"]["rouge1"] > 0.5  # the reference is the article's first sentence
     out = capsys.readouterr().out
     assert out.count("--- held-out sample") == 2 and "Lead-3 baseline" in out
@@ -120,7 +124,8 @@ def test_evaluate_cli_writes_table_and_json(ckpt, tmp_path, capsys):
     results = json.loads(out_json.read_text())
     assert results["n"] == 3 and results["split"] == "validation"
     assert f"{results['lead3']['rouge1']:.3f}" in out and "rougeLsum" in out
-    assert set(results["baselines"]) == {"lead3", "textrank", "lexrank"}  # the CLI's default
+    assert set(results["baselines"]) == {"lead3", "lead1", "textrank", "lexrank",
+                                         "lead_equal"}  # the CLI's default
     for name in ("TextRank (sumy)", "LexRank (sumy)", "Lead-3 baseline"):
         assert name in out
     for key in metrics.ROUGE_TYPES:

@@ -13,7 +13,7 @@ from trax import shapes
 from trax_models.decoding import greedy_decode
 from trax_models.errors import UserError
 from trax_models.model import TransformerLM
-from trax_models.summarizer.generate import Summarizer, TruncationWarning
+from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer, TruncationWarning
 
 ARGS = dict(vocab_size=40, d_model=16, d_ff=32, n_layers=2, n_heads=2, dropout=0.0, max_len=96)
 
@@ -200,15 +200,16 @@ def test_summarize_cli_files_and_stdin(ckpt, news_texts, tmp_path, capsys, monke
     assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
                   *map(str, files)]) == 0
     out = capsys.readouterr().out
-    decoder = Summarizer.from_checkpoint(directory)
+    decoder = Summarizer.from_checkpoint(directory, copy=DEFAULT_COPY)  # the CLI's default
     expected = decoder.summarize(news_texts[:2], max_new_tokens=6)
     for f, summary in zip(files, expected):
         assert f"==> {f} <==" in out and summary in out
     assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
                   "--json", str(files[1]), "-"], monkeypatch, stdin=news_texts[0]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
-    assert records == [{"source": str(files[1]), "summary": expected[1]},
-                       {"source": "-", "summary": expected[0]}]
+    assert [{k: r[k] for k in ("source", "summary")} for r in records] == [
+        {"source": str(files[1]), "summary": expected[1]}, {"source": "-", "summary": expected[0]}]
+    assert all(0 <= r["unfamiliar_share"] <= 1 for r in records)
     png = tmp_path / "attention.png"
     assert _main(["summarize", "--checkpoint", str(directory), "--method", "beam",
                   "--beam-width", "2", "--max-new-tokens", "4", "--attention-png", str(png),
@@ -261,4 +262,5 @@ def test_file_newlines_do_not_change_the_prompt(ckpt, news_texts, tmp_path, caps
     path.write_bytes((text.replace("\n", "\r\n") + "\r\n").encode())
     assert _main(["summarize", "--checkpoint", str(directory), "--max-new-tokens", "6",
                   str(path)]) == 0
-    assert capsys.readouterr().out.strip() == decoder.summarize([text], max_new_tokens=6)[0].strip()
+    cli = Summarizer.from_checkpoint(directory, copy=DEFAULT_COPY)  # the CLI's decoding
+    assert capsys.readouterr().out.strip() == cli.summarize([text], max_new_tokens=6)[0].strip()
