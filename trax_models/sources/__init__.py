@@ -35,7 +35,7 @@ import hashlib
 import logging
 import pathlib
 
-from trax_models.sources import corpus, files, tfds, vocab
+from trax_models.sources import corpus, extractive, files, tfds, vocab
 from trax_models.sources.files import read_pairs, split_by_ratio
 from trax_models.sources.records import DataError, DataStats, clean_pairs
 from trax_models.sources.tfds import (
@@ -61,17 +61,30 @@ SPLITS = ("train", "validation", "test")
 vocab.set_fallback(corpus.default_vocab_path)
 
 
-def stream(source, split="train", seed=0, data_dir=None, stats=None, **options):
+def stream(source, split="train", seed=0, data_dir=None, stats=None, targets="reference",
+           **options):
     """Endless stream of raw (article, summary) pairs (str or bytes) of one split.
 
     ``"train"`` and ``"validation"`` go through ``trax.data.TFDS`` for TFDS sources
     (the course's path); user files repeat, the train split reshuffled each epoch.
+    ``targets="sentences"`` (files only): the summary is replaced by the article's sentences
+    that best match it (``extractive.oracle_sentences``); pairs where none does are left out.
     """
+    if targets != "reference" and source in (CNN_DM, "default"):
+        raise DataError(f"targets={targets!r} needs a file of (article, summary) pairs; the "
+                        f"{source!r} source trains on its own summaries (the default corpus's "
+                        "are already article sentences)")
     if source == CNN_DM:
         return cnn_dailymail(data_dir, train=split == "train")()
     if source == "default":
         return corpus.tfds_stream(split == "train", data_dir=data_dir, **_corpus_opts(options))()
     items = files.file_split(source, split, seed, stats=stats, **options)
+    if targets == "sentences":
+        items = [(a, summary) for a, s in items
+                 if (summary := extractive.oracle_sentences(a, s))]
+        if not items:
+            raise DataError(f"{source}: no {split} article has a sentence that matches its "
+                            "summary — train with --targets reference")
     return files.repeat(items, seed, shuffle=split == "train")
 
 

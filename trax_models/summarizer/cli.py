@@ -83,6 +83,10 @@ def train_parser():
                    help="batch size per bucket (one more than boundaries), multiples of the "
                         "device count")
     g.add_argument("--shuffle_buffer", type=int, default=d.shuffle_buffer)
+    g.add_argument("--targets", choices=("reference", "sentences"), default=d.targets,
+                   help="what the model learns to write: the data's summaries, or the "
+                        "article's sentences that best match them (at most 3; an extractive "
+                        "target, for a file of real (article, summary) pairs)")
     g.add_argument("--article_weight", type=float, default=d.article_weight,
                    help="decoder-only models (transformer_lm, pointer_lm): loss weight of the "
                         "article tokens (the course: 0, the loss is on the summary only); a "

@@ -34,6 +34,8 @@ class TrainConfig:
     batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
     shuffle_buffer: int = 2048
     article_weight: float = 0.1      # loss weight of article tokens (course: 0 = summary only)
+    targets: str = "reference"       # "sentences": train on the article's sentences that best
+                                     # match the reference (sources.extractive; files only)
     # model: the course's TransformerLM body at CPU size with a pointer (copy) head, which
     # copies names and numbers from the article ("transformer_lm" = the graded course model)
     model: str = "pointer_lm"
@@ -68,7 +70,10 @@ class TrainConfig:
 
     def source_options(self):
         keys = ("data_dir", "article_key", "summary_key", "eval_fraction")
-        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        options = {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+        if self.targets != "reference":  # (the default stays out of cache keys)
+            options["targets"] = self.targets
+        return options
 
 
 @gin.configurable("TrainConfig")
@@ -143,6 +148,7 @@ RULES = {
     "max_length": integer(8, MAX_TOKENS), "boundaries": integers(1, MAX_TOKENS, empty=True),
     "batch_sizes": integers(1, 1 << 16), "shuffle_buffer": integer(0, 1 << 24),
     "article_weight": number(0),
+    "targets": Rule("'reference' or 'sentences'", lambda v: v in ("reference", "sentences")),
     "model": Rule("one of " + ", ".join(sorted(registry.MODELS)), lambda v: v in registry.MODELS),
     "d_model": integer(1, 1 << 15), "d_ff": integer(1, 1 << 17), "n_layers": integer(1, 256),
     "n_heads": integer(1, 1 << 10), "dropout": number(0, 1, hi_open=True),

@@ -12,25 +12,15 @@ reference are split into sentences (newlines, as the highlights are written; els
 ends) and the union LCS is taken over sentence pairs. ``rougeL`` treats each text as one
 sequence. Scores are fractions in [0, 1] (BLEU too, rescaled from sacrebleu's 0–100).
 """
-import re
-
 import numpy as np
+
+from trax_models.sources.extractive import split_sentences
 
 __all__ = ["ROUGE_TYPES", "rouge", "rouge_with_ci", "split_sentences", "bleu",
            "evaluate_texts"]
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _scorers = {}
-
-
-def split_sentences(text):
-    """Sentences of ``text``: its lines when it has several (CNN/DM highlights), else the
-    pieces between sentence ends (., !, ? before a capital, digit or quote)."""
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    if len(lines) > 1:
-        return lines
-    return [s for s in _SENTENCE_END.split(" ".join(str(text).split())) if s]
 
 
 def _rouge_scorer(use_stemmer):

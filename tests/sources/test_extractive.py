@@ -1,0 +1,39 @@
+"""Extractive targets (``train --targets sentences``): the greedy oracle picks the article's
+sentences that best cover the reference, in article order, and the stream trains on them."""
+import json
+
+import pytest
+
+from trax_models import sources
+from trax_models.sources import extractive
+from trax_models.sources.records import DataError
+
+ARTICLE = ("The mayor opened a new bridge on Monday. Traffic was light early. "
+           "The bridge cost 40 million dollars and took three years to build. "
+           "Local schools were closed for the holiday.")
+
+
+def test_oracle_picks_the_sentences_that_cover_the_reference_in_article_order():
+    reference = "A 40 million dollar bridge, three years in the making, was opened by the mayor."
+    assert extractive.oracle_sentences(ARTICLE, reference) == (
+        "The mayor opened a new bridge on Monday. The bridge cost 40 million dollars and took "
+        "three years to build.")
+    assert extractive.oracle_sentences(ARTICLE, reference, max_sentences=1) == (
+        "The bridge cost 40 million dollars and took three years to build.")
+    assert extractive.oracle_sentences(ARTICLE, "zebra quantum") == ""  # nothing overlaps
+    assert extractive.split_sentences("One line.\nTwo lines.") == ["One line.", "Two lines."]
+
+
+def test_stream_with_sentence_targets(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    rows = [{"article": ARTICLE, "summary": "The mayor opened the bridge."},
+            {"article": "Nothing in common here.", "summary": "zebra quantum"}] * 10
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pairs = [next(s) for s in [sources.stream(str(path), "train", targets="sentences")] * 6]
+    assert {summary for _, summary in pairs} == {"The mayor opened a new bridge on Monday."}
+    with pytest.raises(DataError, match="needs a file"):
+        sources.stream("default", "train", targets="sentences")
+    lonely = tmp_path / "none.jsonl"
+    lonely.write_text("".join(json.dumps(rows[1]) + "\n" for _ in range(10)))
+    with pytest.raises(DataError, match="--targets reference"):
+        sources.stream(str(lonely), "train", targets="sentences")

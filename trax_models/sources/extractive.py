@@ -1,0 +1,71 @@
+"""Extractive targets: the article's sentences that best cover a reference summary.
+
+    split_sentences(text) -> [sentence]          one per line, else between sentence ends
+    oracle_sentences(article, reference, max_sentences=3) -> str
+
+``train --targets sentences`` trains on these instead of the reference: the model learns which
+of the article's sentences a summary needs, and copies them whole (the summarizer's default
+decoding copies whole sentences), where 900 abstractive references teach a small model too
+little. The greedy oracle of extractive summarization (Nallapati et al. 2017, Liu & Lapata
+2019): add the sentence that most raises ROUGE-1 + ROUGE-2 F1 against the reference, while it
+rises, at most ``max_sentences``; the chosen sentences in the article's order. Pure Python
+(lower-cased word n-grams, no stemming), ≈2 ms an article.
+"""
+import collections
+import re
+
+__all__ = ["split_sentences", "oracle_sentences"]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_WORD = re.compile(r"\w+")
+
+
+def split_sentences(text):
+    """Sentences of ``text``: its lines when it has several (CNN/DM highlights), else the
+    pieces between sentence ends (., !, ? before a capital, digit or quote)."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    if len(lines) > 1:
+        return lines
+    return [s for s in _SENTENCE_END.split(" ".join(str(text).split())) if s]
+
+
+def _grams(words):
+    return (collections.Counter(words),
+            collections.Counter(zip(words, words[1:])))
+
+
+def _f1(overlap, produced, wanted):
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / produced, overlap / wanted
+    return 2 * precision * recall / (precision + recall)
+
+
+def oracle_sentences(article, reference, max_sentences=3):
+    """The article's sentences (at most ``max_sentences``, in article order) that greedily
+    maximise ROUGE-1 + ROUGE-2 F1 against ``reference``; "" when none overlaps it."""
+    sentences = split_sentences(" ".join(str(article).split()))
+    words = [_WORD.findall(s.lower()) for s in sentences]
+    grams = [_grams(w) for w in words]
+    want = _grams(_WORD.findall(str(reference).lower()))
+    totals = [sum(c.values()) for c in want]
+    chosen, best = [], 0.0
+    have = (collections.Counter(), collections.Counter())
+    while len(chosen) < max_sentences:
+        pick = None
+        for i, g in enumerate(grams):
+            if i in chosen:
+                continue
+            score = 0.0
+            for n in (0, 1):
+                merged = have[n] + g[n]
+                overlap = sum(min(c, want[n][k]) for k, c in merged.items() if k in want[n])
+                score += _f1(overlap, sum(merged.values()), totals[n]) if totals[n] else 0.0
+            if score > best + 1e-12 and (pick is None or score > pick[1]):
+                pick = (i, score)
+        if pick is None:
+            break
+        chosen.append(pick[0])
+        best = pick[1]
+        have = (have[0] + grams[pick[0]][0], have[1] + grams[pick[0]][1])
+    return " ".join(sentences[i] for i in sorted(chosen))
