@@ -162,3 +162,15 @@ def test_summarize_cli_warns_on_unfamiliar_text(random_checkpoint, tmp_path, cap
                      "--max-new-tokens", "8", str(near)]) == 0
     with pytest.raises(SystemExit):
         main(["summarize", "--checkpoint", str(random_checkpoint), "--copy", "pages", str(near)])
+
+
+
+def test_no_sentence_twice():
+    # ids: 2 "Rain_" 3 "fell_" 4 ". _" (sentence end) 5 "Snow_"
+    ends = np.array([0, 0, 0, 0, 1, 0], bool)
+    adjust = sampling.copy_units(ends, np.zeros(6, bool), once=True)
+    article = [2, 3, 4, 5, 3, 4]  # "Rain fell. Snow fell."
+    assert _adjust_one(adjust, [], article, 6) == {1, 2, 5}
+    assert _adjust_one(adjust, [2, 3, 4], article, 6) == {1, 5}  # "Rain fell. " not again
+    twice = sampling.copy_units(ends, np.zeros(6, bool))
+    assert _adjust_one(twice, [2, 3, 4], article, 6) == {1, 2, 5}

@@ -22,6 +22,8 @@ the process (weights are arguments). The course's own ``next_symbol`` / ``greedy
 Caps: the article is cut from its end (``TruncationWarning``) so that the prompt has at most
 ``max_input_len`` tokens and fits the model's ``max_len`` with ``max_new_tokens``.
 """
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -84,7 +86,7 @@ class Summarizer:
                 vocab.load_vocab(vocab_file), self.config.vocab_size)
             self._constraint = (sampling.copy_units(ends_word, free) if copy == "words" else
                                 sampling.copy_units(ends_sentence, free & False, 96,
-                                                    closers=ends_text))
+                                                    closers=ends_text, once=True))
             # a summary cut by max_new_tokens ends at its last whole unit (else a cut name)
             self._unit_ends = (ends_word,) if copy == "words" else (ends_sentence, ends_word)
             self._ends_text = ends_text
@@ -267,8 +269,13 @@ class Summarizer:
         return [self.detokenize(x) for x in ids]
 
     def detokenize(self, ids):
-        """Text of generated ids without the EOS (unwrapped)."""
-        return vocab.load_vocab(self.vocab_file).decode([int(i) for i in ids if int(i) != EOS])
+        """Text of generated ids without the EOS (unwrapped); a copied sentence end that took
+        the next sentence's opening quote along ('… said. "') leaves it out."""
+        text = vocab.load_vocab(self.vocab_file).decode([int(i) for i in ids if int(i) != EOS])
+        return _DANGLING_OPEN.sub("", text) if self.copy else text
+
+
+_DANGLING_OPEN = re.compile(r"\s+[\"“‘'(\[]+\s*$")
 
 
 def normalize_article(text):
