@@ -162,7 +162,7 @@ def spellings(flag):
 
 def _decoding_flags(p):
     p.add_argument("--method", choices=METHODS, default="greedy")
-    p.add_argument(*spellings("--max-new-tokens"), type=int, default=96,
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=160,
                    help="cap on summary tokens")
     p.add_argument("--copy", choices=("sentences", "words", "off"), default=DEFAULT_COPY,
                    help="what a summary is made of: whole sentences of the article; whole words "

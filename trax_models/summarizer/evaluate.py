@@ -201,7 +201,7 @@ def _take(iterator, n):
 
 
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
-             json_path=None, method="greedy", max_new_tokens=96, batch_size=8,
+             json_path=None, method="greedy", max_new_tokens=160, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
              **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; write and return JSON.
