@@ -169,8 +169,12 @@ def test_no_sentence_twice():
     # ids: 2 "Rain_" 3 "fell_" 4 ". _" (sentence end) 5 "Snow_"
     ends = np.array([0, 0, 0, 0, 1, 0], bool)
     adjust = sampling.copy_units(ends, np.zeros(6, bool), once=True)
-    article = [2, 3, 4, 5, 3, 4]  # "Rain fell. Snow fell."
-    assert _adjust_one(adjust, [], article, 6) == {1, 2, 5}
-    assert _adjust_one(adjust, [2, 3, 4], article, 6) == {1, 5}  # "Rain fell. " not again
+    article = [2, 3, 4, 5, 3, 4, 2, 3, 2, 3, 3, 3, 4]  # "Rain fell. Snow fell. Rain fell rain …"
+    written = [2, 3, 4, 5, 3, 4]  # "Rain fell. Snow fell. "
+    # "Rain fell. Snow fell. " is not started again; "Rain fell rain …" (the same first two
+    # pieces, then others) still may be
+    assert _adjust_one(adjust, written, article, 6) == {1, 2}
+    assert _adjust_one(sampling.copy_units(ends, np.zeros(6, bool), once=True), [], article,
+                       6) == {1, 2, 5}
     twice = sampling.copy_units(ends, np.zeros(6, bool))
-    assert _adjust_one(twice, [2, 3, 4], article, 6) == {1, 2, 5}
+    assert _adjust_one(twice, written, article, 6) == {1, 2, 5}

@@ -90,6 +90,11 @@ def controls(no_repeat_ngram_size=0, penalize=False):
     return adjust
 
 
+ONCE = 8  # a unit whose first ONCE pieces (or all, when shorter) a summary holds is not
+          # started again; not fewer: a name can open two sentences ("Sartmuwick Kedouns
+          # defeated …", "Sartmuwick Kedouns have …")
+
+
 def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
     """The copy constraint: adjust(log_probs (R, V), generated (R, T), index (R,),
     article (R, La)) -> log_probs with -inf on every token that would start or continue a unit
@@ -101,8 +106,8 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
     for words; none for sentences); EOS is always free and the pad id never. ``article``: each
     row's article ids, padded with -1. ``closers`` (V,) bool, optional: tokens that may end
     the summary where the article's unit ends (a summary's final "." where the article has
-    ". " and goes on); only EOS may follow one. ``once``: a unit whose first three pieces the
-    summary already holds is not started again (no sentence twice).
+    ". " and goes on); only EOS may follow one. ``once``: a unit whose first ``ONCE`` pieces
+    the summary already holds is not started again (no sentence twice).
 
     Between units the decoder may write a free token or the first piece of any article unit;
     inside a unit only a piece that continues an article unit begun by the same pieces: the
@@ -138,15 +143,17 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
         row_ids = jnp.arange(rows)[:, None]
         ids = jnp.maximum(article, 0)
         cont = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(match)
-        if once:  # starts whose first three pieces the summary holds already
-            ahead = jnp.clip(jnp.arange(la)[:, None] + jnp.arange(3)[None, :], 0, la - 1)
-            opening = article[:, ahead]  # (R, La, 3)
-            gen_at = jnp.clip(jnp.arange(t)[:, None] + jnp.arange(3)[None, :], 0, t - 1)
-            written = generated[:, gen_at]  # (R, T, 3)
-            seen = (jnp.arange(t)[None, :] + 2) < index[:, None]  # (R, T): whole 3-gram written
-            held = jnp.any(jnp.all(opening[:, :, None, :] == written[:, None, :, :], axis=-1)
-                           & seen[:, None, :], axis=-1)  # (R, La)
-            starts = starts & ~held
+        if once:  # starts whose first pieces (up to ONCE, or the unit's end) the summary holds
+            ahead = jnp.clip(jnp.arange(la)[:, None] + jnp.arange(ONCE)[None, :], 0, la - 1)
+            opening = article[:, ahead]  # (R, La, ONCE)
+            closes = unit_ends[jnp.maximum(opening, 0)]
+            n = jnp.where(jnp.any(closes, -1), jnp.argmax(closes, -1) + 1, ONCE)  # (R, La)
+            gen_at = jnp.clip(jnp.arange(t)[:, None] + jnp.arange(ONCE)[None, :], 0, t - 1)
+            written = generated[:, gen_at]  # (R, T, ONCE)
+            same = (opening[:, :, None, :] == written[:, None, :, :]) | (
+                jnp.arange(ONCE)[None, None, None, :] >= n[:, :, None, None])
+            done = jnp.arange(t)[None, None, :] + n[:, :, None] <= index[:, None, None]
+            starts = starts & ~jnp.any(jnp.all(same, -1) & done, -1)  # (R, La)
         fresh = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(starts) | free[None, :vocab]
         # inside a unit: continue it; past the article's end inside one (its last word has
         # no unit end): stop; between units: a fresh one
