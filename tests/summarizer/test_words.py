@@ -50,7 +50,8 @@ def test_whole_words_allows_only_article_words_and_free_words():
     adjust = sampling.copy_units(ends, free)
     article = [2, 3, 4, 5, 8, 7, -1, -1]  # "Zorbin Klatt 4."
     # between words: EOS, free words, and the first piece of each article word
-    assert _adjust_one(adjust, [], article, 10) == {1, 6, 7, 2, 4, 8}
+    # (EOS not first: a summary copies something when it can)
+    assert _adjust_one(adjust, [], article, 10) == {6, 7, 2, 4, 8}
     assert _adjust_one(adjust, [6], article, 10) == {1, 6, 7, 2, 4, 8}
     # inside "Zor…": only its continuation; inside "Kl…": only "att_"
     assert _adjust_one(adjust, [6, 2], article, 10) == {3}
@@ -66,7 +67,7 @@ def test_whole_words_at_word_pieces_repeated_in_the_article():
     adjust = sampling.copy_units(ends, np.zeros(5, bool))
     article = [2, 3, 2, 4]
     assert _adjust_one(adjust, [2], article, 5) == {3, 4}
-    assert _adjust_one(adjust, [], article, 5) == {1, 2}
+    assert _adjust_one(adjust, [], article, 5) == {2}
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +136,9 @@ def test_a_cut_article_is_copied_up_to_its_last_whole_sentence(random_checkpoint
                                             max_input_len=20, copy="sentences")
     with pytest.warns(UserWarning, match="cut"):
         summary = summarizer.summarize([article])[0]
-    assert summary in ("", "The home team won the final. ", "The home team won the final."), \
-        summary
+    # a beginning of the article, in whole words, and nothing from past the cut
+    assert summary and article.startswith(summary.strip()), summary
+    assert not article[len(summary.strip()):][:1].isalnum() and "roads" not in summary
     with pytest.raises(UserError, match="copy="):
         Summarizer.from_checkpoint(random_checkpoint, copy="paragraphs")
 
@@ -175,6 +177,6 @@ def test_no_sentence_twice():
     # pieces, then others) still may be
     assert _adjust_one(adjust, written, article, 6) == {1, 2}
     assert _adjust_one(sampling.copy_units(ends, np.zeros(6, bool), once=True), [], article,
-                       6) == {1, 2, 5}
+                       6) == {2, 5}
     twice = sampling.copy_units(ends, np.zeros(6, bool))
     assert _adjust_one(twice, written, article, 6) == {1, 2, 5}

@@ -21,6 +21,7 @@ The package, leaf → root (each module imports only the ones above it; no cycle
 
     vocab.py     subword vocabularies: choose, load (cached), build    (no local import)
     records.py   DataError, DataStats, text decoding, clean_pairs      (no local import)
+    extractive.py  sentences; the article sentences that best match a summary (no local import)
     entities.py  the generator's fictional names: lists, and names coined from syllables
     news.py      the default corpus's generator: pure functions of a seed, no disk; each
                  slot's entity type (SLOT_TYPES, for trax_models.transfer)   (entities)

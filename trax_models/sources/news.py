@@ -1,33 +1,21 @@
 """The default corpus's generator: news-style articles with reference summaries, from templates.
 
-What it is: a synthetic, deterministic (seeded) corpus of short news articles of six event
-types (sports results, company earnings, storms, elections, court cases, science findings)
-written from sentence templates with varied wording, fictional entities and random numbers.
-What it is for: ``make train`` on a fresh machine, offline, in minutes — a summarization
-task a small Transformer can actually learn on 2 CPU cores, so the whole pipeline
-(data → training → decoding → ROUGE) is exercised end to end. It is NOT real news and a
-model trained on it summarizes nothing else; use CNN/DailyMail or your own data for that.
+A synthetic, deterministic (seeded) corpus of short news articles of six event types (sports,
+earnings, storms, elections, court cases, science) written from sentence templates with varied
+wording, fictional entities and random numbers: a summarization task a small Transformer can
+learn on 2 CPU cores within ``make train``, offline. It is NOT real news.
 
-How it is built so that the task is learnable yet not trivial:
-* the summary (since version 8) is the article's key sentences, copied in the article's order
-  (2–4 sentences, ≈25–60 words): the task is to find the sentences that carry the event and
-  copy them whole, an operation that carries over to text the generator never wrote (up to
-  version 7 it was one fixed template per event type, and the model learned to fill six
-  templates: on other text it wrote one of them, with invented slot values);
-* each key sentence has 4–7 wordings (active, passive, the figure or the loser first, a
-  "Final score:" line), so no one shape marks a sentence as key;
-* those facts sit in 3–4 "key" sentences spread at random positions after a generic
-  opening, between distractor sentences that mention other names, places and numbers, so
-  copying the lead (Lead-3) scores poorly;
-* names, places, clubs, firms (both words since version 7), products (v7) and storms are
-  half from moderate lists (tens each) and half coined (version 5, ``entities.NOVEL``): a
-  model cannot memorise them and has to copy them, subword by subword, which is also what
-  makes names outside the lists work;
-* entity lists are moderate (tens of names each) and articles are short news items (40–600
-  words, 20–600 for the bare ones; mean ≈120; 8% long, 20% short), so a ≈2k subword
-  vocabulary covers it, examples fit in 512
-  tokens and a small model learns to copy the facts within ``make train``'s 15 minutes
-  (version 3 had 9–14 distractor sentences, mean ≈220 words: too slow to learn on 2 cores).
+* The summary (since v8) is the article's 2–4 key sentences, copied in its order: the task is
+  to find the sentences that carry the event and copy them whole, which carries over to other
+  text (up to v7 it was one fixed template per event type: the model learned to fill six
+  templates, and on other text wrote one of them with invented slot values).
+* Each key sentence has 4–7 wordings (active, passive, the figure or the loser first, a "Final
+  score:" line); the key sentences sit among distractor sentences about other names, places
+  and numbers — in a NEWS_ORDER share first (as news puts the event first), else anywhere.
+* Names, places, clubs, firms, products and storms are half from lists, half coined
+  (``entities.NOVEL``): a model has to copy them, not memorise them.
+* Articles are 20–600 words (mean ≈140), so a ≈2k subword vocabulary covers them and examples
+  fit in 512 tokens.
 
 Pure functions of a seed (``generate_pair``, ``generate_corpus``); nothing here touches the
 disk — ``trax_models.sources.corpus`` writes and caches the corpus.
@@ -427,15 +415,10 @@ def _fill(template, f):
 
 
 def compose_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=None):
-    """What ``generate_pair`` writes, before filling: the event and the article's sentences as
-    templates with their slot values (so that every slot's place in the article is known).
-
-    Returns:
-      dict with "event", "parts" (the article's sentences in order: (template, slots) pairs;
-      ``template.format(**slots)`` is the sentence, slots None for a sentence without any),
-      "summary" (its template: the key sentences' templates, joined) and "slots" (the
-      event's slot values).
-    """
+    """What ``generate_pair`` writes, before filling (so every slot's place is known): a dict
+    with "event", "parts" (the article's sentences in order as (template, slots) pairs;
+    ``template.format(**slots)`` is the sentence), "summary" (the key sentences' templates,
+    joined) and "slots" (the event's slot values)."""
     rng = random.Random(f"trax_models_news/{seed}/{split}/{index}")
     event = rng.choice(sorted(EVENTS))
     opening, key, pool, f = EVENTS[event](rng)
@@ -488,15 +471,9 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
     """One example, a pure function of (seed, split, index, background).
 
     ``background`` = (fewest, most) background/distractor sentences around the facts; fewer
-    makes shorter articles (never under ``min_words``, default ``USUAL_MIN_WORDS``; the
-    ``SHORT`` share of short articles: ``MIN_WORDS``) and a cheaper task to train on. Since
-    version 5 a ``SHORT`` share has 0–1 background sentences and a ``SHUFFLED_FACTS`` share
-    has its key sentences in another order, as hand-written articles would; since version 6
-    a ``GENERIC_OPENING`` share opens with two generic sentences instead of the event's, and
-    each key sentence has one or two more wordings; since version 7 a ``BARE`` share has no
-    opening at all (the first sentence states a fact, as hand-written news does; short ones
-    may then have ``BARE_MIN_WORDS``), ``SHORT`` is 0.2, and firms' second words and products
-    are coined half the time ("Zephyrix Analytics", "electric scooters").
+    makes shorter articles (never under ``min_words``; default ``USUAL_MIN_WORDS``, short ones
+    ``MIN_WORDS``, bare short ones ``BARE_MIN_WORDS``). The shares of short, bare (no opening),
+    shuffled, generic-opening and news-order articles are the module's constants.
 
     Returns:
       dict with "id", "event", "article" (≈20–600 words), "summary" (its 2–4 key sentences)
@@ -511,16 +488,9 @@ def generate_pair(seed, split, index, background=DEFAULT_BACKGROUND, min_words=N
 
 
 def generate_corpus(seed=0, sizes=None, background=DEFAULT_BACKGROUND):
-    """The default corpus, in memory: {split: [example dict, ...]}.
-
-    Args:
-      seed: corpus seed; the same seed gives the same corpus, byte for byte.
-      sizes: {split: count}; default 20,000 train / 1,000 validation / 1,000 test.
-      background: (fewest, most) distractor sentences per article (see ``generate_pair``).
-
-    Returns:
-      dict split → list of {"id", "event", "article", "summary"}.
-    """
+    """The default corpus in memory, {split: [``generate_pair`` dicts]}: the same ``seed``
+    gives the same corpus byte for byte; ``sizes`` {split: count} (default ``DEFAULT_SIZES``);
+    ``background`` as in ``generate_pair``."""
     sizes = dict(DEFAULT_SIZES if sizes is None else sizes)
     return {split: [generate_pair(seed, split, i, tuple(background)) for i in range(n)]
             for split, n in sizes.items()}

@@ -21,7 +21,7 @@ from trax_models.summarizer import config as rules
 from trax_models.summarizer.attention_plot import plot_for_summary
 from trax_models.summarizer.baselines import BASELINES
 from trax_models.summarizer.config import TrainConfig, with_overrides
-from trax_models.summarizer.generate import DEFAULT_COPY, METHODS, Summarizer, TruncationWarning
+from trax_models.summarizer.generate import DEFAULT_COPY, MAX_NEW_TOKENS, METHODS, Summarizer, TruncationWarning
 from trax_models.summarizer.presets import PRESETS
 from trax_models.summarizer.train import train as run_training
 
@@ -162,8 +162,9 @@ def spellings(flag):
 
 def _decoding_flags(p):
     p.add_argument("--method", choices=METHODS, default="greedy")
-    p.add_argument(*spellings("--max-new-tokens"), type=int, default=160,
-                   help="cap on summary tokens")
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=None,
+                   help=f"cap on summary tokens (default: {MAX_NEW_TOKENS}, at most half the "
+                        "model's max_len)")
     p.add_argument("--copy", choices=("sentences", "words", "off"), default=DEFAULT_COPY,
                    help="what a summary is made of: whole sentences of the article; whole words "
                         "(article words or common English words, names and numbers only from "
@@ -188,7 +189,7 @@ def _decoding_flags(p):
 # ONE table for the numeric flags of summarize and evaluate (train's: config.RULES). Every
 # numeric value of the parsed arguments must have a row: a new flag cannot skip the check.
 FLAG_RULES = {
-    "max_new_tokens": rules.integer(1, rules.MAX_TOKENS),
+    "max_new_tokens": rules.optional(rules.integer(1, rules.MAX_TOKENS)),
     "max_input_tokens": rules.optional(rules.integer(1, rules.MAX_TOKENS)),
     "temperature": rules.number(0),
     "seed": rules.integer(0, 2 ** 32 - 1),

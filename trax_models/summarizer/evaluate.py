@@ -201,7 +201,7 @@ def _take(iterator, n):
 
 
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
-             json_path=None, method="greedy", max_new_tokens=160, batch_size=8,
+             json_path=None, method="greedy", max_new_tokens=None, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
              **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; write and return JSON.
@@ -212,7 +212,8 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
         (with its options and split seed).
       split, n (0 = all), samples (printed): what to evaluate.
       json_path: results file; default ``checkpoint_dir/eval_<split>.json``.
-      method, max_new_tokens, batch_size, **decode_options: as ``Summarizer.summarize``;
+      method, max_new_tokens (None: ``Summarizer``'s default), batch_size, **decode_options: as
+      ``Summarizer.summarize``;
       copy: as ``Summarizer`` (default: ``summarize``'s).
       data_options: data_dir, article_key, summary_key of the source.
       baselines: extractive baselines scored on the same articles (Lead-3 always).

@@ -35,11 +35,12 @@ from trax_models.summarizer import checkpoint, registry, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS
 
-__all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY"]
+__all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY", "MAX_NEW_TOKENS"]
 
 METHODS = ("greedy", "sample", "beam")
 COPY = ("sentences", "words", None)  # what a summary may be made of (``Summarizer``'s copy)
 DEFAULT_COPY = "sentences"  # summarize's, evaluate's and train's report (issue #28's study)
+MAX_NEW_TOKENS = 160  # summarize's and evaluate's cap: three long sentences of real news
 
 _MODELS = {}  # (architecture, rows, Lp, max_new) -> (predict model, start state)
 _LOOPS = {}   # (architecture, method, rows, Lp, max_new, width, ngram n, penalize) -> jitted loop
@@ -61,7 +62,8 @@ class Summarizer:
       weights: the trained weights (an eval/train model's ``.weights``; same tree in predict).
       vocab_file: vocabulary for ``summarize`` (text in and out); not needed for ``generate``.
       max_input_len: cap on prompt tokens; default: what max_len leaves.
-      max_new_tokens: default cap on generated tokens.
+      max_new_tokens: default cap on generated tokens; None: ``MAX_NEW_TOKENS``, at most half
+        the model's max_len.
       copy: decode under ``sampling.copy_units`` (needs ``vocab_file``): 'words' — every
         word of a summary is an article word, copied whole, or a common English word, and
         names and numbers come only from the article; 'sentences' — a summary is whole
@@ -77,7 +79,6 @@ class Summarizer:
         self.weights = weights
         self.vocab_file = vocab_file
         self.max_input_len = max_input_len
-        self.max_new_tokens = max_new_tokens
         if copy not in COPY:
             raise UserError(f"copy={copy!r}: use one of {', '.join(map(str, COPY))}")
         self.copy, self._constraint, self._unit_ends = copy, None, ()
@@ -90,6 +91,8 @@ class Summarizer:
             # a summary cut by max_new_tokens ends at its last whole unit (else a cut name)
             self._unit_ends = (ends_word,) if copy == "words" else (ends_sentence, ends_word)
             self._ends_text = ends_text
+        self.max_new_tokens = (min(MAX_NEW_TOKENS, self.config.max_len // 2)
+                               if max_new_tokens is None else max_new_tokens)
         self.adapter = self.kind.adapter(
             lambda mode, cache_len=None: self.kind.build(self.config, mode, cache_len),
             self.config.max_len)
@@ -228,7 +231,7 @@ class Summarizer:
             closed = [i for i, t in enumerate(ids) if t < len(ends) and ends[t]]
             if closed:
                 return ids[:closed[-1] + 1]
-        return ids
+        return []  # not one whole word
 
     def _copyable(self, article):
         """What a copy constraint may copy from: the article up to its last whole unit (an

@@ -109,7 +109,8 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
     ". " and goes on); only EOS may follow one. ``once``: a unit whose first ``ONCE`` pieces
     the summary already holds is not started again (no sentence twice).
 
-    Between units the decoder may write a free token or the first piece of any article unit;
+    Between units the decoder may write a free token or the first piece of any article unit
+    (EOS too, except first: a summary copies at least one unit when the article has one);
     inside a unit only a piece that continues an article unit begun by the same pieces: the
     ``m`` pieces written since the last unit end must equal article[s-m:s] with s-m a unit
     start, and article[s] is allowed next. So names, numbers and rare words (sentences) are
@@ -155,6 +156,9 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
             done = jnp.arange(t)[None, None, :] + n[:, :, None] <= index[:, None, None]
             starts = starts & ~jnp.any(jnp.all(same, -1) & done, -1)  # (R, La)
         fresh = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(starts) | free[None, :vocab]
+        # no empty summary: EOS first only when nothing can be copied
+        empty = (index <= 0) & jnp.any(starts, axis=1)
+        fresh = fresh & ~(empty[:, None] & (jnp.arange(vocab) == EOS)[None, :])
         # inside a unit: continue it; past the article's end inside one (its last word has
         # no unit end): stop; between units: a fresh one
         stuck = (m > 0) & ~jnp.any(cont, axis=1)
