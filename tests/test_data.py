@@ -111,3 +111,15 @@ def test_make_streams_user_jsonl(tmp_path, monkeypatch):
 def test_make_streams_checks_batch_sizes(small_corpus):
     with pytest.raises(ValueError, match="one more entry than boundaries"):
         data.make_streams("default", boundaries=(128, 256), batch_sizes=(4, 2), **small_corpus)
+
+
+def test_no_batch_is_longer_than_max_length_whatever_the_boundaries(small_corpus):
+    """A boundary above max_length (train --max_length 200 with the default 256,384) is
+    clipped to it: a batch padded to 256 would not fit the model's 200 positions (issue #29)."""
+    import itertools
+
+    from trax_models import data
+    train, _ = data.make_streams("default", max_length=40, boundaries=(64, 96),
+                                 batch_sizes=(4, 4, 2), shuffle_buffer=0, **small_corpus)
+    lengths = {batch[0].shape[1] for batch in itertools.islice(train, 30)}
+    assert max(lengths) <= 40 and 40 in lengths, lengths

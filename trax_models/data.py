@@ -260,7 +260,7 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
       vocab_file, vocab_dir, vocab_size: the vocabulary (see ``vocab_for``).
       max_length: longest example (articles longer are truncated, see ``input_pipeline``).
       boundaries, batch_sizes: ``trax.data.BucketByLength``'s (len(batch_sizes) =
-        len(boundaries) + 1).
+        len(boundaries) + 1); a boundary above ``max_length`` counts as ``max_length``.
       shuffle_buffer: examples shuffled (seeded) before bucketing in the train stream; 0 = off.
       seed: shuffle seed and (for a single file) the train/validation split seed.
       concat: True: (joint, joint, mask) for TransformerLM; False: (article, summary, mask).
@@ -284,7 +284,10 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     train_pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats,
                                     article_weight=article_weight)
     eval_pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats)
-    bucket = trax.data.BucketByLength(list(boundaries), list(batch_sizes))
+    # A batch is padded up to its bucket's boundary: none past max_length (the model's
+    # positions), so a boundary above it is clipped to it.
+    bucket = trax.data.BucketByLength([min(b, max_length) for b in boundaries],
+                                      list(batch_sizes))
     train_batches = bucket(shuffle(train_pipeline(train), shuffle_buffer, seed))
     eval_batches = bucket(eval_pipeline(evals))  # eval metrics: the summary tokens only
     if not concat:  # summary lengths vary batch to batch: pad them to a few lengths
