@@ -264,3 +264,18 @@ def test_file_newlines_do_not_change_the_prompt(ckpt, news_texts, tmp_path, caps
                   str(path)]) == 0
     cli = Summarizer.from_checkpoint(directory, copy=DEFAULT_COPY)  # the CLI's decoding
     assert capsys.readouterr().out.strip() == cli.summarize([text], max_new_tokens=6)[0].strip()
+
+
+@pytest.mark.parametrize("name, why", [("missing/heat.png", "does not exist"),
+                                       ("heat.xyz", "ending in .png"), (".", "is a folder")])
+def test_attention_png_paths_are_checked_first(ckpt, news_texts, tmp_path, capsys, name, why):
+    """One error line before any work, never a matplotlib traceback or a DIR.png (issue #29)."""
+    directory, _ = ckpt
+    article = tmp_path / "a.txt"
+    article.write_text(news_texts[0])
+    target = tmp_path / name
+    assert _main(["summarize", "--checkpoint", str(directory), "--attention-png", str(target),
+                  str(article)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --attention-png") and why in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

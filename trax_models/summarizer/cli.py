@@ -11,6 +11,7 @@ checked once (``_check_decoding``). Flags accept dashes or underscores (``--max-
 """
 import argparse
 import json
+import pathlib
 import sys
 import warnings
 
@@ -300,6 +301,19 @@ def read_inputs(inputs, purpose="summarize"):
     return texts
 
 
+def _check_png_path(path):
+    """UserError, before any work, for a --attention-png path that cannot be written as a PNG."""
+    target = pathlib.Path(path)
+    if target.is_dir():
+        raise UserError(f"--attention-png {path} is a folder: pass a file name ending in .png")
+    if target.suffix.lower() != ".png":
+        raise UserError(f"--attention-png {path}: the heatmaps are written as PNG — pass a "
+                        "file name ending in .png")
+    if not target.parent.is_dir():
+        raise UserError(f"--attention-png {path}: the folder {target.parent} does not exist — "
+                        "create it or pass another path")
+
+
 def summarize(argv):
     """``python -m trax_models summarize --checkpoint DIR [FILE …|-]``; returns the exit code."""
     args = summarize_parser().parse_args(argv)
@@ -308,6 +322,8 @@ def summarize(argv):
     if args.attention_png and not registry.kind(config["model"]).plots_attention:
         raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
                         f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
+    if args.attention_png:
+        _check_png_path(args.attention_png)
     inputs = read_inputs(args.inputs)
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
                                             max_new_tokens=args.max_new_tokens,
