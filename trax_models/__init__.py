@@ -3,6 +3,11 @@
 ``import trax_models`` first adapts trax to this stack (see ``trax_models.compat``); the
 course's graded functions live in the modules the README's course map lists.
 """
+from trax_models import signals
+
+if signals.run_as_module("trax_models"):  # Ctrl-C while trax imports: one line, no traceback
+    signals.exit_at_once()
+
 from trax_models import compat  # noqa: F401  (must run before anything else uses trax)
 
 __version__ = "0.1.0"

@@ -10,10 +10,12 @@
     qa         answer a question from text files with a fine-tuned QA model
 
 Each command is a function ``(argv) -> exit code`` (``trax_models.summarizer.cli``,
-``trax_models.experiments.cli``); a ``UserError`` prints one ``error:`` line and exits 2.
+``trax_models.experiments.cli``); a ``UserError`` prints one ``error:`` line and exits 2;
+Ctrl-C or SIGTERM prints one line and exits 130 or 143 (``trax_models.signals``).
 """
 import sys
 
+from trax_models import signals
 from trax_models.errors import UserError
 from trax_models.experiments.cli import cli as compare_cli
 from trax_models.grader.notebook import cli as grade_cli
@@ -36,14 +38,24 @@ def main(argv=None):
             return 2
         return 0 if argv else 2
     try:
-        return COMMANDS[argv[0]](argv[1:]) or 0
+        status = COMMANDS[argv[0]](argv[1:]) or 0
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except OSError as e:  # a path the checks let through (a name too long, a device)
+        where = f" {e.filename}" if e.filename else ""
+        print(f"error: cannot use{where}: {e.strerror or e} — check the path", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signals.signal.SIGINT)
+    else:
+        signum = signals.received()  # raised inside a callback that swallowed it: still stop
+        if signum is None:
+            return status
+    print(signals.message(signum), file=sys.stderr)
+    return signals.exit_status(signum)
 
 
 if __name__ == "__main__":
+    signals.raise_interrupted()
     sys.exit(main())

@@ -2,13 +2,14 @@
 through the course's TFDS call."""
 import itertools
 import json
+import re
 
 import pytest
 import trax
 from conftest import CNN_DM_SAMPLE, _need
 
 from trax_models import data, sources
-from trax_models.sources import DataError, DataStats
+from trax_models.sources import DataError, DataStats, files
 
 
 def _jsonl(path, rows):
@@ -79,18 +80,106 @@ def test_missing_file_and_unknown_type(tmp_path):
         sources.read_pairs(tmp_path / "x.parquet")
 
 
-def test_non_utf8_bytes_are_replaced_and_counted(tmp_path):
+def test_non_utf8_lines_are_read_as_windows_1252_and_counted(tmp_path):
+    """Latin-1/Windows-1252 text reads right ("café", curly quotes), never as U+FFFD; each
+    pair that was not UTF-8 is counted, in JSONL, CSV and bytes from a stream alike."""
     p = tmp_path / "latin.jsonl"
-    p.write_bytes(b'{"article": "caf\xe9 opens", "summary": "ok"}\n{"article": "fine", "summary": "ok"}\n')
+    p.write_bytes(b'{"article": "caf\xe9 opens", "summary": "\x93ok\x94"}\n'
+                  b'{"article": "fine", "summary": "ok"}\n')
     stats = DataStats()
-    got = sources.read_pairs(p, stats=stats)
-    assert got[0] == ("caf\ufffd opens", "ok") and got[1] == ("fine", "ok")
-    assert stats.utf8_replaced == 1
+    assert sources.read_pairs(p, stats=stats) == [("café opens", "“ok”"), ("fine", "ok")]
+    assert stats.not_utf8 == 1
+    c = tmp_path / "latin.csv"
+    c.write_bytes(b'article,summary\n"na\xefve\nline two",ok\nplain,text\n"a\xe9",b\n')
+    stats = DataStats()
+    assert sources.read_pairs(c, stats=stats) == [("naïve\nline two", "ok"), ("plain", "text"),
+                                                  ("aé", "b")]
+    assert stats.not_utf8 == 2
     # bytes straight from a stream (TFDS gives bytes) are handled the same way
     stats = DataStats()
     assert list(sources.clean_pairs([(b"caf\xe9", b"x"), (b"good", b"y")], stats)) == [
-        ("caf\ufffd", "x"), ("good", "y")]
-    assert stats.utf8_replaced == 1 and stats.kept == 2
+        ("café", "x"), ("good", "y")]
+    assert stats.not_utf8 == 1 and stats.kept == 2
+
+
+def test_a_single_files_splits_count_its_non_utf8_pairs_once(tmp_path):
+    """Both splits read the whole file; each counts only its own pairs (not the file twice)."""
+    rows = [json.dumps({"article": f"article {i}", "summary": f"summary {i}"}).encode()
+            for i in range(10)]
+    rows[3] = b'{"article": "caf\xe9", "summary": "ok"}'
+    p = tmp_path / "d.jsonl"
+    p.write_bytes(b"\n".join(rows))
+    stats = DataStats()
+    for split in ("train", "validation"):
+        list(data.pairs(str(p), split, eval_fraction=0.3, stats=stats))
+    assert stats.not_utf8 == 1
+
+
+def test_a_utf8_byte_order_mark_is_dropped(tmp_path):
+    bom = b"\xef\xbb\xbf"
+    j, c = tmp_path / "bom.jsonl", tmp_path / "bom.csv"
+    j.write_bytes(bom + b'{"article": "a", "summary": "b"}\n')
+    c.write_bytes(bom + b"article,summary\na,b\n")
+    stats = DataStats()
+    assert sources.read_pairs(j, stats=stats) == sources.read_pairs(c, stats=stats) == [("a", "b")]
+    assert stats.not_utf8 == 0
+
+
+@pytest.mark.parametrize("raw, line", [
+    ('{"article": "a", "summary": "b"}\n'.encode("utf-16"), 1),  # BOM and NUL bytes
+    ('{"article": "a", "summary": "b"}\n'.encode("utf-16-be"), 1),
+    (b'{"article": "a", "summary": "b"}\n{"article": "\x00\x01", "summary": "b"}\n', 2),
+], ids=["utf-16", "utf-16-be", "nul"])
+def test_utf16_or_binary_data_is_refused_with_its_line(tmp_path, raw, line):
+    p = tmp_path / "u.jsonl"
+    p.write_bytes(raw)
+    with pytest.raises(DataError, match=rf"u\.jsonl:{line}: not text \((UTF-16|NUL bytes)"):
+        sources.read_pairs(p)
+
+
+@pytest.mark.parametrize("value, kind", [(["a", "b"], "a list"), (12345, "a number"),
+                                         (1.5, "a number"), (True, "true/false"),
+                                         ({"text": "a"}, "an object")])
+def test_a_jsonl_field_that_is_not_a_string_is_refused(tmp_path, value, kind):
+    """Not trained on as its repr ("['a', 'b']", "12345"); null still means empty."""
+    p = _jsonl(tmp_path / "f.jsonl", [{"article": "a", "highlights": None},
+                                      {"article": "a", "highlights": value}])
+    with pytest.raises(DataError, match=rf"f\.jsonl:2: field 'highlights' is {kind} \(.*\), "
+                                        "not a string — write it as one JSON string"):
+        sources.read_pairs(p, summary_key="highlights")
+    p = _jsonl(p, [{"article": "a", "highlights": None}])
+    assert sources.read_pairs(p, summary_key="highlights") == [("a", "")]
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "folder.jsonl"])
+def test_a_data_path_that_is_not_a_regular_file_is_refused(tmp_path, path):
+    """/dev/zero was "data file not found"; a folder named like a data file too."""
+    (tmp_path / "folder.jsonl").mkdir()
+    target = tmp_path / path
+    with pytest.raises(DataError, match=rf"^{re.escape(str(target))} is not a regular file .* "
+                                        r"pass the path of a \.jsonl"):
+        sources.read_pairs(target)
+
+
+def test_a_line_over_the_bound_is_refused_with_its_line(tmp_path, monkeypatch):
+    """Streamed line by line: a line over MAX_LINE_BYTES stops the read there, named."""
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 100)
+    ok = json.dumps({"article": "a" * 50, "summary": "b"}) + "\n"
+    assert len(ok) <= 100
+    for ext, body in (("jsonl", ok + json.dumps({"article": "a" * 90, "summary": "b"})),
+                      ("csv", "article,summary\n" + "a" * 60 + ",b\n" + "a" * 120)):
+        p = tmp_path / f"long.{ext}"
+        p.write_text(ok + body if ext == "jsonl" else body)
+        with pytest.raises(DataError, match=rf"long\.{ext}:3: a line longer than"):
+            sources.read_pairs(p)
+
+
+def test_a_csv_field_over_csvs_limit_is_a_data_error(tmp_path):
+    """csv's own error (a field over 131,072 characters) was a traceback; now path:line."""
+    p = tmp_path / "big.csv"
+    p.write_text("article,summary\na,b\n" + "a" * 200_000 + ",b\n")
+    with pytest.raises(DataError, match=r"big\.csv:3: not a CSV row .*use JSONL"):
+        sources.read_pairs(p)
 
 
 def test_null_or_blank_fields_in_a_file_are_skipped_and_counted(tmp_path):

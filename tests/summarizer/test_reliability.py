@@ -8,7 +8,9 @@ import json
 import os
 import pickle
 import random
+import re
 import shutil
+import threading
 import time
 
 import pytest
@@ -19,6 +21,7 @@ from tests.summarizer._tiny_run import (
     error_lines,
     run,
     snapshot,
+    time_bound,
     tiny_run,
     write_pairs,
 )
@@ -193,7 +196,7 @@ def test_blank_articles_with_a_vocab_file_end_at_once(trained, tmp_path):
     code, _, err = _train_on(tmp_path, data, "--vocab_file",
                              trained[0] / checkpoint.VOCAB_FILE, seconds=30)
     assert_clean_failure(code, err)
-    assert "no usable" in err and time.perf_counter() - t < 30
+    assert "none of its 50 pair(s) has both" in err and time.perf_counter() - t < 30
 
 
 def test_only_blank_articles_without_a_vocab_file_is_one_line(tmp_path):
@@ -202,7 +205,16 @@ def test_only_blank_articles_without_a_vocab_file_is_one_line(tmp_path):
                             for _ in range(50)))
     code, _, err = _train_on(tmp_path, data, seconds=30)
     assert_clean_failure(code, err)
-    assert str(data) in err
+    assert str(data) in err and "none of its 50 pair(s) has both" in err
+    assert "skipped" not in err and "build_vocab" not in err  # one line, in our words
+
+
+def test_a_file_of_one_pair_is_called_too_few_not_empty(tmp_path):
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps({"article": "alpha beta gamma.", "summary": "alpha."}) + "\n")
+    code, _, err = _train_on(tmp_path, data, seconds=30)
+    assert_clean_failure(code, err)
+    assert "one pair is too few" in err and "empty" not in err
 
 
 def test_nothing_fits_max_length_ends_with_a_message(tmp_path):
@@ -344,14 +356,129 @@ def test_every_numeric_decoding_flag_has_a_rule():
 def test_binary_input_is_refused(trained, tmp_path):
     code, _, err = _summarize(trained[0], tmp_path, text=random.Random(5).randbytes(5000))
     assert_clean_failure(code, err)
-    assert "not UTF-8 text" in err
+    assert "is not text (NUL bytes" in err
 
 
-def test_text_with_a_few_bad_bytes_is_summarized(trained, tmp_path):
+def test_text_that_is_not_utf8_is_summarized_with_one_warning(trained, tmp_path):
+    """Latin-1 bytes were decoded as U+FFFD without a word; now as Windows-1252, and said."""
     code, out, err = _summarize(trained[0], tmp_path,
                                 text=ARTICLE.encode() + b" caf\xe9 " + ARTICLE.encode())
     assert code == 0, err
-    assert out.strip()
+    assert out.strip() and "\ufffd" not in out
+    warnings = [line for line in err.splitlines() if "not UTF-8" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning:"), err
+    assert "read it as Windows-1252" in warnings[0] and "convert it to UTF-8" in warnings[0]
+
+
+@pytest.mark.parametrize("text, words", [
+    (b"word " * ((1 << 20) // 5 + 1), "is longer than 1 MiB"),  # cli.MAX_INPUT_BYTES + 4
+    (ARTICLE.encode("utf-16"), "is not text (UTF-16"),
+    (ARTICLE.encode("utf-16-le"), "is not text (NUL bytes"),
+])
+def test_oversized_or_utf16_input_is_one_error_line(trained, tmp_path, text, words):
+    code, _, err = _summarize(trained[0], tmp_path, text=text)
+    assert_clean_failure(code, err)
+    assert words in err
+
+
+def test_a_folder_as_input_is_one_error_line(trained, tmp_path):
+    code, _, err = run(["summarize", "--checkpoint", trained[0], tmp_path])
+    assert_clean_failure(code, err)
+    assert f"error: {tmp_path} is a folder — pass a text file" in err
+
+
+class EndlessStdin:
+    """A ``sys.stdin`` whose ``buffer`` never ends: ``fill(n)`` makes each read's bytes. A read
+    without a size (to the end) fails the test instead of filling memory."""
+
+    def __init__(self, fill):
+        self.buffer, self.fill, self.served = self, fill, 0
+
+    def read(self, size=-1):
+        assert size is not None and 0 < size <= 1 << 20, f"unbounded read({size})"
+        self.served += size
+        return self.fill(size)
+
+
+@pytest.mark.parametrize("fill", [bytes, os.urandom], ids=["zeros", "random"])
+def test_a_stream_of_zeros_or_random_bytes_is_refused_after_one_chunk(monkeypatch, fill):
+    """``summarize < /dev/zero`` (or /dev/urandom) read everything (3 GB in 4 s) before it
+    checked for text; now the first chunk is enough."""
+    stdin = EndlessStdin(fill)
+    monkeypatch.setattr("sys.stdin", stdin)
+    with time_bound(10), pytest.raises(UserError, match="^stdin is not text"):
+        cli.read_inputs(["-"])
+    assert stdin.served == cli.READ_CHUNK
+
+
+def test_an_endless_text_stream_is_refused_at_the_bound(monkeypatch):
+    stdin = EndlessStdin(lambda n: (b"news " * n)[:n])
+    monkeypatch.setattr("sys.stdin", stdin)
+    with time_bound(10), pytest.raises(UserError, match="^stdin is longer than 1 MiB.*split it "
+                                                        "or pass its first part"):
+        cli.read_inputs(["-"])
+    assert stdin.served <= cli.MAX_INPUT_BYTES + cli.READ_CHUNK
+
+
+def test_devices_and_folders_are_refused_before_reading_and_a_pipe_is_read(tmp_path):
+    """A folder was "cannot read: Is a directory"; /dev/zero was read until memory ran out
+    (the folder first: code without these checks fails there, not by filling memory)."""
+    with time_bound(10):
+        for path, words in ((tmp_path, "is a folder"),
+                            ("/dev/zero", "is not a file but a device")):
+            with pytest.raises(UserError, match=f"^{re.escape(str(path))} {words}"):
+                cli.read_inputs([str(path)])
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_bytes, args=(b"caf\xc3\xa9 news",))
+        writer.start()
+        assert cli.read_inputs([str(fifo)]) == [(str(fifo), "café news")]
+        writer.join()
+
+
+def test_the_size_bound_is_checked_while_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "MAX_INPUT_BYTES", 1000)
+    monkeypatch.setattr(cli, "READ_CHUNK", 64)
+    article = tmp_path / "a.txt"
+    article.write_bytes(b"x" * 1000)
+    assert cli.read_inputs([str(article)])[0][1] == "x" * 1000
+    article.write_bytes(b"x" * 1001)
+    with pytest.raises(UserError, match=f"^{re.escape(str(article))} is longer than"):
+        cli.read_inputs([str(article)])
+
+
+def test_a_utf8_character_across_a_chunk_boundary_and_a_bom(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "READ_CHUNK", 4)
+    article = tmp_path / "a.txt"
+    text = "abcé — 名前 naïve"  # é, —, 名 and ï each straddle a 4-byte boundary
+    for raw in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        article.write_bytes(raw)
+        assert cli.read_inputs([str(article)]) == [(str(article), text)]
+    assert capsys.readouterr().err == ""  # UTF-8: no warning
+
+
+def test_windows_1252_text_is_read_with_one_warning(tmp_path, capsys):
+    article = tmp_path / "latin.txt"
+    article.write_bytes(b"Caf\xe9 \x93open\x94 \x80 5 \x81")  # 0x81: undefined, Latin-1's
+    assert cli.read_inputs([str(article)]) == [(str(article), "Café “open” € 5 \x81")]
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"warning: {article} is not UTF-8; read it as "
+                                               "Windows-1252")
+
+
+def test_train_says_once_how_many_pairs_were_not_utf8(trained, tmp_path):
+    """Both splits of the file read it whole; the warning counts each pair once."""
+    source = tmp_path / "pairs.jsonl"
+    write_pairs(source)
+    latin = json.dumps({"article": ARTICLE + " café", "summary": "café"}, ensure_ascii=False)
+    with open(source, "ab") as f:
+        f.write(3 * (latin.encode("latin-1") + b"\n"))
+    code, _, err = run(["train", "--source", source, *TINY, "--steps", "1", "--vocab_file",
+                        trained[0] / checkpoint.VOCAB_FILE, "--output_dir", tmp_path / "out"])
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if "UTF-8" in line]
+    assert warnings == [f"warning: 3 pair(s) of {source} are not UTF-8 and were read as "
+                        "Windows-1252 (Latin-1) — if accents look wrong, convert the file to UTF-8"]
 
 
 # --- found by the fuzz suite ----------------------------------------------------------------

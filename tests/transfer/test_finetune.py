@@ -127,7 +127,7 @@ def test_ner_and_qa_clis_on_a_file(tuned, tmp_path):
     (["ner", "--checkpoint", "{base}", "{file}"], "not a fine-tuned"),
     (["ner", "--checkpoint", "{missing}", "{file}"], "no config.json"),
     (["ner", "--checkpoint", "{ner}", "{empty}"], "is empty"),
-    (["ner", "--checkpoint", "{ner}", "{binary}"], "not UTF-8"),
+    (["ner", "--checkpoint", "{ner}", "{binary}"], "is not text"),
     (["qa", "--checkpoint", "{qa}", "--question", " ", "{file}"], "question is empty"),
     (["finetune", "--task", "ner", "--checkpoint", "{base}", "--output_dir", "{out}",
       "--train_file", "{bad_conll}"], "line 1"),

@@ -13,9 +13,10 @@ A source is named by ``source``:
   by ``eval_fraction`` with ``seed``; or a dict ``{"train": path, "validation": path,
   "test": path}`` — split by file. Field names: ``article_key`` / ``summary_key``.
 
-Bad input is counted in a ``DataStats``, never a crash: empty pairs are skipped, invalid
-UTF-8 is decoded with U+FFFD. Structural errors (a JSONL line that is not JSON, a missing
-field, a missing file) raise ``DataError`` naming the file and line.
+Bad input is counted in a ``DataStats``, never a crash: empty pairs are skipped, text that
+is not UTF-8 is read as Windows-1252 (``records.decode_text``). Structural errors (a JSONL
+line that is not JSON, a field that is not a string, a missing file) raise ``DataError``
+naming the file and line.
 
 The package, leaf → root (each module imports only the ones above it; no cycle)::
 

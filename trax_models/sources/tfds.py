@@ -15,7 +15,7 @@ import pathlib
 import trax
 
 from trax_models.sources.files import split_by_ratio
-from trax_models.sources.records import DataError
+from trax_models.sources.records import DataError, decode_text
 
 CNN_DM = "cnn_dailymail"
 CNN_DM_KEYS = ("article", "highlights")
@@ -99,10 +99,12 @@ def prepare_cnn_dailymail(jsonl, data_dir, eval_fraction=0.1, seed=0):
     import tensorflow_datasets as tfds
     records = []
     path = pathlib.Path(jsonl)
-    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    for n, line in enumerate(decode_text(path.read_bytes())[0].splitlines(), 1):
         if line.strip():
             try:
                 r = json.loads(line)
+                if not (isinstance(r["article"], str) and isinstance(r["highlights"], str)):
+                    raise TypeError("'article' and 'highlights' must be strings")
                 records.append({"article": r["article"], "highlights": r["highlights"],
                                 "id": str(r.get("id", n)),
                                 "publisher": "cnn" if r["article"].startswith("(CNN)") else "dm"})

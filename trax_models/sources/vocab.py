@@ -90,9 +90,34 @@ def resolve_vocab_path(vocab_file=None, vocab_dir=None):
 def _load(path, mtime):
     del mtime  # part of the cache key only: a rebuilt file is re-read
     try:
-        return text_encoder.SubwordTextEncoder(path)
+        encoder = text_encoder.SubwordTextEncoder(path)
     except Exception as e:  # a corrupt file: say which one
         raise VocabError(f"could not read vocabulary file {path}: {e}. Rebuild or replace it.") from e
+    _check_usable(encoder, path)
+    return encoder
+
+
+RESERVED = ["<pad>", "<EOS>"]  # ids 0 and 1 (trax_models.tokens); built files add a "_"
+_PROBE = "Any text: A-z 0-9 \\ ; é € 中"  # unknown characters are written as "\\233;"
+
+
+def _check_usable(encoder, path):
+    """VocabError unless ``encoder`` keeps the reserved ids and can encode any text (a file
+    that is no subword vocabulary loads, then fails on the first word deep inside trax)."""
+    why = None
+    if [t.rstrip("_") for t in encoder.all_subtoken_strings[:2]] != RESERVED:
+        why = "its first two entries are not '<pad>' and '<EOS>' (ids 0 and 1)"
+    else:
+        try:
+            if encoder.decode(encoder.encode(_PROBE)) != _PROBE:
+                why = "it does not encode text reversibly"
+        except (AssertionError, KeyError, ValueError):
+            why = "it lacks the characters every subword vocabulary needs to spell any text"
+    if why:
+        raise VocabError(f"{path} is not a subword vocabulary this program can use: {why}. Pass "
+                         "a *.subwords file written by build_vocab or by trax/tensor2tensor "
+                         "(the course's summarize32k.subword.subwords), or leave --vocab_file "
+                         "unset to build one from your data.")
 
 
 def load_vocab(vocab_file=None, vocab_dir=None):

@@ -55,13 +55,29 @@ class LanguageModelAdapter:
     def prompt(self, article_ids):
         return list(article_ids) + PROMPT_END
 
+    ENDS = len(PROMPT_END)  # the prompt's tokens after the article
+
+    def check_lengths(self, max_new, max_input_len=None):
+        """UserError, naming the flag to change, for caps that cannot fit the model: the
+        prompt (article + EOS + separator) and the summary share ``max_len`` positions."""
+        if max_new > self.max_len - self.ENDS - 1:
+            raise UserError(f"--max-new-tokens {max_new} leaves no room for an article in the "
+                            f"model's max_len of {self.max_len} positions: ask for at most "
+                            f"{self.max_len - self.ENDS - 1}")
+        if max_input_len is None:
+            return
+        if max_input_len < self.ENDS + 1:
+            raise UserError(f"--max-input-tokens {max_input_len} leaves no room for an article "
+                            f"(it counts the {self.ENDS} tokens that close the prompt): pass at "
+                            f"least {self.ENDS + 1}")
+        if max_input_len + max_new > self.max_len:
+            raise UserError(f"--max-input-tokens {max_input_len} and --max-new-tokens {max_new} "
+                            f"need {max_input_len + max_new} positions, the model has "
+                            f"{self.max_len} (its max_len): lower one of them, e.g. "
+                            f"--max-input-tokens {self.max_len - max_new}")
+
     def fit(self, prompt, max_new, max_input_len=None):
-        limit = self.max_len - max_new
-        if max_input_len is not None:
-            limit = min(limit, max_input_len)
-        if limit < 3:
-            raise UserError(f"max_new_tokens={max_new} leaves no room for an article in the "
-                            f"model's max_len={self.max_len}: ask for fewer new tokens")
+        limit = self.max_len - max_new if max_input_len is None else max_input_len
         prompt = list(prompt)
         if len(prompt) > limit:
             warnings.warn(f"article of {len(prompt) - 2} tokens cut to {limit - 2} (input cap "
@@ -101,14 +117,21 @@ class EncoderDecoderAdapter(LanguageModelAdapter):
     def prompt(self, article_ids):
         return list(article_ids) + [EOS]
 
+    ENDS = 1  # the source's EOS
+
+    def check_lengths(self, max_new, max_input_len=None):
+        """UserError, naming the flag to change: source and target have ``max_len``
+        positions each."""
+        if max_new > self.max_len - 1:
+            raise UserError(f"--max-new-tokens {max_new} does not fit the model's {self.max_len} "
+                            f"target positions (its max_len): ask for at most {self.max_len - 1}")
+        if max_input_len is not None and not self.ENDS < max_input_len <= self.max_len:
+            raise UserError(f"--max-input-tokens {max_input_len} must be from {self.ENDS + 1} "
+                            f"(an article token and the EOS) to {self.max_len} (the encoder's "
+                            "max_len)")
+
     def fit(self, prompt, max_new, max_input_len=None):
-        if max_new >= self.max_len:
-            raise UserError(f"max_new_tokens={max_new} does not fit the model's max_len="
-                            f"{self.max_len} target positions: ask for at most "
-                            f"{self.max_len - 1} new tokens")
-        limit = self.max_len if max_input_len is None else min(self.max_len, max_input_len)
-        if limit < 2:
-            raise UserError(f"max_input_len={max_input_len} leaves no room for an article")
+        limit = self.max_len if max_input_len is None else max_input_len
         prompt = list(prompt)
         if len(prompt) > limit:
             warnings.warn(f"article of {len(prompt) - 1} tokens cut to {limit - 1} (encoder "

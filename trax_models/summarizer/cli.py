@@ -11,12 +11,14 @@ checked once (``_check_decoding``). Flags accept dashes or underscores (``--max-
 """
 import argparse
 import json
+import os
 import pathlib
+import stat
 import sys
 import warnings
 
 from trax_models.errors import UserError
-from trax_models.sources import vocab
+from trax_models.sources import records, vocab
 from trax_models.summarizer import checkpoint, evaluate, registry, words
 from trax_models.summarizer import config as rules
 from trax_models.summarizer.attention_plot import plot_for_summary
@@ -247,13 +249,16 @@ def summarize_parser():
         description="Summarize text files (or stdin) with a trained checkpoint; the model and "
                     "its vocabulary come from the checkpoint directory.")
     p.add_argument("inputs", nargs="*", metavar="FILE",
-                   help="text files, one article each; '-' or none: read stdin")
+                   help="text files, one article each; '-' or none: read stdin. At most "
+                        f"{MAX_INPUT_BYTES >> 20} MiB each (the model reads the first few "
+                        "hundred words); UTF-8, else read as Windows-1252 with a warning")
     p.add_argument("--checkpoint", required=True, metavar="DIR",
                    help="checkpoint directory of `python -m trax_models train` (--output_dir)")
     _decoding_flags(p)
     p.add_argument(*spellings("--max-input-tokens"), type=int, default=None,
-                   help="cap on article tokens (cut from the end; default: what the model's "
-                        "max_len leaves after --max-new-tokens)")
+                   help="cap on the prompt's tokens: the article's (cut from its end) and "
+                        "the 2 that close it (encoder_decoder: 1); default: what the model's "
+                        "max_len leaves after --max-new-tokens")
     p.add_argument("--json", action="store_true", help="one JSON line per input")
     p.add_argument(*spellings("--attention-png"), metavar="PATH", default=None,
                    help="also save the attention heatmaps (every layer and head) of the first "
@@ -263,55 +268,104 @@ def summarize_parser():
     return p
 
 
-NOT_TEXT_FRACTION = 0.02  # more than this share of bytes undecodable or control characters
+NOT_TEXT_FRACTION = 0.02  # more than this share of bytes control characters: not text
+MAX_INPUT_BYTES = 1 << 20  # an article: the model reads only its first few hundred tokens
+READ_CHUNK = 64 << 10  # input is read, and checked, this much at a time
+_CONTROL_BYTES = bytes(b for b in range(32) if chr(b) not in "\t\n\r\f\v")
 
 
-def _as_article(raw, where):
-    """The text of ``raw`` (bytes); UserError when it is not text (a binary file, UTF-16)."""
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", errors="surrogateescape")
-    text = raw.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
-    bad += sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
-    if b"\x00" in raw or bad > NOT_TEXT_FRACTION * max(1, len(text)):
-        raise UserError(f"{where} is not UTF-8 text ({bad:,} of {len(text):,} characters are "
-                        "binary or undecodable) — pass a plain-text article")
+def _as_article(chunks, where):
+    """The text of an input read as ``chunks`` (bytes), decoded by ``records.decode_text``.
+
+    Each chunk is checked as it arrives, so /dev/zero, /dev/urandom or an endless pipe is
+    refused (UserError) after one chunk instead of filling memory: past ``MAX_INPUT_BYTES``;
+    UTF-16 or NUL bytes; control characters over ``NOT_TEXT_FRACTION`` (the same bytes in
+    UTF-8 and Windows-1252, never part of a multi-byte character, so a chunk boundary cannot
+    split what is counted — the text is decoded once, at the end). Text that is not UTF-8
+    gets one warning line: it was read as Windows-1252.
+    """
+    raw, control = bytearray(), 0
+    for chunk in chunks:
+        why = records.not_text(chunk, at_start=not raw)
+        raw += chunk
+        if len(raw) > MAX_INPUT_BYTES:
+            raise UserError(f"{where} is longer than {MAX_INPUT_BYTES >> 20} MiB, and the model "
+                            "reads only the first few hundred words of an article — split it "
+                            "or pass its first part")
+        control += len(chunk) - len(chunk.translate(None, _CONTROL_BYTES))
+        if not why and control > NOT_TEXT_FRACTION * len(raw):
+            why = f"{control:,} of its first {len(raw):,} bytes are control characters"
+        if why:
+            raise UserError(f"{where} is not text ({why}) — pass a plain-text article, "
+                            "saved as UTF-8")
+    text, was_utf8 = records.decode_text(raw)
+    if not was_utf8:
+        print(f"warning: {where} is not UTF-8; read it as Windows-1252 (Latin-1) — if accents "
+              "look wrong, convert it to UTF-8", file=sys.stderr)
     return text
 
 
+def _chunks(name):
+    """The bytes of input ``name`` ('-': stdin), READ_CHUNK at a time; UserError for a path
+    that cannot be read, or is a folder or a device (only a file, a pipe or stdin is text)."""
+    if name == "-":
+        if hasattr(sys.stdin, "buffer"):
+            yield from iter(lambda: sys.stdin.buffer.read(READ_CHUNK), b"")
+        else:  # replaced by a text stream (tests, notebooks)
+            yield from (part.encode("utf-8", "surrogateescape")
+                        for part in iter(lambda: sys.stdin.read(READ_CHUNK), ""))
+        return
+    try:
+        mode = os.stat(name).st_mode
+        if stat.S_ISDIR(mode):
+            raise UserError(f"{name} is a folder — pass a text file (one article)")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or _is_stdin(name)):
+            raise UserError(f"{name} is not a file but a device or socket — pass a text file "
+                            "(one article), or '-' for stdin")
+        with open(name, "rb") as f:
+            yield from iter(lambda: f.read(READ_CHUNK), b"")
+    except OSError as e:
+        raise UserError(f"cannot read {name}: {e.strerror} — pass a readable text "
+                        "file") from None
+
+
+def _is_stdin(name):
+    """Whether ``name`` is this process's stdin (``/dev/stdin`` on a terminal: a device)."""
+    try:
+        return os.path.samestat(os.stat(name), os.fstat(0))
+    except OSError:  # no stdin (fd 0 closed)
+        return False
+
+
 def read_inputs(inputs, purpose="summarize"):
-    """[(name, text)] of the input files / stdin; UserError for unreadable, empty or
-    non-text (binary) input (``purpose``: what the text is for, in the message)."""
+    """[(name, text)] of the input files / stdin; UserError for unreadable, empty, non-text
+    (binary, UTF-16) or oversized input (``purpose``: what the text is for, in the message).
+    The one reader of ``summarize``, ``ner`` and ``qa`` (``_as_article``: bounds, decoding)."""
     texts = []
     for name in inputs or ["-"]:
-        if name == "-":
-            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-        else:
-            try:
-                with open(name, "rb") as f:
-                    raw = f.read()
-            except OSError as e:
-                raise UserError(f"cannot read {name}: {e.strerror} — pass a readable text "
-                                "file") from None
         where = "stdin" if name == "-" else name
-        text = _as_article(raw, where)
+        text = _as_article(_chunks(name), where)
         if not text.strip():
             raise UserError(f"{where} is empty — nothing to {purpose}; pass an article's text")
         texts.append((name, text))
     return texts
 
 
-def _check_png_path(path):
-    """UserError, before any work, for a --attention-png path that cannot be written as a PNG."""
+def check_output_file(flag, path, suffix):
+    """UserError, before any work, for a path ``flag`` cannot write a ``suffix`` file to."""
     target = pathlib.Path(path)
-    if target.is_dir():
-        raise UserError(f"--attention-png {path} is a folder: pass a file name ending in .png")
-    if target.suffix.lower() != ".png":
-        raise UserError(f"--attention-png {path}: the heatmaps are written as PNG — pass a "
-                        "file name ending in .png")
+    if not str(path).strip() or target.is_dir():
+        raise UserError(f"{flag} {path!r} is {'empty' if not str(path).strip() else 'a folder'}"
+                        f": pass a file name ending in {suffix}")
+    if target.suffix.lower() != suffix:
+        raise UserError(f"{flag} {path}: the file is written as {suffix[1:].upper()} — pass a "
+                        f"file name ending in {suffix}")
+    if target.exists() and not target.is_file():  # a device or pipe: a rename would replace it
+        raise UserError(f"{flag} {path} is not a regular file: pass a file name ending in "
+                        f"{suffix}")
     if not target.parent.is_dir():
-        raise UserError(f"--attention-png {path}: the folder {target.parent} does not exist — "
-                        "create it or pass another path")
+        raise UserError(f"{flag} {path}: the folder {target.parent} does not exist — create it "
+                        "or pass another path")
 
 
 def summarize(argv):
@@ -323,11 +377,11 @@ def summarize(argv):
         raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
                         f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
     if args.attention_png:
-        _check_png_path(args.attention_png)
-    inputs = read_inputs(args.inputs)
+        check_output_file("--attention-png", args.attention_png, ".png")
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
                                             max_new_tokens=args.max_new_tokens,
-                                            copy=_copy(args))
+                                            copy=_copy(args))  # its length caps checked here
+    inputs = read_inputs(args.inputs)
     model_vocab = vocab.load_vocab(summarizer.vocab_file)
     unfamiliar = [words.unfamiliar_share(text, model_vocab) for _, text in inputs]
     for (name, _), share in zip(inputs, unfamiliar):
@@ -394,6 +448,8 @@ def evaluate_cli(argv):
     """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; the exit code."""
     args = evaluate_parser().parse_args(argv)
     _check_decoding(args, ("--n", args.n, 0), ("--samples", args.samples, 0))
+    if args.json is not None:
+        check_output_file("--json", args.json, ".json")
     chosen = [b.strip() for b in args.baselines.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BASELINES]
     if unknown:

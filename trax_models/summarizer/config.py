@@ -188,6 +188,13 @@ def check(config):
                         f"{list(config.batch_sizes)} for {list(config.boundaries)}")
     if list(config.boundaries) != sorted(set(config.boundaries)):
         raise UserError(f"--boundaries must increase: {list(config.boundaries)}")
+    # the report decodes up to max_summary_len tokens after an article of ≥ 1 token (+ EOS,
+    # and the decoder-only models' separator) within the model's max_length positions
+    longest = config.max_length - (1 if registry.kind(config.model).pairs else 3)
+    if config.rouge_articles and config.max_summary_len > longest:
+        raise UserError(f"--max_summary_len {config.max_summary_len} does not fit --max_length "
+                        f"{config.max_length} with an article: pass at most {longest} (or "
+                        "--rouge_articles 0: no report at the end)")
     n_devices = jax.device_count()
     bad = [b for b in config.batch_sizes if b % n_devices]
     if bad:

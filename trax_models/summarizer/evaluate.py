@@ -22,6 +22,7 @@ import warnings
 from trax_models import data, sources
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
+from trax_models.sources import records
 from trax_models.summarizer import baselines as baseline_summaries
 from trax_models.summarizer import checkpoint, facts, metrics, words
 from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer, TruncationWarning
@@ -38,7 +39,7 @@ def _summarizer(model, **kwargs):
 
 
 def _text(x):
-    return x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)
+    return records.decode_text(x)[0] if isinstance(x, bytes) else str(x)
 
 
 def format_table(results):
@@ -185,10 +186,16 @@ def _pairs(source, options, split, n):
     if source not in ("default", "cnn_dailymail") and not pathlib.Path(source).is_file():
         raise UserError(f"--data {source}: no such file — pass 'default', 'cnn_dailymail' or a "
                         ".jsonl/.csv/.tsv file of (article, summary) pairs")
+    stats = data.DataStats()
     try:
-        return _take(data.pairs(source, split, **options), n or None)
+        pairs = _take(data.pairs(source, split, stats=stats, **options), n or None)
     except (data.DataError, FileNotFoundError, KeyError, ValueError) as e:
         raise UserError(f"cannot read {split} pairs of {source}: {e}") from None
+    if stats.not_utf8:
+        print(f"warning: {stats.not_utf8:,} pair(s) of {source} are not UTF-8 and were read as "
+              "Windows-1252 (Latin-1) — if accents look wrong, convert the file to UTF-8",
+              file=sys.stderr)
+    return pairs
 
 
 def _take(iterator, n):

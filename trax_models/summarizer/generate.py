@@ -33,7 +33,7 @@ from trax_models.errors import UserError
 from trax_models.sources import vocab
 from trax_models.summarizer import checkpoint, registry, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
-from trax_models.tokens import EOS
+from trax_models.tokens import EOS, PAD
 
 __all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY", "MAX_NEW_TOKENS"]
 
@@ -96,6 +96,7 @@ class Summarizer:
         self.adapter = self.kind.adapter(
             lambda mode, cache_len=None: self.kind.build(self.config, mode, cache_len),
             self.config.max_len)
+        self._max_new(None)  # the caps checked against the model now, not at the first call
         self._arch = (self.kind.name, self.config)
 
     @property
@@ -249,6 +250,7 @@ class Summarizer:
         max_new = self.max_new_tokens if max_new_tokens is None else int(max_new_tokens)
         if max_new < 1:
             raise UserError(f"max_new_tokens={max_new} must be ≥ 1")
+        self.adapter.check_lengths(max_new, self.max_input_len)
         return max_new
 
     def summarize(self, articles, method="greedy", batch_size=8, **options):
@@ -272,9 +274,11 @@ class Summarizer:
         return [self.detokenize(x) for x in ids]
 
     def detokenize(self, ids):
-        """Text of generated ids without the EOS (unwrapped); a copied sentence end that took
-        the next sentence's opening quote along ('… said. "') leaves it out."""
-        text = vocab.load_vocab(self.vocab_file).decode([int(i) for i in ids if int(i) != EOS])
+        """Text of generated ids without EOS and the pad id (the prompt's separator, which an
+        unconstrained model can write: never shown as "<pad>"); a copied sentence end that
+        took the next sentence's opening quote along ('… said. "') leaves it out."""
+        text = vocab.load_vocab(self.vocab_file).decode(
+            [int(i) for i in ids if int(i) not in (EOS, PAD)])
         return _DANGLING_OPEN.sub("", text) if self.copy else text
 
 

@@ -2,7 +2,8 @@
 
     Progress(total_steps, log_path)      steps/s, tokens/s, train/eval loss, accuracy, ETA;
                                          a tqdm bar on a terminal, plain lines otherwise;
-                                         one JSON line per step in log_path
+                                         one JSON line per step in log_path (on resume,
+                                         a killed run's lines past the checkpoint go)
     plot_loss_curve(history, png, log)   train loss (per step + smoothed), eval loss, accuracy
 
 The held-out samples + ROUGE at the end of training: ``trax_models.summarizer.evaluate``.
@@ -13,6 +14,8 @@ import sys
 import time
 
 import numpy as np
+
+from trax_models.atomic import atomic_write_text
 
 __all__ = ["Progress", "plot_loss_curve"]
 
@@ -36,7 +39,8 @@ class Progress:
         self.total_steps = total_steps
         self.count_targets = count_targets  # encoder–decoder: tokens = source + target
         self.stream = stream or sys.stderr
-        self.log = open(log_path, "a") if log_path else None  # closed in close()
+        self.log_path = log_path
+        self.log = None  # opened by start(), closed in close()
         self.line_every_s = line_every_s
         self.bar = None
         self.shapes = set()
@@ -46,7 +50,11 @@ class Progress:
         self.last_eval = {}
 
     def start(self, step):
+        """Training starts (or resumes) after ``step``: the log keeps only steps ≤ ``step``."""
         self.first_step = step
+        if self.log_path is not None:
+            _keep_steps_up_to(self.log_path, step)
+            self.log = open(self.log_path, "a")
         self.t_last = self.t_line = time.perf_counter()
         if self.stream.isatty():
             from tqdm import tqdm
@@ -123,6 +131,25 @@ class Progress:
         if self.log is not None:
             self.log.close()
             self.log = None
+
+
+def _keep_steps_up_to(path, step):
+    """Drop the lines of steps after ``step`` (a killed run trained past its last checkpoint;
+    the resumed run logs those steps again) and lines cut by a kill."""
+    try:
+        with open(path) as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        lines = []
+    kept = []
+    for line in lines:
+        try:
+            if json.loads(line)["step"] <= step:
+                kept.append(line if line.endswith("\n") else line + "\n")
+        except (ValueError, KeyError, TypeError):
+            continue
+    if kept != lines or not lines:
+        atomic_write_text(path, "".join(kept))
 
 
 def _read_log(path):

@@ -1,7 +1,9 @@
 """``train(config)``: what ``make train`` and ``python -m trax_models train`` run, in named steps.
 
     0. RunFolder.inspect     a folder with files train did not write is refused, untouched;
-       checkpoint.one_writer the directory's lock: one training process per --output_dir
+       checkpoint.one_writer the directory's lock: one training process per --output_dir;
+                             a new folder's run that ends before its first checkpoint
+                             (refused, stopped) is removed again (RunFolder.undo)
     1. _prepare_output_dir   --fresh removes the old run's files (those its manifest lists);
                              stale temporary files of ours go
     2. _prepare_data         vocabulary, the course's pipeline, bucketed batch streams (the
@@ -176,6 +178,17 @@ class RunFolder:
         self.save()
 
 
+    def undo(self, created):
+        """A run in a new folder ended before its first checkpoint: the folder as it was (no
+        .lock, manifest or empty progress.jsonl left by a refused train)."""
+        self.remove_own_files()
+        for name in (MANIFEST, checkpoint.LOCK_FILE):
+            (self.out / name).unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                self.out.rmdir()
+
+
 def _is_event_file(name):
     return isinstance(name, str) and name.startswith(_EVENT_PREFIX) and "/" not in name
 
@@ -214,7 +227,9 @@ def _prepare_data(config, kind, stats):
         try:
             vocab_path = data.vocab_for(config.source, config.vocab_file,
                                         vocab_size=config.vocab_size, **config.source_options())
-        except ValueError as e:  # DataError, or build_vocab's "no text" (only blank pairs)
+        except data.DataError:
+            raise
+        except ValueError as e:  # build_vocab's "no text"
             raise data.DataError(f"{config.source}: no vocabulary ({e})") from None
         vocab_size = data.load_vocab(vocab_path).vocab_size
         if config.model_vocab_size is not None and config.model_vocab_size < vocab_size:
@@ -292,6 +307,10 @@ def _check_resume(out, record):
         raise UserError(f"{out} holds a checkpoint of another model: " + ", ".join(
             f"{k.split('.')[-1]} {a} there, {b} here" for k, (a, b) in model_diffs.items())
             + " — use those settings or another --output_dir (or --fresh).")
+    steps = diffs.pop("train.steps", None)
+    if steps:  # the schedule does not depend on the total: the losses stay the same
+        print(f"training on to step {steps[1]} (the first run asked for {steps[0]})",
+              file=sys.stderr)
     if diffs:
         print("warning: resuming with settings that differ from the first run "
               f"({', '.join(f'{k}: {a} → {b}' for k, (a, b) in diffs.items())}): the losses "
@@ -314,13 +333,19 @@ def train(config):
             out.mkdir(parents=True, exist_ok=True)
             return _train(config, out, None)
         run = RunFolder.inspect(out)  # someone else's files: refused before anything is written
+        created, new = not out.exists(), run.new
         out.mkdir(parents=True, exist_ok=True)
         if run.new:
             run.save()  # the manifest (claiming itself and .lock) before the lock file exists
         with checkpoint.one_writer(out):
             run = RunFolder.inspect(out)  # again, holding the lock
             run.save()  # an earlier version's run: adopted
-            return _train(config, out, run)
+            try:
+                return _train(config, out, run)
+            except BaseException:
+                if new and not (out / checkpoint.CHECKPOINT_FILE).exists():
+                    run.undo(created)  # refused or stopped before a checkpoint: nothing kept
+                raise
     except OSError as e:
         raise _write_error(e, out) from None
 
@@ -355,6 +380,10 @@ def _train(config, out, run):
           "vocabulary are generated on first use)", flush=True)
     stats = data.DataStats()
     vocab_path, vocab_size, train_batches, eval_batches = _prepare_data(config, kind, stats)
+    if stats.not_utf8:  # a file source's pairs are all read (and counted) by now
+        print(f"warning: {stats.not_utf8:,} pair(s) of {config.source} are not UTF-8 and were "
+              "read as Windows-1252 (Latin-1) — if accents look wrong, convert the file to "
+              "UTF-8", file=sys.stderr)
     model_config = config.model_config(vocab_size)
     record = _run_record(config, kind, model_config)
     t_data = time.perf_counter() - t_start

@@ -4,8 +4,9 @@
     ner --checkpoint OUT FILE…              tagged text: [Anna Keller]PERSON scored …
     qa --checkpoint OUT --question "…" FILE…   the answer span and its score
 
-Files are read as ``summarize`` reads them (UTF-8 text, '-' or none for stdin); a
-``UserError`` becomes one ``error:`` line and exit status 2 (``trax_models.__main__``).
+Files are read as ``summarize`` reads them (``read_inputs``: '-' or none for stdin; at most
+1 MiB; UTF-8, else Windows-1252 with a warning; binary refused); a ``UserError`` becomes one
+``error:`` line and exit status 2 (``trax_models.__main__``).
 """
 import argparse
 import dataclasses
