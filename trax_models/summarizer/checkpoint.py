@@ -18,23 +18,29 @@ API::
     load_config(DIR) -> dict
     load_model(DIR, mode='eval'|'train'|'predict', batch_size=1) -> (model, config)
     save_config(DIR, config, vocab_file)       # copies the vocab in, writes config.json
-    write_checkpoint(path, contents) / read_checkpoint(path) -> dict   (SHA-256 verified)
+    write_checkpoint(path, contents)
+    read_checkpoint(path, for_training=False) -> dict   (SHA-256 verified, structure checked)
     fingerprint(model, model_config, vocab_file) -> dict   (stored in each checkpoint)
-    flat_weights_of(contents, path) -> [array]
 
 A checkpoint that does not fit the model (another size or vocabulary) is refused with a
 ``UserError`` that names the weight and both shapes: never a silent re-initialization. Every
 checkpoint carries the SHA-256 of its content (checked before unpickling: a flipped bit or a
 cut file is refused, naming the file) and the fingerprint of the model it belongs to (model
 kind, model_args, the vocabulary's SHA-256), compared on load with config.json and
-vocab.subwords: a config.json edited to another n_heads is refused, not loaded.
+vocab.subwords: a config.json edited to another n_heads is refused, not loaded. The contents
+of every checkpoint, of either format, are checked right after unpickling: each key a reader
+uses present and of the right type (``_check_contents``), or one ``UserError`` naming the
+file and the key. A checkpoint is a pickle, and unpickling can run code: load only checkpoints
+you trust like code.
 """
 import contextlib
 import errno
 import fcntl
 import gzip
 import hashlib
+import io
 import json
+import numbers
 import os
 import pathlib
 import pickle
@@ -42,16 +48,18 @@ import re
 import shutil
 import zlib
 
-from trax import layers as tl
+import jax
+import numpy as np
 
 from trax_models.atomic import atomic_write, atomic_write_text
 from trax_models.errors import UserError
 from trax_models.predict import init_compiled
+from trax_models.sources.vocab import VocabError, load_vocab
 from trax_models.summarizer import registry
 from trax_models.weights import load_flat_weights
 
 __all__ = ["CONFIG_FILE", "VOCAB_FILE", "CHECKPOINT_FILE", "write_checkpoint",
-           "read_checkpoint", "fingerprint", "check_fingerprint", "flat_weights_of",
+           "read_checkpoint", "fingerprint", "check_fingerprint",
            "save_config", "load_config", "load_model", "one_writer", "remove_stale_temporaries"]
 
 CONFIG_FILE = "config.json"
@@ -81,15 +89,23 @@ def _damaged(path, why):
                      f"it from a copy, or delete it and retrain (train --fresh)")
 
 
-def read_checkpoint(path):
+def read_checkpoint(path, for_training=False):
     """The dict ``write_checkpoint`` (or trax's Loop) saved in ``path``, verified.
 
     The whole gzip stream is read (its CRC-32 and length checked) and, for files written by
     ``write_checkpoint``, the SHA-256 of the pickle compared with the one stored before it.
-    trax's own files (no digest) are accepted when the gzip stream is intact.
+    trax's own files (no digest) are accepted when the gzip stream is intact. Either way the
+    contents must have the structure our readers use (``_check_contents``); trax's
+    three-file format has its weights (and, for training, its one task's optimizer slots)
+    read from the side files into ``"flat_weights"`` (and ``"slots_per_task"``).
+
+    Args:
+      for_training: also require what resuming training reads (step, optimizer slots, model
+        state, history); summarizing needs the weights only.
 
     Raises:
-      UserError: no file, or a damaged one (naming the file and what to do).
+      UserError: no file, a damaged one, or contents of another structure (naming the file,
+        what is wrong and what to do).
     """
     path = pathlib.Path(path)
     if not path.is_file():
@@ -116,7 +132,95 @@ def read_checkpoint(path):
         raise _damaged(path, f"unpickling failed: {type(e).__name__}") from None
     if not isinstance(contents, dict):
         raise _damaged(path, f"it holds a {type(contents).__name__}, not a checkpoint")
+    if isinstance(contents.get("flat_weights"), int):  # trax's three-file format
+        contents["flat_weights"] = _side_arrays(path, "weights")
+    if for_training and isinstance(contents.get("slots_per_task"), int):
+        contents["slots_per_task"] = [_side_arrays(path, "opt_slots0")]  # our loops: one task
+    _check_contents(contents, path, for_training)
     return contents
+
+
+def _side_arrays(path, name):
+    """The arrays trax's three-file format keeps in ``model.NAME.npy.gz`` beside ``path``, read
+    to the end (trax's own reader stops silently at the first array it cannot read)."""
+    side = pathlib.Path(str(path)[:-len(".pkl.gz")] + f".{name}.npy.gz")
+    if not side.is_file():
+        raise UserError(f"{side} is missing: {path} (trax's three-file format) keeps part of its "
+                        "contents there — restore it from a copy, or delete them and retrain "
+                        "(train --fresh)")
+    try:
+        with open(side, "rb") as f, gzip.GzipFile(fileobj=f, mode="rb") as gz:
+            raw = io.BytesIO(gz.read())
+        arrays = []
+        while raw.tell() < len(raw.getbuffer()):
+            arrays.append(np.load(raw, allow_pickle=False))
+    except (OSError, EOFError, zlib.error, ValueError) as e:
+        raise _damaged(side, f"{type(e).__name__}: {e}") from None
+    return arrays
+
+
+def _arrays(value, none_too=False):
+    """Whether ``value`` is a list or tuple of numeric arrays (or None, where ``none_too``)."""
+    return isinstance(value, (list, tuple)) and all(
+        (none_too and a is None)
+        or (isinstance(a, (np.ndarray, jax.Array)) and a.dtype.kind in "biufcV")  # V: bfloat16
+        for a in value)
+
+
+def _history(value):
+    """Whether ``value`` is trax's ``History.to_dict()``: {'_values': {mode: {metric: [...]}}}
+    (``History.from_dict`` sets every key as an attribute: another key could hide a method)."""
+    if not isinstance(value, dict) or set(value) - {"_values"}:
+        return False
+    tables = value.get("_values", {})
+    return isinstance(tables, dict) and all(
+        isinstance(table, dict) and all(isinstance(v, list) for v in table.values())
+        for table in tables.values())
+
+
+# What each key a reader uses must hold: (the description in messages, the test).
+_KEYS = {
+    "flat_weights": ("a list of numeric arrays", _arrays),
+    "fingerprint": ("None or a dict whose 'model_args' is a dict", lambda v: v is None or (
+        isinstance(v, dict) and isinstance(v.get("model_args") or {}, dict))),
+    "step": ("a whole number >= 0", lambda v: isinstance(v, numbers.Integral)
+             and not isinstance(v, bool) and v >= 0),
+    "slots_per_task": ("a list of lists of numeric arrays, one per task (or an int: trax's "
+                       "side files)", lambda v: isinstance(v, int) or (
+                           isinstance(v, (list, tuple)) and all(map(_arrays, v)))),
+    "flat_state": ("a list of numeric arrays", lambda v: _arrays(v, none_too=True)),
+    "flat_eval_state": ("a list of numeric arrays", lambda v: _arrays(v, none_too=True)),
+    "history": ("trax's History.to_dict()", _history),
+    "rng": ("an array of unsigned integers",
+            lambda v: isinstance(v, np.ndarray) and v.dtype.kind == "u"),
+}
+_TO_RESUME = ("step", "slots_per_task", "flat_state", "history")
+
+
+def _kind(value):
+    """What ``value`` is, for a message: 'None', 'an int', 'a list of NoneType, str'."""
+    name = type(value).__name__
+    if value is None:
+        return "None"
+    if isinstance(value, (list, tuple)) and value:
+        return f"a {name} of " + ", ".join(sorted({type(v).__name__ for v in value}))
+    if isinstance(value, (list, tuple)):
+        name = f"empty {name}"
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
+def _check_contents(contents, path, for_training):
+    """UserError unless every key our readers use is present (the weights; for training,
+    ``_TO_RESUME`` too) and of the type ``_KEYS`` names. Run on both formats: a digest proves
+    the file is the one written, not that its writer (trax, an earlier version, a hand-made
+    pickle) wrote what we read — else a KeyError or TypeError deep in trax is all one sees."""
+    for key in ("flat_weights", *(_TO_RESUME if for_training else ())):
+        if key not in contents:
+            raise _damaged(path, f"it has no {key!r}"
+                           + (", which resuming training needs" if key != "flat_weights" else ""))
+    for key, (what, fits) in _KEYS.items():
+        if key in contents and not fits(contents[key]):
+            raise _damaged(path, f"its {key!r} is {_kind(contents[key])}, not {what}")
 
 
 def fingerprint(model, model_config, vocab_file=None):
@@ -137,7 +241,7 @@ def check_fingerprint(stored, actual, path, described_by, hint=None):
     """UserError naming what differs between a checkpoint's fingerprint and ``actual``'s
     (the fingerprint of config.json + vocab.subwords, or of a resumed run's settings)."""
     if not stored:
-        return  # written before fingerprints (or by trax): the shape check is all there is
+        return  # written before fingerprints (or by trax): the shape checks are all there is
     diffs = []
     if stored.get("model") != actual["model"]:
         diffs.append(f"model {stored.get('model')!r} in the weights, {actual['model']!r} there")
@@ -275,20 +379,18 @@ def load_config(directory):
         if not vocab_path.is_file():
             raise UserError(f"{directory} lacks its vocabulary {vocab['file']} — copy the "
                             "vocabulary the model was trained with there")
+        try:  # a damaged one (cut, garbled) where no fingerprint compares its SHA-256
+            load_vocab(str(vocab_path))  # cached: the model's users load it again for free
+        except VocabError as e:
+            why = f" ({e.__cause__})" if e.__cause__ else ""
+            raise UserError(f"{vocab_path} is not a subword vocabulary this program can use"
+                            f"{why} — copy the vocabulary the model was trained with there, "
+                            "or retrain") from None
         config["vocab_path"] = str(vocab_path)
     return config
 
 
 # --- Models ---------------------------------------------------------------------------------
-
-def flat_weights_of(contents, path):
-    """The flat weight arrays of a checkpoint's contents (trax's side file when it has one)."""
-    flat = contents["flat_weights"]
-    if isinstance(flat, int):  # trax's three-file format: weights in a side file
-        side = str(path)[:-len(".pkl.gz")] + ".weights.npy.gz"
-        flat = tl.np_from_file(side, compresslevel=flat)
-    return list(flat)
-
 
 def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_FILE):
     """The trained model of a checkpoint directory, weights loaded, and its config.
@@ -316,7 +418,7 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
     check_fingerprint(contents.get("fingerprint"),
                       fingerprint(config["model"], config["model_args"], config.get("vocab_path")),
                       path, pathlib.Path(directory).expanduser() / CONFIG_FILE)
-    flat = flat_weights_of(contents, path)
+    flat = list(contents["flat_weights"])
     kind = registry.kind(config["model"])
     model = kind.build(kind.config.from_dict(config["model_args"]), mode=mode)
     predict = mode == "predict"

@@ -42,9 +42,10 @@ class TrainLoop(trax_training.Loop):
       step, history, RNG key) atomically (``checkpoint.write_checkpoint``); trax writes three
       files one after the other, so a kill between them pairs new weights with an old step.
       Weights that are no longer finite are never written.
-    * ``load_checkpoint`` refuses a checkpoint of another shape (``UserError`` naming both
-      shapes; trax silently keeps freshly initialized weights where shapes differ), restores
-      the RNG key and fast-forwards ``BatchStream`` train data to the step.
+    * ``load_checkpoint`` refuses a checkpoint of another structure or shape (``UserError``
+      naming the key, or the weight, slot or state and both shapes; trax silently keeps freshly
+      initialized values where shapes differ), restores the RNG key and fast-forwards
+      ``BatchStream`` train data to the step.
     * evals do not draw from the training RNG (so evaluating does not change training).
     * a NaN/inf loss stops training with ``NonFiniteLossError``.
     * ``on_step(step, loss, batch)`` / ``on_eval(step, metrics)`` callbacks for progress.
@@ -131,13 +132,17 @@ class TrainLoop(trax_training.Loop):
         path = os.path.join(directory, (filename or "model") + ".pkl.gz")
         if not os.path.exists(path):
             return
-        contents = checkpoint.read_checkpoint(path)  # verified (digest) or UserError
-        check_weight_shapes(self._model, checkpoint.flat_weights_of(contents, path), path)
+        contents = checkpoint.read_checkpoint(path, for_training=True)  # verified, checked
+        check_weight_shapes(self._model, contents["flat_weights"], path)
         if self._fingerprint is not None:  # what no shape shows: n_heads, the vocabulary
             checkpoint.check_fingerprint(
                 contents.get("fingerprint"), self._fingerprint, path, "this run's settings",
                 hint="use the settings it was trained with, another --output_dir, or --fresh")
-        with _contents_for_trax(contents):
+        self._check_training_state(contents, path)
+        # trax re-derives the weight tree from the model's input signature: this loop's own
+        # (what save_checkpoint writes), not one read from the file
+        signature = self._batch_signature[:self._model.n_in]
+        with _contents_for_trax(dict(contents, input_signature=signature)):
             super().load_checkpoint(directory, filename)
         if "rng" in contents:
             self._rng = jax.numpy.asarray(contents["rng"], dtype=self._rng.dtype)
@@ -145,6 +150,22 @@ class TrainLoop(trax_training.Loop):
         for task in self._tasks:
             if isinstance(task.labeled_data, BatchStream):
                 task.labeled_data.skip_to(self._step)
+
+    def _check_training_state(self, contents, path):
+        """UserError unless the optimizer slots, model states and RNG key of ``contents`` fit
+        this loop: where they do not, trax stops with an IndexError or silently keeps fresh
+        values."""
+        _, state = tl.flatten_weights_and_state(self._model.weights, self._model.state)
+        _, eval_state = tl.flatten_weights_and_state(self._model.weights, self._eval_model.state)
+        slots = [s for t in self._trainer_per_task
+                 for s in trax_training._flatten_and_remove_empty(t.slots)]
+        saved_slots = [s for task_slots in contents["slots_per_task"] for s in task_slots]
+        _check_fits(path, "optimizer slots", saved_slots, slots)
+        _check_fits(path, "model state", contents["flat_state"], state)
+        if "flat_eval_state" in contents:
+            _check_fits(path, "eval model state", contents["flat_eval_state"], eval_state)
+        if "rng" in contents:
+            _check_fits(path, "RNG key", [contents["rng"]], [self._rng])
 
     def _run_one_step(self, task_index, task_changed):
         loss, stats = super()._run_one_step(task_index, task_changed)
@@ -166,6 +187,20 @@ class TrainLoop(trax_training.Loop):
             metrics = {name: float(self.history.get("eval", f"metrics/{name}")[-1][1])
                        for task in self._eval_tasks for name in task.metric_names}
             self._on_eval(self.step, metrics)
+
+
+def _check_fits(path, what, saved, expected):
+    """UserError unless the checkpoint's arrays ``saved`` have the shapes of ``expected``."""
+    got, want = [np.shape(a) for a in saved], [np.shape(a) for a in expected]
+    if got == want:
+        return
+    if len(got) != len(want):
+        detail = f"{len(got)} arrays in the checkpoint, {len(want)} in the model"
+    else:
+        i = next(i for i, (g, w) in enumerate(zip(got, want)) if g != w)
+        detail = f"#{i} has shape {got[i]} in the checkpoint but {want[i]} in the model"
+    raise UserError(f"{path} does not fit the model ({what}: {detail}) — restore it from a "
+                    "copy, or start afresh (train --fresh)")
 
 
 def _rows_of_this_process(batches):

@@ -120,8 +120,7 @@ class Finetuned:
         model = (models.TokenTagger(len(record["tags"]), mode="eval", freeze=freeze, **args)
                  if task == "ner" else models.SpanExtractor(mode="eval", freeze=freeze, **args))
         models.init(model, 16, pairs=task == "qa")
-        load_flat_weights(model, checkpoint.flat_weights_of(
-            contents, directory / checkpoint.CHECKPOINT_FILE), directory)
+        load_flat_weights(model, contents["flat_weights"], directory)
         return cls(directory, record, model, encoder)
 
     def _run(self, windows, pairs):
@@ -130,7 +129,8 @@ class Finetuned:
         for a in range(0, len(windows), _BATCH):
             group = windows[a:a + _BATCH]
             longest = max(len(w.tokens) for w in group)
-            length = 16 * -(-longest // 16)  # few distinct shapes: few compilations
+            length = min(16 * -(-longest // 16),  # few distinct shapes: few compilations
+                         max(longest, self.record["model_args"]["max_len"]))
             tokens = np.zeros((len(group), length), np.int32)
             allowed = np.zeros((len(group), length), np.float32)
             for i, w in enumerate(group):
