@@ -174,6 +174,17 @@ def test_eval_data_smaller_than_a_batch_still_batches_and_training_data_must_fil
         next(ft.batches("ner", windows, 8, seed=0))
 
 
+def test_batches_are_never_longer_than_the_models_positions():
+    """A base of max_len 96 (not a bucket boundary) crashed fine-tuning in JAX: batches were
+    padded to the next bucket, 128, past its positional encoding."""
+    windows = [align.Window(np.arange(1, 71 + i, dtype=np.int32), np.zeros(70 + i, np.int32),
+                            np.ones(70 + i, np.float32), 0, 70 + i, 0) for i in range(3)]
+    tokens, _, _ = next(ft.batches("ner", windows, 3, seed=0, max_len=96))
+    assert tokens.shape == (3, 96)
+    tokens, _, _ = next(ft.batches("ner", windows, 3, seed=0))
+    assert tokens.shape == (3, 128)  # no model limit given: the bucket
+
+
 def test_markup_brackets_each_entity_once():
     text = "Anna Keller won in Upton ."
     spans = data.words_of(text)

@@ -150,11 +150,13 @@ def _pad(rows, length, value=0):
     return out
 
 
-def batch_of(task, windows):
+def batch_of(task, windows, max_len=None):
     """Padded arrays of windows: NER (tokens, targets, weights), QA (tokens, allowed, targets,
-    weights); the length the next ``BUCKETS`` boundary."""
+    weights); the length the next ``BUCKETS`` boundary, at most ``max_len`` (the model's
+    positions: a base of max_len 96 gets batches of 96, not 128)."""
     longest = max(len(w.tokens) for w in windows)
     length = next((b for b in BUCKETS if b >= longest), longest)
+    length = length if max_len is None else max(longest, min(length, max_len))
     tokens = _pad([w.tokens for w in windows], length)
     if task == "ner":
         return (tokens, _pad([w.targets for w in windows], length),
@@ -163,8 +165,9 @@ def batch_of(task, windows):
             np.stack([w.targets for w in windows]), np.stack([w.weights for w in windows]))
 
 
-def batches(task, windows, batch_size, seed, full_only=True):
-    """Endless, seeded batches: each epoch shuffled, windows of similar length together.
+def batches(task, windows, batch_size, seed, full_only=True, max_len=None):
+    """Endless, seeded batches: each epoch shuffled, windows of similar length together
+    (padded as ``batch_of`` says).
 
     ``full_only``: only batches of exactly ``batch_size`` (training: one shape per bucket);
     otherwise the last, smaller batch of a group too (eval data smaller than a batch)."""
@@ -181,7 +184,7 @@ def batches(task, windows, batch_size, seed, full_only=True):
             groups += [chunk[b:b + batch_size] for b in range(0, len(chunk), batch_size)]
         for g in rng.permutation(len(groups)):
             if len(groups[g]) == batch_size or not full_only:  # few shapes: few compilations
-                yield batch_of(task, [windows[i] for i in groups[g]])
+                yield batch_of(task, [windows[i] for i in groups[g]], max_len)
 
 
 def _model(task, n_tags, args, mode, freeze):
@@ -226,13 +229,15 @@ def finetune(config, log=print):
         checkpoint.save_config(out, record, vocab_path)
         train_model = _model(config.task, len(tags or ()), {**args, "dropout": config.dropout},
                              "train", config.freeze)
-        stream = BatchStream(batches(config.task, train_windows, config.batch_size, config.seed))
+        stream = BatchStream(batches(config.task, train_windows, config.batch_size, config.seed,
+                                     max_len=args["max_len"]))
         train_model.rng = jax.random.PRNGKey(config.seed)
         train_model.init(trax.shapes.signature(stream.peek()))
         if config.init == "pretrained":
             models.load_body(train_model, flat, config.checkpoint)
         fixed = FixedBatches(batches(config.task, eval_windows, config.batch_size,
-                                     config.seed + 1, full_only=False), config.eval_batches)
+                                     config.seed + 1, full_only=False, max_len=args["max_len"]),
+                             config.eval_batches)
         task = trax_training.TrainTask(
             labeled_data=stream, loss_layer=tl.WeightedCategoryCrossEntropy(),
             optimizer=trax.optimizers.Adam(config.lr, weight_decay_rate=0.0),
