@@ -1,18 +1,24 @@
-"""``python -m trax_models COMMAND [options]`` — one entry point for every command.
+"""Usage: python -m trax_models COMMAND [options] — one entry point for every command.
 
-    train      train a summarizer (``make train``)
-    summarize  summarize text files or stdin with a checkpoint
-    evaluate   ROUGE of a checkpoint vs Lead-3 on a data split
-    compare    Transformers vs RNNs experiment (``make compare``)
-    grade      run a learner's notebook and score each exercise (``trax_models.grader``)
-    finetune   fine-tune a trained model for NER or QA (``trax_models.transfer``)
+Commands:
+    train      train a summarizer (what make train runs; it writes build/model)
+    summarize  summarize text files or stdin with a trained checkpoint
+    evaluate   ROUGE of a checkpoint vs Lead-3 and other baselines on a data split
+    compare    the Transformers vs RNNs experiment (what make compare runs)
+    grade      run a learner's notebook and score each exercise
+    finetune   fine-tune a trained summarizer (make train's) for NER or QA
     ner        tag the named entities of text files with a fine-tuned NER model
     qa         answer a question from text files with a fine-tuned QA model
 
-Each command is a function ``(argv) -> exit code`` (``trax_models.summarizer.cli``,
-``trax_models.experiments.cli``); a ``UserError`` prints one ``error:`` line and exits 2;
-Ctrl-C or SIGTERM prints one line and exits 130 or 143 (``trax_models.signals``).
+python -m trax_models COMMAND --help lists a command's options and their defaults; every
+multi-word option may be written with dashes or underscores (--output-dir or --output_dir).
+A mistake in the command line or its input prints one "error: ..." line and exits with
+status 2; Ctrl-C or SIGTERM prints one line and exits with status 130 or 143.
 """
+# The docstring above is the top-level --help, for users. For developers: each command is a
+# function (argv) -> exit code (trax_models.summarizer.cli, .experiments.cli, .transfer.cli,
+# .grader.notebook); a UserError prints one "error:" line and exits 2; Ctrl-C and SIGTERM are
+# handled by trax_models.signals.
 import sys
 
 from trax_models import signals

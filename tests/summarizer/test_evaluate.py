@@ -8,6 +8,7 @@ from trax import shapes
 
 from trax_models.errors import UserError
 from trax_models.model import TransformerLM
+from trax_models.models.pointer import PointerTransformerLM
 from trax_models.summarizer import attention_plot, baselines, evaluate, metrics
 from trax_models.summarizer.generate import Summarizer
 
@@ -55,6 +56,26 @@ def test_attention_weights_reproduce_the_model_output(lm):
     for layer in top[4 + 2 * ARGS["n_layers"]:]:
         x = layer(x)
     np.testing.assert_allclose(np.asarray(x), np.asarray(lm(tokens)), atol=1e-4)
+
+
+def test_a_pointer_lm_plots_the_attention_of_its_body(lm):
+    """pointer_lm (make train's model) = TransformerLM's body + a pointer head: with the
+    LM's body weights, its heatmaps are the LM's."""
+    pointer = PointerTransformerLM(**ARGS, mode="eval", blocks="course")  # the LM's layers
+    pointer.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(6))
+    body = pointer.sublayers[1].sublayers[1].sublayers[1]  # Embedding … blocks … LayerNorm
+    top = lm.sublayers  # ShiftRight, Embedding, Dropout, PosEnc, blocks…, LN, Dense, LogSoftmax
+    assert len(body.sublayers) == len(top[1:-2])
+    for mine, theirs in zip(body.sublayers, top[1:-2]):
+        mine.weights = theirs.weights
+    fast = PointerTransformerLM(**ARGS, mode="eval")  # what make train's checkpoint runs
+    fast.init(shapes.ShapeDtype((1, 8), np.int32))
+    fast.weights = pointer.weights
+    tokens = np.random.RandomState(2).randint(2, 30, size=10)
+    expected = attention_plot.attention_weights(lm, tokens)
+    for model in (pointer, fast):
+        np.testing.assert_allclose(attention_plot.attention_weights(model, tokens), expected,
+                                   atol=1e-5)
 
 
 def test_plot_attention_writes_png(tmp_path, lm):
@@ -131,6 +152,25 @@ def test_evaluate_cli_writes_table_and_json(ckpt, tmp_path, capsys):
     for key in metrics.ROUGE_TYPES:
         assert 0.0 <= results[key] <= 1.0
         assert 0.0 <= results["baselines"]["textrank"][key] <= 1.0
+
+
+def test_evaluate_cli_writes_no_file_unasked(ckpt, tmp_path, capsys, monkeypatch):
+    """Without --json: the table only; nothing in the checkpoint folder (it was
+    eval_validation.json) nor in the working directory."""
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"article": a, "summary": s}) + "\n"
+                            for a, s in _pairs(30)))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    before = sorted(p.name for p in ckpt.iterdir())
+    assert _main(["evaluate", "--checkpoint", str(ckpt), "--data", str(data), "--n", "2",
+                  "--max-new-tokens", "4", "--samples", "0", "--baselines", "lead3"]) == 0
+    captured = capsys.readouterr()
+    assert "rougeLsum" in captured.out and "results:" not in captured.err
+    assert sorted(p.name for p in ckpt.iterdir()) == before
+    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "pairs.jsonl", "work"]
 
 
 def test_evaluate_cli_on_cnn_dm_sample(ckpt, tmp_path, cnn_dm_sample, capsys):

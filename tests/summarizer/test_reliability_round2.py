@@ -120,3 +120,13 @@ def test_the_pad_id_never_shows_in_a_summary(make_checkpoint, tmp_path):
     summarizer = Summarizer.from_checkpoint(tmp_path)
     words = summarizer.detokenize([5, 0, 6, 0])
     assert "<pad>" not in words and words == summarizer.detokenize([5, 6])
+
+
+def test_attention_png_works_on_make_trains_model_kind(trained, tmp_path):
+    """The README's --attention-png example on a pointer_lm (make train's model), which
+    was refused as "not a TransformerLM"."""
+    png = tmp_path / "attention.png"
+    code, out, err = _summarize(trained[0], tmp_path, "--max-new-tokens", "4",
+                                "--attention-png", png)
+    assert code == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

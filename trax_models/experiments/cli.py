@@ -8,32 +8,40 @@ from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.experiments.compare import run
 from trax_models.experiments.plots import plot_all
+from trax_models.summarizer.cli import HelpFormatter
 
-__all__ = ["cli", "PARTS", "DEFAULT_PARTS", "DEFAULT_OUT"]
+__all__ = ["cli", "compare_parser", "PARTS", "DEFAULT_PARTS", "DEFAULT_OUT"]
 
 PARTS = ("recall", "timing", "transduction", "summarization")
 DEFAULT_PARTS = ("recall", "timing", "transduction")   # summarization: ask for it
 DEFAULT_OUT = "build/compare"
 
 
-def cli(argv):
-    """``python -m trax_models compare [options]``; returns the exit code."""
+def compare_parser():
+    """The ``compare`` command's flags."""
     parser = argparse.ArgumentParser(
         prog="python -m trax_models compare",
         description="Transformer vs LSTM/GRU/RNN on long-range recall, step time vs length, "
                     "gradient norms vs distance, and seq2seq (with/without attention) vs "
-                    "Transformer on reversal. Writes compare.json and PNG plots.")
+                    "Transformer on reversal. Writes compare.json and PNG plots.",
+        formatter_class=HelpFormatter)
     parser.add_argument("--size", default="default", choices=("smoke", "default", "full"),
-                        help="smoke: seconds, numbers not meaningful (CI); default: a few "
-                             "minutes on 2 CPU cores; full: ~20+ minutes")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data and weights (default 0)")
+                        help="smoke = seconds, numbers not meaningful (CI); default = a few "
+                             "minutes on 2 CPU cores; full = ~20+ minutes")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help="output folder for compare.json and the plots")
+    parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--parts", default=",".join(DEFAULT_PARTS),
-                        help=f"comma-separated subset of {','.join(PARTS)} (default: "
-                             f"{','.join(DEFAULT_PARTS)}; summarization = encoder–decoder vs "
-                             f"TransformerLM on the default corpus)")
+                        help=f"comma-separated subset of {','.join(PARTS)} (summarization = "
+                             "the encoder–decoder vs the course's decoder-only TransformerLM, "
+                             "equal parameters, on the default corpus; a few minutes more)")
     parser.add_argument("--quiet", action="store_true", help="print only the findings")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def cli(argv):
+    """``python -m trax_models compare [options]``; returns the exit code."""
+    args = compare_parser().parse_args(argv)
 
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = [p for p in parts if p not in PARTS]

@@ -61,6 +61,18 @@ def _causal_weights(q, k):
     return DotProductAttention(q, jnp.pad(k, pad), eye, mask)
 
 
+def _stack(model):
+    """The layers the sequence flows through, one block each: a TransformerLM's own; for a
+    ``pointer_lm`` (ShiftRight, Branch(x, body), PointerHead) ShiftRight and the body's layers
+    (Embedding … blocks … LayerNorm; the head reads the body's output, and its pointer is no
+    causal self-attention layer)."""
+    tops = list(model.sublayers)
+    if len(tops) == 3 and tops[1].name == "Branch":
+        body = tops[1].sublayers[1].sublayers[1]  # Branch = [Select, Parallel(Select, body)]
+        return [tops[0], *body.sublayers]
+    return tops
+
+
 def attention_weights(model, tokens, n_heads=None):
     """Causal attention weights of every attention layer of ``model`` on one sequence.
 
@@ -70,7 +82,8 @@ def attention_weights(model, tokens, n_heads=None):
     softmax weights exactly as ``DotProductAttention`` does.
 
     Args:
-      model: TransformerLM (trax_models.model) in 'eval' mode, initialized / weights loaded.
+      model: TransformerLM (trax_models.model) or PointerTransformerLM in 'eval' mode,
+        initialized / weights loaded.
       tokens: (L,) or (1, L) int ids, the sequence as fed to the model (before ShiftRight).
       n_heads: heads per layer; default: read from the AttnHeads reshape (batch·heads axis).
 
@@ -79,7 +92,7 @@ def attention_weights(model, tokens, n_heads=None):
     """
     x = np.asarray(tokens, np.int32).reshape(1, -1)  # (1, L)
     layers = []
-    for top in model.sublayers:
+    for top in _stack(model):
         found = _find_attention(top)
         if found is not None:
             parent, index = found

@@ -5,9 +5,9 @@
     evaluate   -> summarizer.evaluate.evaluate(DIR, ...)
 
 The decoding flags of ``summarize`` and ``evaluate`` are written once (``_decoding_flags``) and
-checked once (``_check_decoding``). Flags accept dashes or underscores (``--max-new-tokens`` /
-``--max_new_tokens``). A ``UserError`` becomes one ``error:`` line and exit status 2
-(``trax_models.__main__``).
+checked once (``_check_decoding``). Every command's flags take dashes or underscores
+(``spellings``) and its ``--help`` shows each default once (``HelpFormatter``). A
+``UserError`` becomes one ``error:`` line and exit status 2 (``trax_models.__main__``).
 """
 import argparse
 import json
@@ -28,8 +28,8 @@ from trax_models.summarizer.generate import DEFAULT_COPY, MAX_NEW_TOKENS, METHOD
 from trax_models.summarizer.presets import PRESETS
 from trax_models.summarizer.train import train as run_training
 
-__all__ = ["train", "summarize", "evaluate_cli", "train_parser", "config_from_args",
-           "read_inputs"]
+__all__ = ["train", "summarize", "evaluate_cli", "train_parser", "summarize_parser",
+           "evaluate_parser", "config_from_args", "read_inputs", "spellings", "HelpFormatter"]
 
 
 # --- train ------------------------------------------------------------------------------------
@@ -42,99 +42,102 @@ def _ints(text):
 
 
 def train_parser():
-    """The ``train`` command's flags (each a TrainConfig field of the same name)."""
+    """``train``'s flags: TrainConfig's fields (the dests), their defaults, both spellings."""
     d = TrainConfig()
     p = argparse.ArgumentParser(
         prog="python -m trax_models train",
-        description="Train the course's Transformer summarizer (TransformerLM over article + "
-                    "[EOS, SEP] + summary, loss on the summary; or --model encoder_decoder: "
-                    "article → encoder, summary → decoder) with trax's training Loop. "
-                    "Re-running the same command resumes from the last checkpoint in "
-                    "--output_dir. Settings come from the defaults, then --gin_file / "
-                    "--gin_param bindings (TrainConfig.steps = 3000, and any trax configurable), "
-                    "then the flags given here.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--preset", default=d.preset, choices=sorted(PRESETS),
-                   help="named settings under the other flags: cpu = the defaults shown here "
-                        "(the embedded corpus, a 2-core model); course = the graded "
-                        "assignment's full-size run (d_model 512, 6 layers, 8 heads, 33,300 "
-                        "outputs, CNN/DailyMail, the course's buckets and schedule; needs "
-                        "--data_dir and the course's --vocab_file, and a GPU)")
+        description="Train the course's Transformer summarizer (decoder-only over article + "
+                    "[EOS, SEP] + summary, loss on the summary; or --model encoder_decoder) "
+                    "with trax's training Loop; the same command again resumes from "
+                    "--output-dir. Settings: the defaults, then --gin-file / --gin-param "
+                    "bindings (TrainConfig.steps = 3000, and any trax configurable), then the "
+                    "flags given here, with dashes or underscores (--output-dir, --output_dir).",
+        formatter_class=HelpFormatter)
+
+    def flag(group, name, **kwargs):
+        group.add_argument(*spellings(name), default=getattr(d, name[2:]), **kwargs)
+
+    flag(p, "--preset", choices=sorted(PRESETS),
+         help="named settings under the other flags: cpu = the defaults shown here (the "
+              "embedded corpus, a 2-core model); course = the graded assignment's full-size run "
+              "(d_model 512, 6 layers, 8 heads, 33,300 outputs, CNN/DailyMail, the course's "
+              "buckets and schedule; needs --data-dir and the course's --vocab-file, and a GPU)")
     g = p.add_argument_group("data")
-    g.add_argument("--source", default=d.source,
-                   help="'default' (the embedded generated news corpus), 'cnn_dailymail' "
-                        "(needs --data_dir with the prepared TFDS dataset), or a .jsonl/.csv/"
-                        ".tsv file of (article, summary) pairs")
-    g.add_argument("--data_dir", help="TFDS data_dir for cnn_dailymail / the corpus cache")
-    g.add_argument("--article_key", help="article field of a JSONL/CSV file (default: article)")
-    g.add_argument("--summary_key", help="summary field of a JSONL/CSV file (default: summary)")
-    g.add_argument("--eval_fraction", type=float,
-                   help="held-out fraction of a single file (split fixed by --seed)")
-    g.add_argument("--vocab_file", help="subword vocabulary file (default: the source's own; "
-                                        "built from the training split and cached)")
-    g.add_argument("--vocab_size", type=int, default=d.vocab_size,
-                   help="target size of a vocabulary built for the source")
-    g.add_argument("--model_vocab_size", type=int, default=d.model_vocab_size,
-                   help="the model's output rows when wider than the vocabulary (the course: "
-                        "33300 over its 33,021-entry file); default: the vocabulary's size")
-    g.add_argument("--max_length", type=int, default=d.max_length,
-                   help="longest article+summary in tokens (encoder_decoder: longest article, "
-                        "and summary); longer articles are truncated; also the model's max_len")
-    g.add_argument("--boundaries", type=_ints, default=d.boundaries,
-                   help="bucket boundaries, e.g. 256,384")
-    g.add_argument("--batch_sizes", type=_ints, default=d.batch_sizes,
-                   help="batch size per bucket (one more than boundaries), multiples of the "
-                        "device count")
-    g.add_argument("--shuffle_buffer", type=int, default=d.shuffle_buffer)
-    g.add_argument("--targets", choices=("reference", "sentences"), default=d.targets,
-                   help="what the model learns to write: the data's summaries, or the "
-                        "article's sentences that best match them (at most 3; an extractive "
-                        "target, for a file of real (article, summary) pairs)")
-    g.add_argument("--article_weight", type=float, default=d.article_weight,
-                   help="decoder-only models (transformer_lm, pointer_lm): loss weight of the "
-                        "article tokens (the course: 0, the loss is on the summary only); a "
-                        "small value also trains the "
-                        "language model on the articles: more signal per example, faster "
-                        "learning to copy names")
+    flag(g, "--source", help="'default' (the embedded generated news corpus), 'cnn_dailymail' "
+                             "(needs --data-dir with the prepared TFDS dataset), or a .jsonl/"
+                             ".csv/.tsv file of (article, summary) pairs")
+    flag(g, "--data_dir", metavar="DIR",
+         help="TFDS data_dir: where cnn_dailymail is prepared (required for it), or where the "
+              "generated corpus is cached (default: none; the corpus is cached in "
+              "$TRAX_MODELS_CACHE or ~/.cache/trax_models)")
+    flag(g, "--article_key", metavar="FIELD",
+         help="article field of a JSONL/CSV file (default: article)")
+    flag(g, "--summary_key", metavar="FIELD",
+         help="summary field of a JSONL/CSV file (default: summary)")
+    flag(g, "--eval_fraction", type=float, metavar="FRACTION",
+         help="held-out fraction of a single file, split fixed by --seed (default: 0.1)")
+    flag(g, "--vocab_file", metavar="FILE",
+         help="subword vocabulary file (default: the source's own, built from the training "
+              "split and cached)")
+    flag(g, "--vocab_size", type=int, metavar="N", help="size of a vocabulary built for the source")
+    flag(g, "--model_vocab_size", type=int, metavar="N",
+         help="the model's output rows when wider than the vocabulary (the course: 33300 over "
+              "its 33,021-entry file) (default: the vocabulary's size)")
+    flag(g, "--max_length", type=int, metavar="TOKENS",
+         help="longest article+summary in tokens (encoder_decoder: longest article, and "
+              "summary); longer articles are truncated; also the model's max_len")
+    flag(g, "--boundaries", type=_ints, metavar="N,N",
+         help="bucket boundaries in tokens, e.g. 256,384")
+    flag(g, "--batch_sizes", type=_ints, metavar="N,N,N",
+         help="batch size per bucket (one more than boundaries), multiples of the device count")
+    flag(g, "--shuffle_buffer", type=int, metavar="N", help="training pairs shuffled together")
+    flag(g, "--targets", choices=("reference", "sentences"),
+         help="what the model learns to write: the data's summaries, or the article's sentences "
+              "that best match them (at most 3; an extractive target, for a file of real "
+              "(article, summary) pairs)")
+    flag(g, "--article_weight", type=float, metavar="W",
+         help="decoder-only models (transformer_lm, pointer_lm): loss weight of the article "
+              "tokens (the course: 0, the loss is on the summary only); a small value also "
+              "trains the language model on the articles: more signal per example, faster "
+              "learning to copy names")
     g = p.add_argument_group("model")
-    g.add_argument("--model", default=d.model, choices=sorted(registry.MODELS),
-                   help="pointer_lm (make train's): the course's decoder-only body with a "
-                        "pointer-generator head that copies names and numbers from the article "
-                        "(trax_models/models/pointer.py); transformer_lm: the course's model as "
-                        "graded; encoder_decoder: the full Transformer (bidirectional encoder, "
-                        "causal decoder with cross-attention; --n_layers blocks in each stack)")
-    g.add_argument("--d_model", type=int, default=d.d_model)
-    g.add_argument("--d_ff", type=int, default=d.d_ff)
-    g.add_argument("--n_layers", type=int, default=d.n_layers)
-    g.add_argument("--n_heads", type=int, default=d.n_heads)
-    g.add_argument("--dropout", type=float, default=d.dropout)
+    flag(g, "--model", choices=sorted(registry.MODELS),
+         help="pointer_lm (make train's): the course's decoder-only body with a "
+              "pointer-generator head that copies names and numbers from the article "
+              "(trax_models/models/pointer.py); transformer_lm: the course's model as graded; "
+              "encoder_decoder: the full Transformer (bidirectional encoder, causal decoder "
+              "with cross-attention; --n-layers blocks in each stack)")
+    flag(g, "--d_model", type=int, metavar="N", help="width of the token vectors in every layer")
+    flag(g, "--d_ff", type=int, metavar="N", help="hidden width of each block's feed-forward layer")
+    flag(g, "--n_layers", type=int, metavar="N", help="layers (encoder_decoder: in each stack)")
+    flag(g, "--n_heads", type=int, metavar="N",
+         help="attention heads per block (d_model must divide evenly among them)")
+    flag(g, "--dropout", type=float, help="dropout rate in training (0 = off)")
     g = p.add_argument_group("optimization")
-    g.add_argument("--steps", type=int, default=d.steps, help="total training steps")
-    g.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (Adam)")
-    g.add_argument("--warmup_steps", type=int, default=d.warmup_steps,
-                   help="linear warm-up steps, then 1/sqrt(step) decay")
-    g.add_argument("--seed", type=int, default=d.seed,
-                   help="seed for initialization, dropout, shuffling and splits")
+    flag(g, "--steps", type=int, help="total training steps")
+    flag(g, "--lr", type=float, help="peak learning rate (Adam)")
+    flag(g, "--warmup_steps", type=int, metavar="N",
+         help="linear warm-up steps, then 1/sqrt(step) decay")
+    flag(g, "--seed", type=int, help="seed for initialization, dropout, shuffling and splits")
     g = p.add_argument_group("output")
-    g.add_argument("--output_dir", default=d.output_dir,
-                   help="checkpoint directory (resumed if it holds a checkpoint)")
-    g.add_argument("--fresh", action="store_true", help="discard output_dir's checkpoint first")
-    g.add_argument("--eval_every", type=int, default=d.eval_every, help="steps between evals")
-    g.add_argument("--eval_batches", type=int, default=d.eval_batches,
-                   help="held-out batches per eval")
-    g.add_argument("--checkpoint_every", type=int, default=d.checkpoint_every)
-    g.add_argument("--rouge_articles", type=int, default=d.rouge_articles,
-                   help="held-out articles summarized at the end for ROUGE (0: skip)")
-    g.add_argument("--samples", type=int, default=d.samples,
-                   help="held-out samples printed at the end")
-    g.add_argument("--max_summary_len", type=int, default=d.max_summary_len,
-                   help="cap on generated summary tokens")
-    g.add_argument("--verbose", action="store_true", help="also print trax's own log lines")
+    flag(g, "--output_dir", metavar="DIR", help="checkpoint directory (resumed if it holds one)")
+    flag(g, "--fresh", action="store_true", help="discard --output-dir's checkpoint, start over")
+    flag(g, "--eval_every", type=int, metavar="STEPS", help="steps between evals")
+    flag(g, "--eval_batches", type=int, metavar="N", help="held-out batches per eval")
+    flag(g, "--checkpoint_every", type=int, metavar="STEPS",
+         help="steps between checkpoints saved to --output-dir")
+    flag(g, "--rouge_articles", type=int, metavar="N",
+         help="held-out articles summarized at the end for ROUGE (0: skip)")
+    flag(g, "--samples", type=int, help="held-out samples printed at the end")
+    flag(g, "--max_summary_len", type=int, metavar="TOKENS", help="cap on generated summary tokens")
+    flag(g, "--verbose", action="store_true", help="also print trax's own log lines")
     g = p.add_argument_group("gin")
-    g.add_argument("--gin_file", action="append", default=[],
-                   help="gin config file(s): TrainConfig.<flag> = value, plus trax configurables")
-    g.add_argument("--gin_param", action="append", default=[],
-                   help="one gin binding, e.g. \"TrainConfig.steps = 100\" (repeatable)")
+    g.add_argument(*spellings("--gin_file"), action="append", default=[], metavar="FILE",
+                   help="gin config file: TrainConfig.<flag> = value, plus trax configurables "
+                        "(repeatable; default: none)")
+    g.add_argument(*spellings("--gin_param"), action="append", default=[], metavar="BINDING",
+                   help="one gin binding, e.g. \"TrainConfig.steps = 100\" (repeatable; "
+                        "default: none)")
     return p
 
 
@@ -155,17 +158,35 @@ def train(argv):
     return 0
 
 
-# --- decoding flags, shared by summarize and evaluate --------------------------------------------
+# --- the help and spellings every command shares ----------------------------------------------
 
 def spellings(flag):
-    """``--max-new-tokens`` and ``--max_new_tokens`` both (train's flags use underscores)."""
+    """``--max-new-tokens`` and ``--max_new_tokens``: every command's multi-word flags take
+    both (the dest is the underscore name: ``train``'s stay TrainConfig's field names)."""
     dashes, underscores = "--" + flag[2:].replace("_", "-"), "--" + flag[2:].replace("-", "_")
     return [dashes] if dashes == underscores else [dashes, underscores]
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every command's ``--help``: each flag's default appended once, "(default: 4)"; nothing
+    for None, [], a switch or a required flag (their help says what happens without them)."""
+
+    def _get_help_string(self, action):
+        d = action.default
+        if action.required or d is None or d == [] or isinstance(d, bool):
+            return action.help
+        text = super()._get_help_string(action)  # a tuple as typed: 256,384
+        return text.replace("%(default)s", ",".join(map(str, d))) if isinstance(d, tuple) else text
+
+
+# --- decoding flags, shared by summarize and evaluate --------------------------------------------
+
 def _decoding_flags(p):
-    p.add_argument("--method", choices=METHODS, default="greedy")
-    p.add_argument(*spellings("--max-new-tokens"), type=int, default=None,
+    p.add_argument("--method", choices=METHODS, default="greedy",
+                   help="greedy: the likeliest token at each step; sample: drawn at "
+                        "--temperature with --seed; beam: --beam-width hypotheses scored with "
+                        "--length-penalty")
+    p.add_argument(*spellings("--max-new-tokens"), type=int, default=None, metavar="N",
                    help=f"cap on summary tokens (default: {MAX_NEW_TOKENS}, at most half the "
                         "model's max_len)")
     p.add_argument("--copy", choices=("sentences", "words", "off"), default=DEFAULT_COPY,
@@ -173,19 +194,20 @@ def _decoding_flags(p):
                         "(article words or common English words, names and numbers only from "
                         "the article); off: the model's own choice at every token")
     p.add_argument("--temperature", type=float, default=1.0,
-                   help="sampling temperature (0 = greedy)")
-    p.add_argument("--seed", type=int, default=0, help="sampling seed")
-    p.add_argument(*spellings("--beam-width"), type=int, default=4)
-    p.add_argument(*spellings("--length-penalty"), type=float, default=0.6,
-                   help="beam score = logp / ((5 + length) / 6) ** this")
-    p.add_argument(*spellings("--no-repeat-ngram-size"), type=int, default=0,
+                   help="--method sample: sampling temperature (0 = greedy)")
+    p.add_argument("--seed", type=int, default=0, help="--method sample: sampling seed")
+    p.add_argument(*spellings("--beam-width"), type=int, default=4, metavar="N",
+                   help="--method beam: hypotheses kept at each step")
+    p.add_argument(*spellings("--length-penalty"), type=float, default=0.6, metavar="ALPHA",
+                   help="--method beam: beam score = logp / ((5 + length) / 6) ** ALPHA")
+    p.add_argument(*spellings("--no-repeat-ngram-size"), type=int, default=0, metavar="N",
                    help="any method: no n-gram of this size twice in a summary (its completing "
                         "token gets log-prob -inf); counts the generated summary only, not the "
                         "article; 0 = off")
-    p.add_argument(*spellings("--repetition-penalty"), type=float, default=1.0,
+    p.add_argument(*spellings("--repetition-penalty"), type=float, default=1.0, metavar="P",
                    help="any method: log-probs of tokens already in the generated summary (not "
                         "the article) are multiplied by this (≥ 1: lowered); 1 = off")
-    p.add_argument(*spellings("--batch-size"), type=int, default=8,
+    p.add_argument(*spellings("--batch-size"), type=int, default=8, metavar="N",
                    help="articles decoded at once")
 
 
@@ -246,24 +268,28 @@ def _decoding_options(args):
 def summarize_parser():
     p = argparse.ArgumentParser(
         prog="python -m trax_models summarize",
-        description="Summarize text files (or stdin) with a trained checkpoint; the model and "
-                    "its vocabulary come from the checkpoint directory.")
+        description="Summarize text files (or stdin) with a trained checkpoint (its model and "
+                    "vocabulary). Flags take dashes or underscores (--max-new-tokens or "
+                    "--max_new_tokens).",
+        formatter_class=HelpFormatter)
     p.add_argument("inputs", nargs="*", metavar="FILE",
                    help="text files, one article each; '-' or none: read stdin. At most "
                         f"{MAX_INPUT_BYTES >> 20} MiB each (the model reads the first few "
                         "hundred words); UTF-8, else read as Windows-1252 with a warning")
     p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="checkpoint directory of `python -m trax_models train` (--output_dir)")
+                   help="the --output-dir of `python -m trax_models train` (make train's: "
+                        "build/model)")
     _decoding_flags(p)
-    p.add_argument(*spellings("--max-input-tokens"), type=int, default=None,
+    p.add_argument(*spellings("--max-input-tokens"), type=int, default=None, metavar="N",
                    help="cap on the prompt's tokens: the article's (cut from its end) and "
-                        "the 2 that close it (encoder_decoder: 1); default: what the model's "
-                        "max_len leaves after --max-new-tokens")
-    p.add_argument("--json", action="store_true", help="one JSON line per input")
+                        "the 2 that close it (encoder_decoder: 1) (default: what the model's "
+                        "max_len leaves after --max-new-tokens)")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON line per input: source, summary, unfamiliar_share")
     p.add_argument(*spellings("--attention-png"), metavar="PATH", default=None,
-                   help="also save the attention heatmaps (every layer and head) of the first "
-                        "input (cut to --attention-max-tokens) and its summary as a PNG")
-    p.add_argument(*spellings("--attention-max-tokens"), type=int, default=96,
+                   help="also save the first input's attention heatmaps (every layer and head; "
+                        "cut to --attention-max-tokens) as a PNG (default: no PNG)")
+    p.add_argument(*spellings("--attention-max-tokens"), type=int, default=96, metavar="N",
                    help="longest sequence the heatmap shows (the article is cut to fit)")
     return p
 
@@ -374,8 +400,9 @@ def summarize(argv):
     _check_decoding(args)
     config = checkpoint.load_config(args.checkpoint)  # reported before stdin is read
     if args.attention_png and not registry.kind(config["model"]).plots_attention:
-        raise UserError(f"--attention-png draws a TransformerLM's self-attention; "
-                        f"{args.checkpoint} holds a {config['model']!r} model — drop the flag")
+        raise UserError(f"--attention-png draws a decoder-only model's causal self-attention "
+                        f"(transformer_lm, pointer_lm); {args.checkpoint} holds a "
+                        f"{config['model']!r} model — drop the flag")
     if args.attention_png:
         check_output_file("--attention-png", args.attention_png, ".png")
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
@@ -419,28 +446,32 @@ def evaluate_parser():
         prog="python -m trax_models evaluate",
         description="ROUGE-1/2/L/Lsum (with 95% bootstrap intervals) of a checkpoint's "
                     "summaries on a data split, next to extractive baselines (Lead-3, TextRank, "
-                    "LexRank) on the same pairs; prints a table and writes JSON.")
+                    "LexRank) on the same pairs: a table, and a JSON file only with --json. "
+                    "Flags take dashes or underscores (--data-dir or --data_dir).",
+        formatter_class=HelpFormatter)
     p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help="checkpoint directory of `python -m trax_models train`")
+                   help="the --output-dir of `python -m trax_models train`; only read")
     p.add_argument("--data", default=None, metavar="SOURCE",
-                   help="'default' (the embedded corpus), 'cnn_dailymail' (with --data_dir) or "
-                        "a .jsonl/.csv/.tsv file of (article, summary) pairs; default: the "
-                        "source the checkpoint was trained on")
-    p.add_argument("--split", default="validation", choices=("train", "validation", "test"))
-    p.add_argument(*spellings("--data_dir"), default=None,
-                   help="TFDS data_dir (cnn_dailymail)")
-    p.add_argument(*spellings("--article_key"), default=None,
-                   help="article field of a JSONL/CSV file")
-    p.add_argument(*spellings("--summary_key"), default=None,
-                   help="summary field of a JSONL/CSV file (CNN/DM files: highlights)")
+                   help="'default' (the embedded corpus), 'cnn_dailymail' (with --data-dir) or "
+                        "a .jsonl/.csv/.tsv file of pairs (default: its training data)")
+    p.add_argument("--split", default="validation", choices=("train", "validation", "test"),
+                   help="which split of --data to summarize")
+    for flag, metavar, what, otherwise in (
+            ("--data_dir", "DIR", "TFDS data_dir of a prepared cnn_dailymail", "none"),
+            ("--article_key", "FIELD", "article field of a JSONL/CSV file", "article"),
+            ("--summary_key", "FIELD", "summary field of a JSONL/CSV file (CNN/DM files: "
+                                       "highlights)", "summary")):
+        p.add_argument(*spellings(flag), default=None, metavar=metavar, help=f"{what} (default: "
+                       f"the checkpoint's own when --data is not given, else {otherwise})")
     p.add_argument("--n", type=int, default=100, help="articles to evaluate (0 = all)")
-    p.add_argument("--samples", type=int, default=3, help="summaries printed")
+    p.add_argument("--samples", type=int, default=3,
+                   help="summaries printed next to their references")
     p.add_argument("--baselines", default="lead3,textrank,lexrank",
                    help="extractive baselines scored on the same articles, comma-separated "
                         f"subset of {','.join(BASELINES)} (Lead-3 is always included)")
     _decoding_flags(p)
     p.add_argument("--json", default=None, metavar="PATH",
-                   help="results file (default: DIR/eval_<split>.json)")
+                   help="also write the results to this .json file (default: none, the table only)")
     return p
 
 

@@ -211,14 +211,16 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
              json_path=None, method="greedy", max_new_tokens=None, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
              **decode_options):
-    """Score a checkpoint's summaries on a data split against Lead-3; write and return JSON.
+    """Score a checkpoint's summaries on a data split against Lead-3; return the results (and
+    write them as JSON to ``json_path`` when one is given — nothing is written otherwise).
 
     Args:
       checkpoint_dir: a ``train`` output directory.
       data_source: 'default' | 'cnn_dailymail' | a pairs file; default: the training source
         (with its options and split seed).
       split, n (0 = all), samples (printed): what to evaluate.
-      json_path: results file; default ``checkpoint_dir/eval_<split>.json``.
+      json_path: results file (``evaluate --json PATH``); default None: no file (the
+        checkpoint directory is only read).
       method, max_new_tokens (None: ``Summarizer``'s default), batch_size, **decode_options: as
       ``Summarizer.summarize``;
       copy: as ``Summarizer`` (default: ``summarize``'s).
@@ -240,10 +242,12 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
         max_new_tokens=max_new_tokens, batch_size=batch_size, baselines=baselines,
         facts_of=facts_of, **decode_options)
     results.update(checkpoint=str(checkpoint_dir), source=str(source), split=split)
-    path = pathlib.Path(json_path or pathlib.Path(checkpoint_dir) / f"eval_{split}.json")
+    if json_path is None:
+        return results
+    path = pathlib.Path(json_path)
     try:
         atomic_write_text(path, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     except OSError as e:
-        raise UserError(f"cannot write {path}: {e.strerror} — pass --json PATH") from None
+        raise UserError(f"cannot write {path}: {e.strerror} — pass another --json PATH") from None
     print(f"results: {path}", file=sys.stderr)
     return results

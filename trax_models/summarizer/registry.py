@@ -98,7 +98,7 @@ class ModelKind:
     pairs: bool             # batches of (article, summary) pairs instead of one joint sequence
     adapter: type           # decoding adapter class
     config: type = ModelConfig
-    plots_attention: bool = False  # its blocks sit in one Serial (summarizer.attention_plot)
+    plots_attention: bool = False  # causal self-attention blocks (summarizer.attention_plot)
     body: object = None     # model → its TransformerLM body (Embedding … LayerNorm), for
                             # fine-tuning (trax_models.transfer); None: it has none
     upgrade: object = None  # (flat weights of a checkpoint, model) → flat weights the model
@@ -153,7 +153,8 @@ MODELS = {
                                 adapter=adapters.LanguageModelAdapter, plots_attention=True,
                                 body=_lm_body),
     "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
-                            adapter=adapters.LanguageModelAdapter, body=_pointer_body,
+                            adapter=adapters.LanguageModelAdapter, plots_attention=True,
+                            body=_pointer_body,
                             upgrade=_pointer_upgrade,
                             # the loss at the targets only, not over the (B, L, V) mixture
                             fused_loss=({"head": "parts"}, pointer.PointerCrossEntropy)),

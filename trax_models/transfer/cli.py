@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import json
 
-from trax_models.summarizer.cli import read_inputs, spellings
+from trax_models.summarizer.cli import HelpFormatter, read_inputs, spellings
 from trax_models.transfer import finetune as ft
 from trax_models.transfer import metrics
 from trax_models.transfer.infer import Finetuned
@@ -20,29 +20,63 @@ from trax_models.transfer.infer import Finetuned
 __all__ = ["finetune_cli", "ner_cli", "qa_cli", "markup"]
 
 
+_FINETUNE_HELP = {  # FinetuneConfig's integer fields: (metavar, help)
+    "steps": ("N", "training steps"),
+    "batch_size": ("N", "examples (windows) per training batch"),
+    "warmup_steps": ("N", "linear learning-rate warm-up steps, then constant"),
+    "freeze": ("K", "units of the body frozen (kept as BASE has them), counted from the "
+                    "bottom: 0 fine-tunes everything, 1 freezes the embeddings, 1 + n_layers "
+                    "trains only the head"),
+    "max_tokens": ("N", "longest input window in tokens, 16 … BASE's max_len; longer texts are "
+                        "cut into windows (QA: overlapping) (default: BASE's max_len)"),
+    "seed": ("N", "seed of the head's initialisation (and --init random's body), dropout and "
+                  "batch order"),
+    "data_seed": ("N", "seed of the generated labelled articles, and of the held-out share of "
+                       "a --train-file given without --eval-file"),
+    "n_train": ("N", "generated training articles (without --train-file)"),
+    "n_test": ("N", "generated held-out articles (without --eval-file)"),
+    "eval_every": ("STEPS", "steps between held-out evaluations and checkpoints"),
+    "eval_batches": ("N", "held-out batches per evaluation during training"),
+}
+
+
 def finetune_parser():
     d = ft.FinetuneConfig(task="ner", checkpoint="", output_dir="")
     p = argparse.ArgumentParser(
         prog="python -m trax_models finetune",
-        description="Fine-tune a trained TransformerLM (make train's checkpoint) for named-"
-                    "entity recognition or extractive question answering, on the generated "
-                    "labelled splits or your own CoNLL / SQuAD files, then score it on held-out "
-                    "data (OUT/results.json). Running it again resumes.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--task", required=True, choices=ft.TASKS)
+        description="Fine-tune the decoder-only body of a trained summarizer — the pointer_lm "
+                    "checkpoint that make train writes (build/model), or a transformer_lm; not "
+                    "an encoder_decoder — for named-entity recognition or extractive question "
+                    "answering, on the generated labelled splits or your own CoNLL / SQuAD "
+                    "files, then score it on held-out data (OUT/results.json). Running it "
+                    "again resumes. Every flag may be written with dashes or underscores "
+                    "(--output-dir or --output_dir).",
+        formatter_class=HelpFormatter)
+    p.add_argument("--task", required=True, choices=ft.TASKS,
+                   help="ner: tag each word (person, organisation, place, number, date); qa: "
+                        "find a question's answer span in the text")
     p.add_argument("--checkpoint", required=True, metavar="BASE",
-                   help="directory of `python -m trax_models train` (make train: build/model)")
-    p.add_argument(*spellings("--output_dir"), required=True, metavar="OUT")
+                   help="directory of `python -m trax_models train` with a pointer_lm or "
+                        "transformer_lm model (make train: build/model); only read")
+    p.add_argument(*spellings("--output_dir"), required=True, metavar="OUT",
+                   help="folder for the fine-tuned model and its results.json (resumed if it "
+                        "holds a checkpoint); what `ner` / `qa` take as --checkpoint")
     p.add_argument("--init", default=d.init, choices=ft.INITS,
                    help="start the body from BASE's weights, or from random ones of its shape")
-    for name in ("train_file", "eval_file"):
-        p.add_argument(*spellings(f"--{name}"), default=None, metavar="FILE",
-                       help="CoNLL (ner) or SQuAD JSON (qa); default: the generated split")
-    for field in ("steps", "batch_size", "warmup_steps", "freeze", "max_tokens", "seed",
-                  "data_seed", "n_train", "n_test", "eval_every", "eval_batches"):
-        p.add_argument(*spellings(f"--{field}"), type=int, default=getattr(d, field))
-    for field in ("lr", "dropout"):
-        p.add_argument(f"--{field}", type=float, default=getattr(d, field))
+    p.add_argument(*spellings("--train_file"), default=None, metavar="FILE",
+                   help="CoNLL (ner) or SQuAD JSON (qa) training examples (default: the "
+                        "generated training split)")
+    p.add_argument(*spellings("--eval_file"), default=None, metavar="FILE",
+                   help="CoNLL (ner) or SQuAD JSON (qa) held-out examples (default: the "
+                        f"generated test split; with --train-file, a seeded {ft.HELD_OUT:.0%} "
+                        "of its examples)".replace("%", "%%"))
+    for field, (metavar, text) in _FINETUNE_HELP.items():
+        p.add_argument(*spellings(f"--{field}"), type=int, default=getattr(d, field),
+                       metavar=metavar, help=text)
+    p.add_argument("--lr", type=float, default=d.lr,
+                   help="learning rate (Adam, no weight decay) after the warm-up")
+    p.add_argument("--dropout", type=float, default=d.dropout,
+                   help="dropout rate of the body in training (0 = off)")
     p.add_argument("--echo", action="store_true",
                    help="feed the text twice so that every tag/answer position has read all of "
                         "it (both-sided context for the causal body; twice the length)")
@@ -70,10 +104,11 @@ def markup(text, tagged):
 
 def _reader_parser(task, description):
     """The flags ``ner`` and ``qa`` share: the input files and the fine-tuned checkpoint."""
-    p = argparse.ArgumentParser(prog=f"python -m trax_models {task}", description=description)
+    p = argparse.ArgumentParser(prog=f"python -m trax_models {task}", description=description,
+                                formatter_class=HelpFormatter)
     p.add_argument("inputs", nargs="*", metavar="FILE", help="text files; '-' or none: stdin")
     p.add_argument("--checkpoint", required=True, metavar="DIR",
-                   help=f"--output_dir of `python -m trax_models finetune --task {task}`")
+                   help=f"the --output-dir of `python -m trax_models finetune --task {task}`")
     return p
 
 
@@ -118,7 +153,8 @@ def qa_parser():
     p = _reader_parser("qa", "Answer a question from text files with a fine-tuned extractive QA "
                              "model (`finetune --task qa`): the answer is a span of the text, "
                              "or none.")
-    p.add_argument("--question", required=True)
+    p.add_argument("--question", required=True,
+                   help="the question, in quotes, asked of each file")
     p.add_argument("--json", action="store_true", help="one JSON line per file")
     return p
 
