@@ -63,5 +63,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    signals.raise_interrupted()
-    sys.exit(main())
+    sys.exit(signals.run(main))

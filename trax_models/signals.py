@@ -6,6 +6,7 @@
                         thread, so ``finally`` blocks run (an atomic write removes its
                         temporary file, the directory's lock is released) and ``__main__``
                         prints one line
+    run(command)        both, in turn: the second once the command has returned (shutdown)
 
 Python runs a signal handler between bytecodes of the main thread; when that happens inside
 a callback whose exceptions Python only reports ("Exception ignored in _xla_gc_callback"),
@@ -20,8 +21,8 @@ import signal
 import sys
 import threading
 
-__all__ = ["Interrupted", "run_as_module", "exit_at_once", "raise_interrupted", "received", "exit_status", "message",
-           "SIGNALS", "GRACE_S"]
+__all__ = ["Interrupted", "run", "run_as_module", "exit_at_once", "raise_interrupted",
+           "received", "exit_status", "message", "SIGNALS", "GRACE_S"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACE_S = 10.0  # for the cleanup of ``finally`` blocks after the exception is raised
@@ -48,6 +49,10 @@ def message(signum):
 
 
 def _say_and_exit(signum):
+    try:
+        sys.stdout.flush()  # what the command printed (a summary) is not lost
+    except (OSError, ValueError):
+        pass
     try:
         line = (message(signum) + "\n").encode()
         if _stderr:
@@ -106,6 +111,22 @@ def _unraisable(report, default=sys.unraisablehook):
         threading.Timer(0.05, _thread.interrupt_main, args=(report.exc_value.signum,)).start()
         return
     default(report)
+
+
+def run(command):
+    """``command()``'s exit status under these rules: while it runs a signal raises
+    ``Interrupted`` (``command`` reports it); once it has returned, a signal ends the process
+    at once (its buffered output flushed) — a signal during shutdown is never ignored."""
+    raise_interrupted()
+    try:
+        try:
+            return command()
+        finally:
+            exit_at_once()
+    except KeyboardInterrupt as e:  # came between the command's own handling and here
+        signum = getattr(e, "signum", signal.SIGINT)
+        sys.stderr.write(message(signum) + "\n")
+        return exit_status(signum)
 
 
 def raise_interrupted():

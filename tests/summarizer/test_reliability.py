@@ -26,7 +26,7 @@ from tests.summarizer._tiny_run import (
     write_pairs,
 )
 from trax_models.errors import UserError
-from trax_models.summarizer import checkpoint, cli
+from trax_models.summarizer import checkpoint, cli, inputs
 from trax_models.summarizer import config as train_config
 from trax_models.summarizer.cli import config_from_args
 from trax_models.summarizer.config import TrainConfig, check
@@ -371,7 +371,7 @@ def test_text_that_is_not_utf8_is_summarized_with_one_warning(trained, tmp_path)
 
 
 @pytest.mark.parametrize("text, words", [
-    (b"word " * ((1 << 20) // 5 + 1), "is longer than 1 MiB"),  # cli.MAX_INPUT_BYTES + 4
+    (b"word " * ((1 << 20) // 5 + 1), "is longer than 1 MiB"),  # inputs.MAX_INPUT_BYTES + 4
     (ARTICLE.encode("utf-16"), "is not text (UTF-16"),
     (ARTICLE.encode("utf-16-le"), "is not text (NUL bytes"),
 ])
@@ -407,8 +407,8 @@ def test_a_stream_of_zeros_or_random_bytes_is_refused_after_one_chunk(monkeypatc
     stdin = EndlessStdin(fill)
     monkeypatch.setattr("sys.stdin", stdin)
     with time_bound(10), pytest.raises(UserError, match="^stdin is not text"):
-        cli.read_inputs(["-"])
-    assert stdin.served == cli.READ_CHUNK
+        inputs.read_inputs(["-"])
+    assert stdin.served == inputs.READ_CHUNK
 
 
 def test_an_endless_text_stream_is_refused_at_the_bound(monkeypatch):
@@ -416,8 +416,8 @@ def test_an_endless_text_stream_is_refused_at_the_bound(monkeypatch):
     monkeypatch.setattr("sys.stdin", stdin)
     with time_bound(10), pytest.raises(UserError, match="^stdin is longer than 1 MiB.*split it "
                                                         "or pass its first part"):
-        cli.read_inputs(["-"])
-    assert stdin.served <= cli.MAX_INPUT_BYTES + cli.READ_CHUNK
+        inputs.read_inputs(["-"])
+    assert stdin.served <= inputs.MAX_INPUT_BYTES + inputs.READ_CHUNK
 
 
 def test_devices_and_folders_are_refused_before_reading_and_a_pipe_is_read(tmp_path):
@@ -427,40 +427,40 @@ def test_devices_and_folders_are_refused_before_reading_and_a_pipe_is_read(tmp_p
         for path, words in ((tmp_path, "is a folder"),
                             ("/dev/zero", "is not a file but a device")):
             with pytest.raises(UserError, match=f"^{re.escape(str(path))} {words}"):
-                cli.read_inputs([str(path)])
+                inputs.read_inputs([str(path)])
         fifo = tmp_path / "pipe"
         os.mkfifo(fifo)
         writer = threading.Thread(target=fifo.write_bytes, args=(b"caf\xc3\xa9 news",))
         writer.start()
-        assert cli.read_inputs([str(fifo)]) == [(str(fifo), "café news")]
+        assert inputs.read_inputs([str(fifo)]) == [(str(fifo), "café news")]
         writer.join()
 
 
 def test_the_size_bound_is_checked_while_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "MAX_INPUT_BYTES", 1000)
-    monkeypatch.setattr(cli, "READ_CHUNK", 64)
+    monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 1000)
+    monkeypatch.setattr(inputs, "READ_CHUNK", 64)
     article = tmp_path / "a.txt"
     article.write_bytes(b"x" * 1000)
-    assert cli.read_inputs([str(article)])[0][1] == "x" * 1000
+    assert inputs.read_inputs([str(article)])[0][1] == "x" * 1000
     article.write_bytes(b"x" * 1001)
     with pytest.raises(UserError, match=f"^{re.escape(str(article))} is longer than"):
-        cli.read_inputs([str(article)])
+        inputs.read_inputs([str(article)])
 
 
 def test_a_utf8_character_across_a_chunk_boundary_and_a_bom(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "READ_CHUNK", 4)
+    monkeypatch.setattr(inputs, "READ_CHUNK", 4)
     article = tmp_path / "a.txt"
     text = "abcé — 名前 naïve"  # é, —, 名 and ï each straddle a 4-byte boundary
     for raw in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
         article.write_bytes(raw)
-        assert cli.read_inputs([str(article)]) == [(str(article), text)]
+        assert inputs.read_inputs([str(article)]) == [(str(article), text)]
     assert capsys.readouterr().err == ""  # UTF-8: no warning
 
 
 def test_windows_1252_text_is_read_with_one_warning(tmp_path, capsys):
     article = tmp_path / "latin.txt"
     article.write_bytes(b"Caf\xe9 \x93open\x94 \x80 5 \x81")  # 0x81: undefined, Latin-1's
-    assert cli.read_inputs([str(article)]) == [(str(article), "Café “open” € 5 \x81")]
+    assert inputs.read_inputs([str(article)]) == [(str(article), "Café “open” € 5 \x81")]
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f"warning: {article} is not UTF-8; read it as "
                                                "Windows-1252")

@@ -77,9 +77,9 @@ def test_max_summary_len_must_fit_max_length_before_any_work(tmp_path):
                             "--rouge_articles", "0"]))  # no report: nothing decoded
 
 
-@pytest.mark.parametrize("existing", [False, True], ids=["new folder", "empty folder"])
+@pytest.mark.parametrize("existing", [False, True], ids=["new folders", "empty folder"])
 def test_a_refused_train_leaves_the_folder_as_it_was(trained, tmp_path, existing):
-    out = tmp_path / "out"
+    out = tmp_path / "out" if existing else tmp_path / "new" / "out"
     if existing:
         out.mkdir()
     # refused after the lock is taken: the vocabulary is larger than --model_vocab_size
@@ -87,7 +87,7 @@ def test_a_refused_train_leaves_the_folder_as_it_was(trained, tmp_path, existing
                         "--model_vocab_size", "16", "--output_dir", out])
     assert_clean_failure(code, err)
     assert "--model_vocab_size 16" in err
-    assert (list(out.iterdir()) == []) if existing else not out.exists()
+    assert (list(out.iterdir()) == []) if existing else not out.parent.exists()
 
 
 def test_a_refused_resume_keeps_the_run(trained, tmp_path):

@@ -35,7 +35,8 @@ from trax_models.summarizer import checkpoint, registry, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS, PAD
 
-__all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY", "MAX_NEW_TOKENS"]
+__all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY", "MAX_NEW_TOKENS",
+           "default_max_new_tokens", "check_caps"]
 
 METHODS = ("greedy", "sample", "beam")
 COPY = ("sentences", "words", None)  # what a summary may be made of (``Summarizer``'s copy)
@@ -91,7 +92,7 @@ class Summarizer:
             # a summary cut by max_new_tokens ends at its last whole unit (else a cut name)
             self._unit_ends = (ends_word,) if copy == "words" else (ends_sentence, ends_word)
             self._ends_text = ends_text
-        self.max_new_tokens = (min(MAX_NEW_TOKENS, self.config.max_len // 2)
+        self.max_new_tokens = (default_max_new_tokens(self.config.max_len)
                                if max_new_tokens is None else max_new_tokens)
         self.adapter = self.kind.adapter(
             lambda mode, cache_len=None: self.kind.build(self.config, mode, cache_len),
@@ -283,6 +284,20 @@ class Summarizer:
 
 
 _DANGLING_OPEN = re.compile(r"\s+[\"“‘'(\[]+\s*$")
+
+
+def default_max_new_tokens(max_len):
+    """The summary cap when none is given: ``MAX_NEW_TOKENS``, at most half the positions."""
+    return min(MAX_NEW_TOKENS, max_len // 2)
+
+
+def check_caps(model, model_args, max_input_len=None, max_new_tokens=None):
+    """UserError, naming the flag, for caps that cannot fit the model — from its config alone,
+    before any weight is loaded (``Summarizer`` checks the same when built)."""
+    kind = registry.kind(model)
+    max_len = kind.config.from_dict(dict(model_args)).max_len
+    max_new = default_max_new_tokens(max_len) if max_new_tokens is None else max_new_tokens
+    kind.adapter(None, max_len).check_lengths(max_new, max_input_len)
 
 
 def normalize_article(text):

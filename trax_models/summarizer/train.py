@@ -180,13 +180,16 @@ class RunFolder:
 
     def undo(self, created):
         """A run in a new folder ended before its first checkpoint: the folder as it was (no
-        .lock, manifest or empty progress.jsonl left by a refused train)."""
+        .lock, manifest or empty progress.jsonl left by a refused train); ``created``: the
+        folders train made for it, leaf first, removed while empty."""
         self.remove_own_files()
         for name in (MANIFEST, checkpoint.LOCK_FILE):
             (self.out / name).unlink(missing_ok=True)
-        if created:
-            with contextlib.suppress(OSError):
-                self.out.rmdir()
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (or not ours to remove): it and its parents stay
 
 
 def _is_event_file(name):
@@ -333,7 +336,8 @@ def train(config):
             out.mkdir(parents=True, exist_ok=True)
             return _train(config, out, None)
         run = RunFolder.inspect(out)  # someone else's files: refused before anything is written
-        created, new = not out.exists(), run.new
+        created = [d for d in (out, *out.parents) if not d.exists()]  # leaf first
+        new = run.new
         out.mkdir(parents=True, exist_ok=True)
         if run.new:
             run.save()  # the manifest (claiming itself and .lock) before the lock file exists

@@ -12,7 +12,8 @@ import argparse
 import dataclasses
 import json
 
-from trax_models.summarizer.cli import HelpFormatter, read_inputs, spellings
+from trax_models.summarizer.cli import HelpFormatter, spellings
+from trax_models.summarizer.inputs import read_inputs
 from trax_models.transfer import finetune as ft
 from trax_models.transfer import metrics
 from trax_models.transfer.infer import Finetuned
