@@ -56,17 +56,26 @@ notebooks: $(STAMP)
 	$(PY) notebooks/runner.py --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
 
 # Doing the assignment yourself: the exercise notebooks (generated with nbgrader from the
-# solution notebooks; an edited copy is kept unless FORCE=1) and JupyterLab on localhost.
-.PHONY: exercises lab
+# solution notebooks; an edited copy is kept unless FORCE=1), JupyterLab on localhost, and
+# grading: `make grade` (the Assignment's copy; NB=path for another notebook) runs the
+# notebook's exercises and the cells they need in a fresh kernel — seconds — and prints a score
+# table with, for each failed check, what was expected, what came back and a hint. FULL=1 runs
+# every cell instead (the demos and the training too, at the small setting: minutes).
+.PHONY: exercises lab grade
 LAB_PORT ?= 8888
+NB ?= build/exercises/C4W2_Assignment_Transformer_Summarizer.ipynb
 
 exercises: $(STAMP)
 	$(PY) notebooks/exercises.py --out build/exercises $(if $(FORCE),--force)
 
+grade: $(STAMP)
+	$(PY) -m trax_models grade $(if $(FULL),--full )$(NB)
+
+# `exercises.py lab` is `jupyter lab` without nbgrader's "No nbgrader_config.py" warning.
 # (--allow-root only when run as root, e.g. in a container: Jupyter refuses root otherwise.)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
-	  $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
+	$(PY) notebooks/exercises.py lab --ip=127.0.0.1 --port=$(LAB_PORT) \
+	  --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

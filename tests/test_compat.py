@@ -359,3 +359,38 @@ def test_subword_vocabulary_loads_without_tensorflow(tmp_path):
     assert runs["patched"][2] is False and runs["original"][2] is True  # trax's reads need TF
     with pytest.raises(ValueError, match="not found"):
         trax.data.text_encoder.SubwordTextEncoder(str(tmp_path / "missing.subwords"))
+
+
+# --- 14. A Loop built without importing TensorFlow (grading) --------------------------------
+LOOP_SCRIPT = """
+import json, sys, tempfile
+import trax_models
+from trax_models import compat
+from trax_models.model import TransformerLM
+from trax_models.summarizer.streams import synthetic_batches
+from trax import layers as tl, optimizers
+from trax.supervised import training
+before = training.tf
+def build():
+    gen = synthetic_batches(batch_size=2, length=16, vocab_size=40, seed=0)
+    task = training.TrainTask(gen, tl.CrossEntropyLoss(), optimizers.Adam(0.01))
+    model = TransformerLM(vocab_size=40, d_model=8, d_ff=16, n_layers=1, n_heads=2)
+    return training.Loop(model, [task], output_dir=tempfile.mkdtemp() + "/out")
+if sys.argv[1] == "within":
+    with compat.loop_without_tensorflow():
+        loop = build()
+else:
+    loop = build()
+print(json.dumps([type(loop).__name__, "tensorflow" in sys.modules, training.tf is before]))
+"""
+
+
+def test_a_loop_is_built_without_tensorflow_only_within_the_block():
+    runs = {}
+    for where in ("within", "outside"):
+        done = subprocess.run([sys.executable, "-c", LOOP_SCRIPT, where], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        runs[where] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert runs["within"] == ["Loop", False, True]  # and trax's own tf is back afterwards
+    assert runs["outside"] == ["Loop", True, True]  # what the block saves: TF's import

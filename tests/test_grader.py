@@ -34,7 +34,7 @@ def test_blank_exercises_are_not_implemented():
 def test_missing_function_scores_zero_and_says_so():
     rows = grader.grade_namespace({}, labels=["UNQ_C1"])
     assert rows == [dict(label="UNQ_C1", name="DotProductAttention", points=0, max_points=10,
-                         passed=False, message=rows[0]["message"])]
+                         passed=False, message=rows[0]["message"], failures=[])]
     assert "not defined" in rows[0]["message"]
 
 

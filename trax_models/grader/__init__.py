@@ -81,7 +81,10 @@ def grade_namespace(namespace, labels=None, verbose=False):
     """Grade the exercises ``labels`` (default: the assignment's) with the functions found in
     ``namespace`` (by name).
 
-    Returns [{"label", "name", "points", "max_points", "message", "passed"}]; a name the
+    Returns [{"label", "name", "points", "max_points", "message", "passed", "failures"}]:
+    ``message`` is the first failed check (or "all N checks passed"), ``failures`` every failed
+    check as {"name", "message", "expected", "got", "hint"} — the texts the exercise's test cell
+    prints (``python -m trax_models grade`` shows them under the score table's row). A name the
     namespace lacks scores 0 with "not defined".
     """
     rows = []
@@ -92,10 +95,13 @@ def grade_namespace(namespace, labels=None, verbose=False):
         if fn is None:
             rows.append(dict(label=ex.label, name=ex.name, points=0, max_points=ex.points,
                              passed=False, message=f"not defined: no function {ex.name} (did "
-                             f"its cell raise?)"))
+                             f"its cell raise?)", failures=[]))
             continue
         report = ex.grader(fn, verbose=verbose)
+        failures = [{k: None if v is None else str(v) for k, v in dict(
+            name=c.name, message=c.message, expected=c.expected, got=c.got, hint=c.hint).items()}
+            for c in report.failures]
         rows.append(dict(label=ex.label, name=ex.name, max_points=ex.points,
                          points=ex.points if report.passed else 0, passed=report.passed,
-                         message=report.message))
+                         message=report.message, failures=failures))
     return rows

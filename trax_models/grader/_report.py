@@ -53,8 +53,15 @@ class Report:
         """One line: 'all N checks passed' or the first failure's message."""
         if self.passed:
             return f"all {len(self.cases)} checks passed"
-        failed = [c for c in self.cases if not c.passed]
+        failed = self.failures
+        if failed and failed[0].message.startswith("not implemented"):
+            return failed[0].message
         return f"{failed[0].name}: {failed[0].message}" if failed else "no checks ran"
+
+    @property
+    def failures(self):
+        """The failed checks, in order."""
+        return [c for c in self.cases if not c.passed]
 
     def __str__(self):
         lines = []
@@ -116,8 +123,9 @@ def compare_array(got, expected, *, atol=1e-6, want_jax=True, variants=None, wha
     """Raise Fail unless ``got`` is a jax.Array of ``expected``'s shape, dtype and values
     (``want_jax=False``: any array; ``dtype=None``: any dtype).
 
-    ``variants``: {description of a typical mistake: the array that mistake gives}; when
-    ``got`` equals one of them the hint names that mistake.
+    ``variants``: {description of a typical mistake: the array that mistake gives}, or a
+    function returning it (computed only when ``got`` is wrong); when ``got`` equals one of
+    them the hint names that mistake.
     """
     expected = np.asarray(expected, dtype=dtype)
     got_np = np.asarray(got)
@@ -140,6 +148,9 @@ def compare_array(got, expected, *, atol=1e-6, want_jax=True, variants=None, wha
 
 
 def _variant(got, variants, atol):
+    """The hint for a wrong ``got``: the typical mistake that gives exactly ``got``, if any."""
+    if callable(variants):
+        variants = variants()
     for description, value in (variants or {}).items():
         value = np.asarray(value)
         if value.shape == got.shape and np.allclose(got, value, atol=atol, rtol=1e-5):
@@ -156,8 +167,8 @@ _NAMED = {
     "Relu": "ReLU missing or extra in the feed-forward: call ff_activation() after Dense(d_ff)",
     "LogSoftmax": "LogSoftmax missing or extra at the end: the model outputs log-probabilities "
                   "(tl.LogSoftmax() after the last Dense)",
-    "ShiftRight": "ShiftRight missing or extra at the start: tl.ShiftRight(mode=mode) first, so "
-                  "position t predicts token t from tokens < t",
+    "ShiftRight": "ShiftRight missing or extra at the start: a tl.ShiftRight (with the mode) "
+                  "comes first, so position t predicts token t from tokens < t",
     "Dense": "Dense count wrong",
     "LayerNorm": "LayerNorm count wrong: one before each sub-layer and one before the output "
                  "Dense",

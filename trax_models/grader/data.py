@@ -23,13 +23,14 @@ def test_tokenize(tokenize, verbose=True):
             want = ref.tokenize(sentence)
             if not isinstance(got, list) or not all(isinstance(i, (int, np.integer)) for i in got):
                 raise Fail("tokenize must return a list of ints", "list[int]",
-                           f"{type(got).__name__}", "return list(inputs) + [EOS]")
+                           f"{type(got).__name__}", "return a Python list of ints: convert the array of ids with "
+                           "list(...), then append EOS")
             if list(got) == want[:-1]:
                 raise Fail("EOS not appended", str(want), str(list(got)), "+ [EOS] at the end")
             if list(got) != want:
                 raise Fail("different ids", str(want), str(list(got)),
-                           "trax.data.tokenize(iter([input_str]), vocab_file=VOCAB) with the "
-                           "notebook's vocabulary, then + [EOS]")
+                           "trax.data.tokenize on a stream of one string, with the notebook's "
+                           "vocabulary (its vocab_file argument), then EOS at the end")
         return repr(sentence), check
 
     def other_eos():
@@ -50,7 +51,7 @@ def test_preprocess(preprocess, verbose=True):
             if len(out) != 1 or len(out[0]) != 3:
                 raise Fail("preprocess must yield one (joint, joint, mask) per pair",
                            "1 tuple of 3 arrays", f"{len(out)} items",
-                           "yield joint, joint, np.array(mask) inside the loop")
+                           "yield one tuple (joint, joint, mask) per pair, inside the loop")
             joint, target, mask = (np.asarray(a) for a in out[0])
             want = list(article) + [1, 0] + list(summary) + [1]
             want_mask = [0] * (len(article) + 2) + [1] * (len(summary) + 1)
@@ -66,7 +67,8 @@ def test_preprocess(preprocess, verbose=True):
                            "0 over the article, its EOS and SEP; 1 over the summary and its EOS")
             if mask.tolist() != want_mask:
                 raise Fail("wrong mask", str(want_mask), str(mask.tolist()),
-                           "[0] * (len(article) + 2) + [1] * (len(summary) + 1)")
+                           "one entry per position of joint: a 0 for each article token, its "
+                           "EOS and SEP, then a 1 for each summary token and its EOS")
         return f"article {list(article)}, summary {list(summary)}", check
 
     return run("preprocess", [case([5, 6, 7], [8, 9]), case([4] * 6, [3]),

@@ -34,10 +34,28 @@ class _MockModel:
         self.shapes.append(x.shape)
         if x.ndim != 2 or x.shape[0] != 1:
             raise Fail(f"the model got an array of shape {x.shape}", "(1, padded_length)",
-                       str(x.shape), "add the batch axis: np.array(padded)[None, :]")
+                       str(x.shape), "add a batch axis of size 1: the model takes an array of shape "
+                       "(1, padded_length)")
         out = np.full(x.shape + (x.shape[1] + OFFSET + 1,), -10.0, np.float32)
         out[0, np.arange(x.shape[1]), np.arange(x.shape[1]) + OFFSET] = 0.0
         return (out, inputs[1]) if isinstance(inputs, tuple) else out
+
+    def sizes(self):
+        """The lengths the model was called with (0 when it was not called)."""
+        return [s[-1] for s in self.shapes] or [0]
+
+
+class _Compiled:
+    """An eval model called as the course calls it, ``model((inputs, targets))``, run as one
+    compiled program per padded length (op by op, the first call takes seconds)."""
+
+    def __init__(self, model):
+        self.model = model
+        self._run = jax.jit(lambda inputs, weights, state: model.pure_fn(
+            inputs, weights, state, jax.random.PRNGKey(0))[0])
+
+    def __call__(self, inputs):
+        return self._run(inputs, self.model.weights, self.model.state)
 
 
 COURSE_TOKENS = [13, 483, 320, 4219, 132, 213, 2775, 10, 1, 0]  # "I want to fly in the sky."
@@ -56,29 +74,37 @@ def test_next_symbol(next_symbol, verbose=True, course_value=False):
             got = next_symbol([5] * n, mock)
             if not isinstance(got, int):
                 raise Fail("next_symbol must return a Python int", "int", type(got).__name__,
-                           "return int(np.argmax(log_probs))")
+                           "convert the argmax (a NumPy integer) with int(...)")
+            if got != n + OFFSET and not 0 <= got - OFFSET < max(padded, *mock.sizes()):
+                raise Fail("not the most likely token at any position",
+                           f"token {n + OFFSET} (the argmax at position n = {n})",
+                           f"token {got}", "return the index of the largest log-probability "
+                           "over the vocabulary (np.argmax), at position n")
             if got != n + OFFSET:
                 read = got - OFFSET
                 raise Fail(f"read the log-probabilities at position {read}, not {n}",
-                           f"token {n + OFFSET} (position n = len(cur_output_tokens) = {n})",
-                           f"token {got}", "the first padding position predicts the next "
-                           "token: log_probs = output[0, token_length, :]")
+                           f"token {n + OFFSET} (position n = the number of tokens = {n})",
+                           f"token {got}", "the first padding position, index n (the "
+                           "number of tokens), predicts the next token: read the "
+                           "log-probabilities there (batch 0, the whole vocabulary)")
             if mock.shapes != [(1, padded)]:
                 raise Fail("wrong padding", f"one call on shape (1, {padded})",
-                           str(mock.shapes), "pad with 0 to 2 ** int(np.ceil(np.log2("
-                           "token_length + 1)))")
+                           str(mock.shapes), "pad with 0 to the next power of two strictly "
+                           "above the length (np.log2, np.ceil): 10 → 16, 16 → 32")
         return f"{n} tokens: padded to {padded}, position {n} read", check
 
     def real_model():
-        model = ref_model.TransformerLM(vocab_size=60, d_model=16, d_ff=32, n_layers=1,
-                                        n_heads=2, dropout=0.0, max_len=64, mode="eval")
-        model.init(shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(1234))
+        lm = ref_model.TransformerLM(vocab_size=60, d_model=16, d_ff=32, n_layers=1,
+                                     n_heads=2, dropout=0.0, max_len=64, mode="eval")
+        lm.init(shapes.ShapeDtype((1, 1), np.int32), rng=jax.random.PRNGKey(1234))
+        model = _Compiled(lm)
         for tokens in ([13, 48, 32, 42, 1, 0], [3] * 5 + [1, 0], [2, 9, 1, 0]):  # one shape
             got, want = next_symbol(list(tokens), model), ref.next_symbol(list(tokens), model)
             if got != want:
                 raise Fail(f"a different token for {tokens}", str(want), str(got),
-                           "call model((padded_with_batch, padded_with_batch)) and take the "
-                           "argmax over the vocabulary at position len(tokens)")
+                           "call the model on the pair (inputs, targets), both the padded "
+                           "batch, and take the argmax over the vocabulary at position "
+                           "len(tokens)")
 
     def course():
         old = jax.config.jax_threefry_partitionable
@@ -129,14 +155,15 @@ def test_greedy_decode(greedy_decode, verbose=True):
         except _RunAway:
             raise Fail("did not stop at EOS (called next_symbol 20 times)",
                        "stop after EOS (id 1) is generated", "a loop that never ends",
-                       "loop `while cur_output != EOS:`") from None
+                       "loop until the token just generated is EOS (id 1)") from None
         return result, calls, out.getvalue()
 
     def output():
         result, calls, _ = decode()
         if calls and calls[0] != prompt:
             raise Fail("wrong prompt", str(prompt), str(calls[0]),
-                       "start from tokenize(input_sentence) + [0] (article, EOS, separator)")
+                       "start from the article's tokens (tokenize appends EOS) followed by "
+                       "the separator 0")
         if len(calls) > len(answer):
             raise Fail("did not stop at EOS", f"{len(answer)} calls of next_symbol",
                        f"{len(calls)} calls", "stop as soon as next_symbol returns EOS (1)")
@@ -153,7 +180,8 @@ def test_greedy_decode(greedy_decode, verbose=True):
         if lines != ["w21", "w21 w22", "w21 w22 w1"]:
             raise Fail("the growing summary is not printed at every step",
                        "['w21', 'w21 w22', 'w21 w22 w1']", str(lines),
-                       "print(detokenize(generated_output)) inside the loop")
+                       "inside the loop, after each new token, print the summary so far "
+                       "(detokenized)")
 
     def max_length():
         if "max_length" not in inspect.signature(greedy_decode).parameters:

@@ -9,7 +9,7 @@ from trax import layers as tl
 
 from trax_models import model as ref
 from trax_models.grader._report import Fail, check_tree, run
-from trax_models.grader.attention import _attention_tree, same_function
+from trax_models.grader.attention import _attention_tree, forward, same_function
 
 __all__ = ["test_DecoderBlock", "test_TransformerLM", "decoder_block_trees",
            "transformer_lm_tree"]
@@ -40,14 +40,15 @@ def test_DecoderBlock(DecoderBlock, verbose=True):
             if not isinstance(block, list) or len(block) != 2:
                 raise Fail("DecoderBlock must return a Python list of two layers",
                            "[tl.Residual(...), tl.Residual(...)]", repr(type(block).__name__),
-                           "return [tl.Residual(attention ...), tl.Residual(feed_forward)]")
+                           "return a list of two tl.Residual layers: the attention sub-layer, "
+                           "then the feed-forward one")
             attention, feed_forward = decoder_block_trees(d_model, d_ff)
             check_tree(tl.Serial(block), f"Serial[ {attention} {feed_forward} ]",
                        "DecoderBlock")
         return f"tree of DecoderBlock(d_model={d_model}, d_ff={d_ff}, mode={mode!r})", check
 
     def outputs():
-        x = np.random.default_rng(0).normal(size=(2, 6, 16)).astype(np.float32)
+        x = np.random.default_rng(0).normal(size=(2, 8, 16)).astype(np.float32)
         args = dict(d_model=16, d_ff=32, n_heads=4, dropout=0.1, mode="eval",
                     ff_activation=tl.Relu)
         same_function(tl.Serial(DecoderBlock(**args)), tl.Serial(ref.DecoderBlock(**args)), x,
@@ -85,19 +86,19 @@ def test_TransformerLM(TransformerLM, verbose=True):
                            dropout=0.05, max_len=64, mode="eval")
         check_tree(lm, transformer_lm_tree(100, 16, 32, n_layers=2), "TransformerLM (small)")
 
+    # one small model for the two checks that run one (the same shapes: compiled once)
+    small = dict(vocab_size=50, d_model=16, d_ff=32, n_layers=2, n_heads=4, dropout=0.0,
+                 max_len=64, mode="eval")
+    tokens = np.random.default_rng(0).integers(2, 50, size=(2, 8)).astype(np.int32)
+
     def outputs():
-        args = dict(vocab_size=50, d_model=16, d_ff=32, n_layers=2, n_heads=4, dropout=0.0,
-                    max_len=64, mode="eval")
-        tokens = np.random.default_rng(0).integers(2, 50, size=(2, 8)).astype(np.int32)
-        same_function(TransformerLM(**args), ref.TransformerLM(**args), tokens,
+        same_function(TransformerLM(**small), ref.TransformerLM(**small), tokens,
                       "TransformerLM(vocab 50, d_model 16, 2 layers)", atol=1e-4)
 
     def log_probabilities():
-        lm = TransformerLM(vocab_size=30, d_model=8, d_ff=16, n_layers=1, n_heads=2,
-                           dropout=0.0, max_len=16, mode="eval")
-        tokens = np.ones((1, 4), np.int32)
+        lm = TransformerLM(**small)
         lm.init(trax.shapes.signature(tokens))
-        total = np.exp(np.asarray(lm(tokens))).sum(-1)
+        total = np.exp(np.asarray(forward(lm, tokens))).sum(-1)
         if not np.allclose(total, 1.0, atol=1e-4):
             raise Fail("the outputs are not log-probabilities", "exp(output).sum(-1) == 1",
                        np.array2string(total, precision=4),

@@ -13,6 +13,7 @@ import numpy as np
 import trax
 from trax.supervised import training as trax_training
 
+from trax_models import compat
 from trax_models import model as ref_model
 from trax_models.grader._report import Fail, run
 from trax_models.summarizer.streams import synthetic_batches
@@ -36,7 +37,8 @@ def test_training_loop(training_loop, TransformerLM=None, verbose=True):
             old = os.environ.get("HOME")
             os.environ["HOME"] = home
             try:
-                built["loop"] = training_loop(TransformerLM, gen, gen, output_dir="~/model")
+                with compat.loop_without_tensorflow():  # TF's import: seconds of each grade
+                    built["loop"] = training_loop(TransformerLM, gen, gen, output_dir="~/model")
             finally:
                 os.environ["HOME"] = old if old is not None else ""
         return built["loop"]
@@ -45,20 +47,21 @@ def test_training_loop(training_loop, TransformerLM=None, verbose=True):
         got = loop()
         if not isinstance(got, trax_training.Loop):
             raise Fail("training_loop must return the trax Loop", "training.Loop",
-                       type(got).__name__, "return training.Loop(model, train_task, "
-                       "eval_tasks=[eval_task], output_dir=output_dir)")
+                       type(got).__name__, "return the training.Loop built from the model, "
+                       "the train task, the list of eval tasks and output_dir")
 
     def loss():
         got = str(loop()._tasks[0]._loss_layer)
         if got != "CrossEntropyLoss_in3":
             raise Fail("wrong loss layer", "CrossEntropyLoss_in3", got,
-                       "TrainTask(loss_layer=tl.CrossEntropyLoss(), ...)")
+                       "the TrainTask's loss layer is the cross-entropy, tl.CrossEntropyLoss")
 
     def optimizer():
         opt = loop()._tasks[0].optimizer
         if not isinstance(opt, trax.optimizers.adam.Adam):
-            raise Fail("the optimizer is not Adam", "trax.optimizers.Adam(0.01)",
-                       type(opt).__name__, "optimizer=trax.optimizers.Adam(0.01)")
+            raise Fail("the optimizer is not Adam", "Adam, learning rate 0.01",
+                       type(opt).__name__, "the TrainTask's optimizer is trax.optimizers.Adam "
+                       "with learning rate 0.01")
         got = {k: float(v) for k, v in opt.opt_params.items()}
         if set(got) != set(ADAM) or not all(np.isclose(got[k], ADAM[k]) for k in ADAM):
             raise Fail("the optimizer's parameters are off", str(ADAM), str(got),
@@ -70,39 +73,41 @@ def test_training_loop(training_loop, TransformerLM=None, verbose=True):
         want = trax.lr.warmup_and_rsqrt_decay(n_warmup_steps=1000, max_value=0.01)
         if task._lr_schedule is None:
             raise Fail("no learning-rate schedule", "warmup_and_rsqrt_decay(1000, 0.01)",
-                       "None", "TrainTask(..., lr_schedule=lr_schedule)")
+                       "None", "give the schedule to the TrainTask (its lr_schedule argument)")
         got = [float(task._lr_schedule(s)) for s in STEPS]
         expected = [float(want(s)) for s in STEPS]
         if not np.allclose(got, expected, rtol=1e-6):
             raise Fail(f"the learning-rate schedule is off (at steps {list(STEPS)})",
                        str(np.round(expected, 7).tolist()), str(np.round(got, 7).tolist()),
-                       "lr_schedule = trax.lr.warmup_and_rsqrt_decay(n_warmup_steps=1000, "
-                       "max_value=0.01)")
+                       "trax.lr.warmup_and_rsqrt_decay with 1000 warm-up steps and a maximum "
+                       "learning rate of 0.01")
 
     def checkpoints():
         got = loop()._tasks[0]._n_steps_per_checkpoint
         if got != 10:
-            raise Fail("wrong checkpoint interval", "10", str(got), "n_steps_per_checkpoint=10")
+            raise Fail("wrong checkpoint interval", "10", str(got),
+                       "the TrainTask saves a checkpoint every 10 steps (n_steps_per_checkpoint)")
 
     def metrics():
         tasks = loop()._eval_tasks
         got = [list(map(str, t._metric_names)) for t in tasks]
         if got != [["CrossEntropyLoss", "Accuracy"]]:
             raise Fail("wrong eval task", "[['CrossEntropyLoss', 'Accuracy']]", str(got),
-                       "EvalTask(labeled_data=eval_gen, metrics=[tl.CrossEntropyLoss(), "
-                       "tl.Accuracy()]) passed as eval_tasks=[eval_task]")
+                       "one EvalTask on eval_gen with the metrics tl.CrossEntropyLoss and "
+                       "tl.Accuracy, in that order, given to the Loop in a list")
 
     def model_size():
         n = sum(int(np.size(w)) for w in jax.tree_util.tree_leaves(loop().model.weights))
         if n != 316_336:
             raise Fail("the model is not the course's tiny one", "316,336 weights", f"{n:,}",
-                       "TransformerLM(d_model=4, d_ff=16, n_layers=1, n_heads=2, mode='train')")
+                       "the course's tiny model: TransformerLM with d_model 4, d_ff 16, one "
+                       "layer and two heads, in 'train' mode")
 
     def output_dir():
         got = loop().output_dir
         if got != os.path.join(home, "model"):
             raise Fail("output_dir not used or '~' not expanded", os.path.join(home, "model"),
-                       str(got), "output_dir = os.path.expanduser(output_dir)")
+                       str(got), "give the Loop output_dir, expanded by the cell's first line")
 
     return run("training_loop (UNQ_C8)", [
         ("returns a trax Loop", is_loop), ("loss: CrossEntropyLoss", loss),
