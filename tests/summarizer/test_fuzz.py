@@ -204,7 +204,9 @@ def test_evaluate_with_random_flags(good, flags):
 # --- train --source: random files; train flags: random values --------------------------------
 
 fields = st.one_of(st.text(max_size=60), st.none(), st.integers(), st.just(""),
-                   st.just(" \n\t"))
+                   st.just(" \n\t"), st.floats(allow_nan=False), st.booleans(),  # wrong types:
+                   st.lists(st.text(max_size=8), max_size=3),                      # refused,
+                   st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))  # file:line
 pairs = st.fixed_dictionaries({"article": fields, "summary": fields}).map(json.dumps)
 bad_lines = st.one_of(
     st.text(max_size=40),                                   # not JSON
@@ -239,6 +241,9 @@ def test_train_on_a_random_jsonl_file(good, body, n_good, garbage, binary_tail, 
                 "step"] == 1
         else:
             assert_clean_failure(code, err)
+        typed = [json.loads(line) for line in mixed if line in body]
+        if any(not isinstance(v, (str, type(None))) for pair in typed for v in pair.values()):
+            assert code != 0 and "random.jsonl:" in err  # a field of another type: file:line
     finally:
         shutil.rmtree(scratch)
 
