@@ -290,7 +290,8 @@ def test_long_sources_are_cut_keeping_eos(decoder):
     with pytest.warns(TruncationWarning, match="cut to 31"):
         fitted = decoder.fit_prompt(long)
     assert len(fitted) == 32 and fitted[-1] == EOS
-    with pytest.raises(UserError, match="max_len=32"):
+    with pytest.raises(UserError, match="--max-new-tokens 32 does not fit the model's 32 "
+                                        "target positions"):
         decoder.generate(_sources(), max_new_tokens=32)
 
 
