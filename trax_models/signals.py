@@ -16,6 +16,7 @@ starts a watchdog that ends the process ``GRACE_S`` seconds later, and a second 
 it at once. Either way the exit status is 128 + the signal's number.
 """
 import _thread
+import atexit
 import os
 import signal
 import sys
@@ -28,6 +29,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GRACE_S = 10.0  # for the cleanup of ``finally`` blocks after the exception is raised
 _received = []  # signal numbers seen by raise_interrupted's handler
 _redelivered = []  # a signal re-sent after a callback swallowed its Interrupted
+_status = []  # run()'s exit status, for _exit_before_teardown
 _stderr = []  # a duplicate of fd 2 taken before trax's import redirects it (trax_import)
 
 
@@ -118,15 +120,30 @@ def run(command):
     ``Interrupted`` (``command`` reports it); once it has returned, a signal ends the process
     at once (its buffered output flushed) — a signal during shutdown is never ignored."""
     raise_interrupted()
+    atexit.register(_exit_before_teardown)  # the first registered: the last to run
     try:
         try:
-            return command()
+            _status.append(command())
         finally:
             exit_at_once()
     except KeyboardInterrupt as e:  # came between the command's own handling and here
         signum = getattr(e, "signum", signal.SIGINT)
         sys.stderr.write(message(signum) + "\n")
-        return exit_status(signum)
+        _status.append(exit_status(signum))
+    return _status[-1]
+
+
+def _exit_before_teardown():
+    """After the other atexit handlers: exit with the command's status before Python tears
+    down its modules — there, signals get their default handlers back and a Ctrl-C would
+    kill the process without a word."""
+    if _status:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(_status[-1])
 
 
 def raise_interrupted():
