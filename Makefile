@@ -32,6 +32,53 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
 
+# The newest stack beside the pinned one: Python 3.12 and the newest jax/jaxlib in
+# build/venv-latest, every other package as in constraints.txt; then the core tests (the
+# course's graded functions and check values, compat's patches, the models, decoding, a short
+# train + resume, the accelerator benchmark at tiny size). JAX_LATEST=0.11.2 tries another
+# release (any from 0.10.2 up); PYTHON_LATEST=/path/to/python3.12 another interpreter.
+PYTHON_LATEST ?= $(shell command -v python3.12)
+JAX_LATEST    ?= 0.12.0.1
+VENV_LATEST   := build/venv-latest
+LATEST_STAMP  := $(VENV_LATEST)/.installed-$(JAX_LATEST)-$(shell cat constraints.txt setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+CORE_TESTS    := tests/test_compat.py tests/test_attention.py tests/test_numpy_attention.py \
+                 tests/test_positional.py tests/test_layers.py tests/test_model.py \
+                 tests/test_decoding.py tests/test_training.py tests/test_data.py \
+                 tests/test_kv_cache.py tests/test_decoder_lab.py tests/test_lab.py \
+                 tests/test_grader.py tests/models tests/summarizer/test_train.py \
+                 tests/summarizer/test_generate.py tests/summarizer/test_checkpoint.py \
+                 tests/test_accelerator_bench.py
+
+$(LATEST_STAMP):
+	@test -n "$(PYTHON_LATEST)" || { echo "error: python3.12 not found; install Python 3.12 or set PYTHON_LATEST=/path/to/python3.12" >&2; exit 1; }
+	@rm -f $(VENV_LATEST)/.installed-*
+	test -x $(VENV_LATEST)/bin/python || $(PYTHON_LATEST) -m venv $(VENV_LATEST)
+	sed -e 's/^jax==.*/jax==$(JAX_LATEST)/' -e 's/^jaxlib==.*/jaxlib==$(JAX_LATEST)/' constraints.txt > $(VENV_LATEST)/constraints.txt
+	$(VENV_LATEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(VENV_LATEST)/constraints.txt -e '.[dev]'
+	@touch $@
+
+.PHONY: test-latest
+test-latest: $(LATEST_STAMP)
+	$(VENV_LATEST)/bin/python -m pytest -q -n auto --dist loadfile --durations=10 $(CORE_TESTS) $(ARGS)
+
+# Wheels for an accelerator machine that has Python 3.12 and jax (with its CUDA or TPU plugin)
+# but no network: trax and what importing it and this package needs beyond jax and numpy (no
+# TensorFlow: the accelerator benchmark skips the one row that needs it), for Linux x86_64,
+# ≈30 MB. On that machine: pip install --no-index --no-deps build/accelerator-wheels/*.whl,
+# then python -m benchmarks.accelerator (see benchmarks/README.md).
+ACCEL_WHEELS := build/accelerator-wheels
+ACCEL_PKGS   := trax absl-py gin-config matplotlib pillow pyparsing cycler python-dateutil \
+                kiwisolver fonttools contourpy psutil six packaging
+ACCEL_PLATFORM := --python-version 3.12 --only-binary=:all: --platform manylinux2014_x86_64 \
+                  --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64
+
+.PHONY: accelerator-wheels
+accelerator-wheels: $(STAMP)
+	@rm -rf $(ACCEL_WHEELS)
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps -c constraints.txt $(ACCEL_PLATFORM) -d $(ACCEL_WHEELS) $(ACCEL_PKGS)
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps -c constraints.txt -w $(ACCEL_WHEELS) gym
+	@du -sh $(ACCEL_WHEELS)
+
 # The fuzz/fault suite of make test at 25x the cases, random seeds (failures kept in .hypothesis/).
 fuzz: $(STAMP)
 	TRAX_MODELS_FUZZ=long $(PY) -m pytest -q --hypothesis-show-statistics tests/summarizer/test_fuzz.py $(ARGS)

@@ -22,7 +22,6 @@ import functools
 import re
 
 import numpy as np
-import wordfreq
 
 __all__ = ["is_english", "summary_words", "broken_word_rate", "corpus_broken_word_rate",
            "vocabulary_masks", "unfamiliar_share", "UNFAMILIAR_WARNING"]
@@ -37,10 +36,18 @@ _PIECES = {"ing", "ed", "er", "ers", "est", "ion", "ly", "ment", "ness", "tion",
 UNFAMILIAR_WARNING = 0.10  # see unfamiliar_share; measured figures in the README
 
 
+def _zipf(word):
+    """wordfreq's English Zipf frequency of ``word`` (0: not a word). Imported when first needed:
+    the decoder and the training step work without wordfreq (a 57 MB wheel), which matters on
+    an accelerator image with no network."""
+    import wordfreq
+    return wordfreq.zipf_frequency(word, "en")
+
+
 @functools.lru_cache(maxsize=65536)
 def is_english(word):
     """Whether ``word`` (any case) is in wordfreq's English word list."""
-    return wordfreq.zipf_frequency(word.lower(), "en") > 0
+    return _zipf(word.lower()) > 0
 
 
 def summary_words(text):
@@ -74,7 +81,7 @@ def _free(text):
         return False  # capitalised: a name, or a sentence's first word, copied from the article
     if len(text) <= 2:
         return text in _SHORT_FREE
-    return text not in _PIECES and wordfreq.zipf_frequency(text, "en") >= FREE_ZIPF
+    return text not in _PIECES and _zipf(text) >= FREE_ZIPF
 
 
 def _subword_text(subword):
