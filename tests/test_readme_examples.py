@@ -4,8 +4,9 @@ kinds the README names — ``build/model`` is a pointer_lm, the model ``make tra
 ``build/ed`` an encoder_decoder; ``build/ner``/``build/qa`` fine-tuned from ``build/model``.
 
 Four things are swapped for speed only, never a flag of the example: tiny sizes are added
-after its flags (later flags win), training without ``--source`` reads a small pairs file
-(the embedded corpus takes minutes to generate; tests/sources covers it), a file of
+after its flags (later flags win), training without ``--source`` (or fine-tuning the tiny
+``build/model`` with ``--init_from``: its vocabulary knows only made-up words) reads a small
+pairs file (the embedded corpus takes minutes to generate; tests/sources covers it), a file of
 ``../shared`` is cut to its first 40 lines, and each command writes into its own scratch
 folder. A command that needs what the README says you supply (the
 prepared CNN/DailyMail ``--data_dir data``, ``PATH/summarize32k…``) must end in one error
@@ -94,6 +95,11 @@ def _tiny(argv, world, scratch):
             arg = _first_lines(SHARED / arg[len("../shared/"):], root / "shared")
         mapped.append(str(out) if writes else str(paths.get(arg, arg)))
     if command == "train":
+        if "--init_from" in mapped:  # the tiny build/model's vocabulary is made-up words:
+            for flag in ("--source", "--summary_key"):  # fine-tune it on its own kind of text
+                if flag in mapped:
+                    i = mapped.index(flag)
+                    del mapped[i:i + 2]
         if "--source" not in mapped:
             mapped += ["--source", paths["pairs"]]
         if "--output_dir" not in mapped:

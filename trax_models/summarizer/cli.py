@@ -118,6 +118,10 @@ def train_parser():
     flag(g, "--n_heads", type=int, metavar="N",
          help="attention heads per block (d_model must divide evenly among them)")
     flag(g, "--dropout", type=float, help="dropout rate in training (0 = off)")
+    flag(g, "--init_from", metavar="DIR",
+         help="fine-tune: start from the weights of a trained run folder (e.g. make train's "
+              "build/model) and use its vocabulary; the model settings must be its own (default: "
+              "none, random weights)")
     g = p.add_argument_group("optimization")
     flag(g, "--steps", type=int, help="total training steps")
     flag(g, "--lr", type=float, help="peak learning rate (Adam)")

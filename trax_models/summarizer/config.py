@@ -6,14 +6,15 @@ plus any trax configurable), then the flags given (``with_overrides``).
 """
 import dataclasses
 import math
+import pathlib
 
 import gin
 import jax
 
 from trax_models.errors import UserError
-from trax_models.summarizer import presets, registry
+from trax_models.summarizer import checkpoint, presets, registry
 
-__all__ = ["TrainConfig", "RULES", "check", "check_fields", "with_overrides"]
+__all__ = ["TrainConfig", "RULES", "check", "check_fields", "fine_tuning_config", "with_overrides"]
 
 
 @dataclasses.dataclass
@@ -44,6 +45,8 @@ class TrainConfig:
     n_layers: int = 2
     n_heads: int = 4
     dropout: float = 0.0
+    init_from: str = None            # a trained run folder whose weights this run starts from
+                                     # (fine-tuning: its model settings and vocabulary)
     # optimization
     steps: int = 1200
     lr: float = 0.005                # peak learning rate (Adam)
@@ -148,6 +151,7 @@ RULES = {
     "max_length": integer(8, MAX_TOKENS), "boundaries": integers(1, MAX_TOKENS, empty=True),
     "batch_sizes": integers(1, 1 << 16), "shuffle_buffer": integer(0, 1 << 24),
     "article_weight": number(0),
+    "init_from": text(optional=True),
     "targets": Rule("'reference' or 'sentences'", lambda v: v in ("reference", "sentences")),
     "model": Rule("one of " + ", ".join(sorted(registry.MODELS)), lambda v: v in registry.MODELS),
     "d_model": integer(1, 1 << 15), "d_ff": integer(1, 1 << 17), "n_layers": integer(1, 256),
@@ -234,3 +238,28 @@ def with_overrides(explicit, gin_files=(), gin_params=(), defaults=None):
         if k in values:
             values[k] = tuple(values[k])
     return TrainConfig(**values)
+
+
+def fine_tuning_config(config):
+    """``config`` with the vocabulary of ``--init_from``'s run; its model settings must match."""
+    base = checkpoint.load_config(config.init_from)
+    args = base["model_args"]
+    mine = {"model": config.model, "d_model": config.d_model, "d_ff": config.d_ff,
+            "n_layers": config.n_layers, "n_heads": config.n_heads,
+            "max_length": config.max_length}
+    theirs = {"model": base["model"], "max_length": args.get("max_len"),
+              **{k: args.get(k) for k in ("d_model", "d_ff", "n_layers", "n_heads")}}
+    differ = [k for k in mine if theirs[k] is not None and mine[k] != theirs[k]]
+    if differ:
+        raise UserError(f"--init_from {config.init_from}: its model has " + ", ".join(
+            f"{k} {theirs[k]}" for k in differ) + "; this run asks for " + ", ".join(
+            f"{k} {mine[k]}" for k in differ) + " — pass " + " ".join(
+            f"--{k} {theirs[k]}" for k in differ) + " (fine-tuning keeps the model's shape)")
+    vocab = base.get("vocab_path")
+    if config.vocab_file is None and vocab:
+        return dataclasses.replace(config, vocab_file=vocab)
+    if vocab and pathlib.Path(config.vocab_file).read_bytes() != pathlib.Path(vocab).read_bytes():
+        raise UserError(f"--vocab_file {config.vocab_file} is not the vocabulary of --init_from "
+                        f"{config.init_from} — leave --vocab_file out: fine-tuning uses the "
+                        "model's own")
+    return config

@@ -40,7 +40,7 @@ from trax_models import data, sources
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, evaluate, registry, report
-from trax_models.summarizer.config import check
+from trax_models.summarizer.config import check, fine_tuning_config
 from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer
 from trax_models.summarizer.loop import make_loop
 from trax_models.summarizer.streams import BatchStream
@@ -272,7 +272,8 @@ def _run_record(config, kind, model_config):
                  "batch_sizes": list(config.batch_sizes), "shuffle_buffer": config.shuffle_buffer,
                  "article_weight": _article_weight(config, kind), "pairs": kind.pairs,
                  "seed": config.seed},
-        "train": {"steps": config.steps, "lr": config.lr, "warmup_steps": config.warmup_steps,
+        "train": {"init_from": config.init_from,
+                  "steps": config.steps, "lr": config.lr, "warmup_steps": config.warmup_steps,
                   "seed": config.seed, "optimizer": "Adam", "loss": "CrossEntropyLoss",
                   "schedule": "warmup_and_rsqrt_decay"},
     }
@@ -379,6 +380,8 @@ def _train(config, out, run):
         _prepare_output_dir(run, config)
     _sync("output_dir prepared")  # --fresh: no process loads the old checkpoint
 
+    if config.init_from:
+        config = fine_tuning_config(config)
     t_start = time.perf_counter()
     print(f"data: {config.source} (preparing the pipeline; the default corpus and its "
           "vocabulary are generated on first use)", flush=True)
@@ -405,6 +408,10 @@ def _train(config, out, run):
                      on_step=on_step, on_eval=progress.on_eval,
                      fingerprint=checkpoint.fingerprint(kind.name, model_config, vocab_path))
     _check_resume(out, record)  # after the Loop's load: a shape misfit is named first
+    if config.init_from and loop.step == 0:  # a resumed run has its own weights already
+        base, _ = checkpoint.load_model(config.init_from, mode="train")
+        loop.update_weights_and_state(weights=base.weights)
+        print(f"fine-tuning: starting from the weights of {config.init_from}", flush=True)
     if chief:
         run.claim(checkpoint.CONFIG_FILE, checkpoint.VOCAB_FILE)
         checkpoint.save_config(out, record, vocab_path)
