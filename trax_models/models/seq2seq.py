@@ -18,6 +18,12 @@ Scorings (``attention=``):
     None        no attention: the decoder sees the source only through its initial state, a
                 projection of the encoder's two final states — the fixed-size "context vector"
                 bottleneck attention removes.
+    any name in ``attention_family.MECHANISMS`` ('content', 'location', 'hybrid',
+                'location_sensitive', 'sharpened', 'smoothed', 'windowed', 'monotonic',
+                'stepwise_monotonic', 'local_p', 'local_m'): the scan's carry also holds α_{t-1},
+                Σ α, the monotonic position and the step; Bahdanau-style query s_{t-1}, except
+                Luong's local-p / local-m (query s_t, input feeding). ``decode(..., hard=True)``
+                decodes 'monotonic' hard (the first j ≥ the last position with p > 0.5).
 
 Training uses teacher forcing (the input at step t is the gold token y_{t-1}); with
 ``scheduled_sampling=p`` (train mode only) each input is, with probability p, the model's own
@@ -37,10 +43,13 @@ from trax import layers as tl
 from trax.fastmath import numpy as jnp
 from trax.layers import base
 
-__all__ = ["SCORINGS", "additive_scores", "dot_scores", "general_scores", "attend",
+from trax_models.models import attention_family as af
+
+__all__ = ["SCORINGS", "ATTENTIONS", "additive_scores", "dot_scores", "general_scores", "attend",
            "BiLSTMEncoder", "AttentionDecoder", "Seq2Seq", "decode", "count_params"]
 
 SCORINGS = ("bahdanau", "dot", "general", None)
+ATTENTIONS = SCORINGS + tuple(af.MECHANISMS)         # the family's mechanisms as well
 EOS = 1
 _NEG_INF = -1e9
 
@@ -142,13 +151,22 @@ def _scores(attention, att_weights, query, keys, keys_proj):
     return general_scores(query, keys, att_weights[0])
 
 
-def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperature=0.0):
+def _family_read(attention, att_weights, query, enc, mask, att_state, hard):
+    """One step of an attention_family mechanism: → (context (batch, n), α (batch, S), state)."""
+    params = dict(zip(af.param_names(attention), att_weights))
+    alpha, att_state = af.attention_step(attention, params, query, enc, mask, att_state, hard=hard)
+    return jnp.einsum('bs,bsm->bm', alpha, enc), alpha, att_state
+
+
+def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperature=0.0,
+                 hard=False):
     """The decoder loop, shared by teacher forcing, scheduled sampling and free running.
 
     enc (batch, S, n), mask (batch, S), gold_in (batch, T) int (the shifted gold tokens; only
     column 0, the start symbol, is used when own_prob = 1). At step t ≥ 1 the input token is the
     model's own previous prediction with probability own_prob, else gold_in[:, t].
     Returns (log-probs (batch, T, V), attention weights (batch, T, S), chosen tokens (batch, T)).
+    A family mechanism carries its state (α_{t-1}, Σ α, position, step) through the scan.
     """
     emb, (w_bridge, b_bridge), (w_lstm, b_lstm), att_weights, (w_c, b_c, w_o, b_o) = weights
     batch, n = enc.shape[0], enc.shape[-1]
@@ -167,9 +185,17 @@ def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperat
     sample_rngs = jax.random.split(sample_rng, steps)
     ctx0 = jnp.zeros((batch, n)) if attention is not None else jnp.zeros((batch, 0))
     logits0 = jnp.zeros((batch, w_o.shape[1]))
+    family = attention in af.MECHANISMS
+    pre_step = attention == 'bahdanau' or (family and not af.MECHANISMS[attention].luong)
+    state0 = af.init_state(mask) if family else ()
+
+    def read(query, att_state):
+        if family:
+            return _family_read(attention, att_weights, query, enc, mask, att_state, hard)
+        return (*attend(_scores(attention, att_weights, query, enc, keys_proj), enc, mask), att_state)
 
     def step(carry, xs):
-        c, h, ctx, prev_logits = carry
+        c, h, ctx, prev_logits, att_state = carry
         gold, own, step_rng = xs
         if temperature > 0:
             mine = jax.random.categorical(step_rng, prev_logits / temperature, axis=-1)
@@ -177,21 +203,21 @@ def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperat
             mine = jnp.argmax(prev_logits, axis=-1)
         token = jnp.where(own, mine, gold)                                      # (batch,)
         x = emb[token]                                                          # (batch, d)
-        if attention == 'bahdanau':        # query = s_{t-1}; c_t goes into this step
-            ctx, alpha = attend(_scores(attention, att_weights, h, enc, keys_proj), enc, mask)
+        if pre_step:                       # query = s_{t-1}; c_t goes into this step
+            ctx, alpha, att_state = read(h, att_state)
             c, h = _lstm_step(w_lstm, b_lstm, jnp.concatenate([x, ctx], -1), c, h)
         elif attention is not None:        # Luong: feed c_{t-1}, query = s_t
             c, h = _lstm_step(w_lstm, b_lstm, jnp.concatenate([x, ctx], -1), c, h)
-            ctx, alpha = attend(_scores(attention, att_weights, h, enc, keys_proj), enc, mask)
+            ctx, alpha, att_state = read(h, att_state)
         else:
             c, h = _lstm_step(w_lstm, b_lstm, x, c, h)
             alpha = jnp.zeros(mask.shape)
         out = jnp.tanh(jnp.dot(jnp.concatenate([h, ctx], -1), w_c) + b_c)      # (batch, n)
         logits = jnp.dot(out, w_o) + b_o                                        # (batch, V)
-        return (c, h, ctx, logits), (logits, alpha, token)
+        return (c, h, ctx, logits, att_state), (logits, alpha, token)
 
     _, (logits, alpha, tokens) = jax.lax.scan(
-        step, (c0, h0, ctx0, logits0), (gold_in.T, use_own, sample_rngs))
+        step, (c0, h0, ctx0, logits0, state0), (gold_in.T, use_own, sample_rngs))
     logits = jnp.swapaxes(logits, 0, 1)                                         # (batch, T, V)
     return (jax.nn.log_softmax(logits, axis=-1), jnp.swapaxes(alpha, 0, 1),
             tokens.T)
@@ -203,15 +229,15 @@ class AttentionDecoder(base.Layer):
 
     Position t sees the source and gold tokens < t (ShiftRight inside). Modes: 'train' (teacher
     forcing; with probability ``scheduled_sampling`` an input is the model's own previous
-    argmax), 'eval' (pure teacher forcing). ``attention`` is one of SCORINGS; with None the
+    argmax), 'eval' (pure teacher forcing). ``attention`` is one of ATTENTIONS; with None the
     attention weights are zeros.
     """
 
     def __init__(self, vocab_size, d_model, n_units, attention='bahdanau',
                  scheduled_sampling=0.0, mode='train'):
         super().__init__(n_in=3, n_out=2)
-        if attention not in SCORINGS:
-            raise ValueError(f"unknown attention {attention!r}: choose one of {SCORINGS}")
+        if attention not in ATTENTIONS:
+            raise ValueError(f"unknown attention {attention!r}: choose one of {ATTENTIONS}")
         if mode not in ('train', 'eval'):
             raise ValueError(f"AttentionDecoder mode {mode!r}: use 'train' or 'eval' "
                              "(free-running decoding is seq2seq.decode)")
@@ -240,7 +266,7 @@ class AttentionDecoder(base.Layer):
                                     glorot((n, 1), rngs[6])[:, 0]),
                'dot': lambda: (),
                'general': lambda: (glorot((n, m), rngs[4]),),
-               None: lambda: ()}[self._attention]()
+               None: lambda: ()}.get(self._attention, lambda: self._family_weights(rngs[4], n, m))()
         b_lstm = zeros(4 * n).at[2 * n:3 * n].set(1.0)          # forget-gate bias 1, as tl.LSTM
         self.weights = (
             tl.initializers.RandomNormalInitializer(1.0)((V, d), rngs[0]),      # target embedding
@@ -250,19 +276,26 @@ class AttentionDecoder(base.Layer):
             (glorot((n + ctx, n), rngs[3]), zeros(n), glorot((n, V), rngs[7]), zeros(V)),
         )
 
-    def free_run(self, enc, mask, max_len, temperature=0.0, rng=None):
+    def _family_weights(self, rng, n, m):
+        params = af.init_params(self._attention, rng, n, m)
+        return tuple(params[name] for name in af.param_names(self._attention))
+
+    def free_run(self, enc, mask, max_len, temperature=0.0, rng=None, hard=False):
         """Free-running decode: every input is the previous output. Returns (tokens (batch,
-        max_len) int, attention (batch, max_len, S), log-probs (batch, max_len, V))."""
+        max_len) int, attention (batch, max_len, S), log-probs (batch, max_len, V)). ``hard``:
+        hard monotonic decoding ('monotonic' only)."""
+        if hard and self._attention != 'monotonic':
+            raise ValueError(f"hard decoding is for attention='monotonic', not {self._attention!r}")
         rng = jax.random.PRNGKey(0) if rng is None else rng
         return _free_run_jit(self.weights, enc, mask, rng, self._attention, int(max_len),
-                             float(temperature))
+                             float(temperature), bool(hard))
 
 
-@functools.partial(jax.jit, static_argnums=(4, 5, 6))
-def _free_run_jit(weights, enc, mask, rng, attention, max_len, temperature):
+@functools.partial(jax.jit, static_argnums=(4, 5, 6, 7))
+def _free_run_jit(weights, enc, mask, rng, attention, max_len, temperature, hard):
     gold_in = jnp.zeros((enc.shape[0], max_len), jnp.int32)
     logp, alpha, tokens = _run_decoder(weights, enc, mask, gold_in, 1.0, rng, attention,
-                                       temperature)
+                                       temperature, hard)
     # tokens[:, t] is the *input* at step t (start symbol, then the prediction of step t-1):
     # the outputs are the inputs shifted left plus the last step's choice.
     if temperature > 0:
@@ -277,7 +310,8 @@ def Seq2Seq(input_vocab_size, target_vocab_size=None, d_model=32, n_units=64,
             attention='bahdanau', scheduled_sampling=0.0, mode='train', return_attention=False):
     """Encoder–decoder: (src (batch, S), tgt (batch, T)) → log-probs (batch, T, target_vocab).
 
-    ``attention``: 'bahdanau' | 'dot' | 'general' | None (see the module docstring); ``n_units``
+    ``attention``: 'bahdanau' | 'dot' | 'general' | None | a family mechanism (see the module
+    docstring and ``attention_family.MECHANISMS``); ``n_units``
     (even) is the decoder width and the encoder output width (n/2 per direction). With
     ``return_attention`` the model also outputs the weights (batch, T, S). Modes 'train' |
     'eval'. Train it on (src, tgt, tgt, mask) batches with ``tl.CrossEntropyLoss``.
@@ -293,17 +327,18 @@ def Seq2Seq(input_vocab_size, target_vocab_size=None, d_model=32, n_units=64,
     )
 
 
-def decode(model, src, max_len, temperature=0.0, rng=None):
+def decode(model, src, max_len, temperature=0.0, rng=None, hard=False):
     """Free-running decode of a ``Seq2Seq`` model (its current weights) for a batch.
 
     src (batch, S) int → (tokens (batch, max_len) int with everything after the first EOS set
-    to 0, attention (batch, max_len, S)). temperature 0 = greedy argmax, > 0 = sampling.
+    to 0, attention (batch, max_len, S)). temperature 0 = greedy argmax, > 0 = sampling;
+    ``hard``: hard monotonic attention (attention='monotonic' only).
     """
     encoder, decoder = model.sublayers[0], model.sublayers[1]
     src = np.asarray(src, dtype=np.int32)
     run_encoder = jax.jit(lambda w, s, x: encoder.pure_fn(x, w, s, jax.random.PRNGKey(0))[0])
     enc, mask = run_encoder(encoder.weights, encoder.state, src)
-    tokens, alpha, _ = decoder.free_run(enc, mask, max_len, temperature, rng)
+    tokens, alpha, _ = decoder.free_run(enc, mask, max_len, temperature, rng, hard)
     tokens = np.asarray(tokens)
     after_eos = np.cumsum(np.cumsum(tokens == EOS, axis=1), axis=1) > 1   # strictly after 1st EOS
     return np.where(after_eos, 0, tokens), np.asarray(alpha)
@@ -315,12 +350,16 @@ def count_params(input_vocab_size, target_vocab_size=None, d_model=32, n_units=6
 
     Encoder: embedding V_in·d and two LSTMs of n/2 units; decoder: embedding V_out·d, bridge
     n·2n + 2n, LSTM (d + c + n)·4n + 4n with c = n with attention else 0, scoring weights
-    (Bahdanau 2n² + n, general n², dot 0), output tanh layer (n + c)·n + n, Dense n·V + V.
+    (Bahdanau 2n² + n, general n², dot 0, a family mechanism ``attention_family.count_params``),
+    output tanh layer (n + c)·n + n, Dense n·V + V.
     """
     V_in, V_out = input_vocab_size, target_vocab_size or input_vocab_size
     d, n, h = d_model, n_units, n_units // 2
     c = 0 if attention is None else n
-    scoring = {'bahdanau': 2 * n * n + n, 'general': n * n, 'dot': 0, None: 0}[attention]
+    if attention in af.MECHANISMS:
+        scoring = af.count_params(attention, n, n)
+    else:
+        scoring = {'bahdanau': 2 * n * n + n, 'general': n * n, 'dot': 0, None: 0}[attention]
     encoder = V_in * d + 2 * ((d + h) * 4 * h + 4 * h)
     decoder = (V_out * d + (n * 2 * n + 2 * n) + ((d + c + n) * 4 * n + 4 * n) + scoring
                + ((n + c) * n + n) + (n * V_out + V_out))
