@@ -37,7 +37,10 @@ test: $(STAMP)
 # course's graded functions and check values, compat's patches, the models, decoding, a short
 # train + resume, the accelerator benchmark at tiny size). JAX_LATEST=0.11.2 tries another
 # release (any from 0.10.2 up); PYTHON_LATEST=/path/to/python3.12 another interpreter.
-PYTHON_LATEST ?= $(shell command -v python3.12)
+# (the first python3.12 that runs: a pyenv shim on PATH may not, while pyenv's own copy does)
+PYTHON_LATEST ?= $(firstword $(foreach p,$(shell command -v python3.12) \
+                   $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12),\
+                   $(if $(shell $(p) -c 'print(1)' 2>/dev/null),$(p))))
 JAX_LATEST    ?= 0.12.0.1
 VENV_LATEST   := build/venv-latest
 LATEST_STAMP  := $(VENV_LATEST)/.installed-$(JAX_LATEST)-$(shell cat constraints.txt setup.cfg pyproject.toml | sha256sum | cut -c1-16)
@@ -54,7 +57,7 @@ $(LATEST_STAMP):
 	@rm -f $(VENV_LATEST)/.installed-*
 	test -x $(VENV_LATEST)/bin/python || $(PYTHON_LATEST) -m venv $(VENV_LATEST)
 	sed -e 's/^jax==.*/jax==$(JAX_LATEST)/' -e 's/^jaxlib==.*/jaxlib==$(JAX_LATEST)/' constraints.txt > $(VENV_LATEST)/constraints.txt
-	$(VENV_LATEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(VENV_LATEST)/constraints.txt -e '.[dev]'
+	$(VENV_LATEST)/bin/python -m pip install --quiet --disable-pip-version-check -c $(VENV_LATEST)/constraints.txt -e '.[dev,baselines]'
 	@touch $@
 
 .PHONY: test-latest
