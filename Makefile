@@ -102,6 +102,12 @@ bench: $(STAMP) $(TORCH_STAMP)
 compare: $(STAMP)
 	$(PY) -m trax_models compare $(ARGS)
 
+# The family of attention mechanisms on tasks with a known alignment (issue #31):
+# ARGS="--size ci" for a few minutes; the default size is ≈36 min on 2 cores (estimated).
+.PHONY: attention-study
+attention-study: $(STAMP)
+	$(PY) -m trax_models attention-study --out build/attention_study $(ARGS)
+
 notebooks: $(STAMP)
 	$(PY) notebooks/runner.py --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
 

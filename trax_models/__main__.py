@@ -5,6 +5,7 @@ Commands:
     summarize  summarize text files or stdin with a trained checkpoint
     evaluate   ROUGE of a checkpoint vs Lead-3 and other baselines on a data split
     compare    the Transformers vs RNNs experiment (what make compare runs)
+    attention-study  the family of attention mechanisms on tasks with a known alignment
     grade      run a learner's notebook and score each exercise
     finetune   fine-tune a trained summarizer (make train's) for NER or QA
     ner        tag the named entities of text files with a fine-tuned NER model
@@ -23,13 +24,14 @@ import sys
 
 from trax_models import signals
 from trax_models.errors import UserError
+from trax_models.experiments.cli import attention_study_cli
 from trax_models.experiments.cli import cli as compare_cli
 from trax_models.grader.notebook import cli as grade_cli
 from trax_models.summarizer import cli
 from trax_models.transfer import cli as transfer_cli
 
 COMMANDS = {"train": cli.train, "summarize": cli.summarize, "evaluate": cli.evaluate_cli,
-            "compare": compare_cli, "grade": grade_cli,
+            "compare": compare_cli, "attention-study": attention_study_cli, "grade": grade_cli,
             "finetune": transfer_cli.finetune_cli, "ner": transfer_cli.ner_cli,
             "qa": transfer_cli.qa_cli}
 

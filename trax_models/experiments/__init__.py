@@ -9,4 +9,6 @@ Writes DIR/compare.json (config, conditions, every number) and PNG plots (defaul
 DIR = build/compare). Modules: ``tasks`` (the synthetic data), ``fit`` (one training step and
 the measurements), ``compare`` (the experiments and the computed findings), ``plots``,
 ``summarization`` (encoder–decoder vs TransformerLM), ``cli`` (the command line).
+``python -m trax_models attention-study``: ``alignment_tasks`` (tasks with a gold alignment)
+and ``attention_study`` (the family of attention mechanisms measured on them).
 """
