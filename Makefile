@@ -103,7 +103,7 @@ compare: $(STAMP)
 	$(PY) -m trax_models compare $(ARGS)
 
 # The family of attention mechanisms on tasks with a known alignment (issue #31):
-# every mechanism on every task, ≈36 min on 2 cores (estimated); ARGS="--size ci" for minutes.
+# every mechanism on every task, 10.5 min on 2 cores (6 Dec 2026); ARGS="--size ci" for less.
 .PHONY: attention-study
 attention-study: $(STAMP)
 	$(PY) -m trax_models attention-study --size default --out build/attention_study $(ARGS)
