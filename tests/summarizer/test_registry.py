@@ -76,3 +76,27 @@ def test_config_json_is_checked_on_load(tmp_path):
         (tmp_path / "config.json").write_text(json.dumps({"model": model, "model_args": args}))
         with pytest.raises(UserError, match=message):
             checkpoint.load_config(tmp_path)
+
+
+def test_encoder_decoder_cross_attention_setting():
+    """'softmax' (the default) stays out of model_args, so runs from before the setting keep
+    their config.json and checkpoint fingerprints; a variant is stored, built and checked."""
+    old = dict(ARGS, n_encoder_layers=None, n_decoder_layers=None)   # a run's stored model_args
+    default = registry.EncoderDecoderConfig.from_dict(old)
+    assert default.cross_attention == "softmax" and default.as_dict() == old
+    stored = checkpoint.fingerprint("encoder_decoder", old)
+    checkpoint.check_fingerprint(stored, checkpoint.fingerprint("encoder_decoder", default), "p", "c")
+    smoothed = registry.EncoderDecoderConfig.from_dict(dict(ARGS, cross_attention="smoothed"))
+    assert smoothed.as_dict() == dict(old, cross_attention="smoothed")
+    with pytest.raises(UserError, match="cross_attention None in the weights, 'smoothed' there"):
+        checkpoint.check_fingerprint(stored, checkpoint.fingerprint("encoder_decoder", smoothed),
+                                     "p", "c")
+    model = registry.kind("encoder_decoder").build(smoothed, "eval")
+    model.init(registry.kind("encoder_decoder").signature())
+    assert "CrossAttention_smoothed" in str(model)
+    with pytest.raises(UserError, match=r"model_args: cross_attention='monotonic' needs α_\(i-1\)"
+                                        ".*use the RNN seq2seq") as info:
+        registry.EncoderDecoderConfig.from_dict(dict(ARGS, cross_attention="monotonic"))
+    assert "\n" not in str(info.value)
+    with pytest.raises(UserError, match="unknown cross_attention 3"):
+        registry.EncoderDecoderConfig.from_dict(dict(ARGS, cross_attention=3))

@@ -36,6 +36,11 @@ Modes:
             loops as the TransformerLM's; ``python -m trax_models summarize/evaluate``).
 One checkpoint serves all three modes: the weight trees are identical.
 
+Cross-attention normalisation (``cross_attention=``, ``cross_attention.py``): 'softmax' (the
+default, the graded attention: the model as it always was), 'sharpened', 'smoothed' or 'local_m';
+the attention-family mechanisms that need the previous step's alignment are refused. No
+variant adds weights, so the weight tree, and the checkpoints, are the same for all of them.
+
 How it differs from ``trax.models.Transformer`` (tested in tests/test_encoder_decoder.py):
 the weights map one-to-one in flattening order and the outputs agree to 1e-5 after trax's
 logits go through LogSoftmax, except that (1) we end in LogSoftmax (trax: logits), (2) we
@@ -58,6 +63,7 @@ from trax_models.attention import (
     compute_attention_output_closure,
 )
 from trax_models.model import FeedForward
+from trax_models.models import cross_attention as xattn
 from trax_models.tokens import PAD
 
 __all__ = ["PaddingMask", "ComputeOnce", "masked_attention", "MultiHeadAttention",
@@ -172,7 +178,7 @@ def masked_attention(q, k, v, mask, n_heads, causal=False):
     return DotProductAttention(q, k, v, mask)  # (B·H, L_q, d_head)
 
 
-def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train'):
+def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train', normalise='softmax'):
     """Multi-head attention: queries from one input, keys and values from another.
 
     Inputs:
@@ -195,6 +201,8 @@ def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train'):
         computed on the first call and replayed (``ComputeOnce``): for cross-attention,
         whose keys/values (the encoder output) do not change while decoding. ``causal``
         self-attention in predict mode is ``attention.CausalAttention``'s job (KV cache).
+      normalise: cross-attention only: 'softmax' (the graded ``DotProductAttention``),
+        'sharpened', 'smoothed' or 'local_m' (``cross_attention.CrossAttention``).
     """
     _check_mode(mode, 'MultiHeadAttention')
     if d_feature % n_heads:
@@ -203,6 +211,9 @@ def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train'):
     if causal and mode == 'predict':
         raise ValueError("MultiHeadAttention: causal=True in predict mode would replay stale "
                          "keys; use trax_models.attention.CausalAttention(mode='predict').")
+    if xattn.check(normalise) != 'softmax' and causal:
+        raise ValueError(f"MultiHeadAttention: normalise={normalise!r} is for cross-attention; "
+                         "causal self-attention keeps normalise='softmax'.")
     d_head = d_feature // n_heads
 
     def heads():
@@ -218,7 +229,8 @@ def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train'):
                                   [tl.Dense(d_feature), heads()]),  # v (B·H, L_k, d_head)
                         mode=mode),
         ),
-        tl.Fn('DotProductAttn', attend, n_out=1),                 # (B·H, L_q, d_head)
+        (tl.Fn('DotProductAttn', attend, n_out=1) if normalise == 'softmax'  # (B·H, L_q, d_head)
+         else xattn.CrossAttention(normalise, n_heads, mode=mode)),
         tl.Fn('AttnOutput', compute_attention_output_closure(n_heads, d_head), n_out=1),
         tl.Dense(d_feature),                                      # (B, L_q, d_feature)
     )
@@ -239,12 +251,14 @@ def EncoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu):
     ]
 
 
-def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, max_len=2048):
+def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, max_len=2048,
+                 cross_attention='softmax'):
     """One decoder block: causal self-attention → cross-attention → feed-forward, residual.
 
     Inputs and outputs: (y (batch, L_tgt, d_model), x (batch, L_src, d_model) the encoder
     output, mask (batch, L_src) bool). Returns a list of three ``tl.Residual``.
-    ``max_len``: the self-attention's KV-cache length in predict mode.
+    ``max_len``: the self-attention's KV-cache length in predict mode; ``cross_attention``: the
+    cross-attention's normalisation (``MultiHeadAttention``'s ``normalise``).
     """
     return [
         tl.Residual(tl.LayerNorm(),
@@ -252,7 +266,7 @@ def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, m
                     tl.Dropout(rate=dropout, mode=mode)),
         tl.Residual(tl.LayerNorm(),             # normalizes y only: x is the encoder's output
                     tl.Select([0, 1, 2, 1, 2]),  # y x mask | x mask (kept for the next block)
-                    MultiHeadAttention(d_model, n_heads, mode=mode),
+                    MultiHeadAttention(d_model, n_heads, mode=mode, normalise=cross_attention),
                     tl.Dropout(rate=dropout, mode=mode)),
         tl.Residual(FeedForward(d_model, d_ff, dropout, mode, ff_activation)),
     ]
@@ -279,7 +293,7 @@ def Encoder(vocab_size, d_model, d_ff, n_heads, n_layers, dropout, max_len, mode
 
 def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048, n_heads=8,
                 n_encoder_layers=6, n_decoder_layers=6, dropout=0.1, max_len=2048,
-                mode='train', ff_activation=tl.Relu, cache_len=None):
+                mode='train', ff_activation=tl.Relu, cache_len=None, cross_attention='softmax'):
     """The encoder–decoder Transformer.
 
     Inputs: source (batch, L_src) int (0 = padding), target (batch, L_tgt) int.
@@ -296,8 +310,11 @@ def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048
       mode: 'train' | 'eval' | 'predict' (see module doc).
       ff_activation: the feed-forward activation layer class.
       cache_len: predict mode: positions the self-attention KV cache holds (default max_len).
+      cross_attention: the cross-attention's normalisation, 'softmax' (default) | 'sharpened'
+        | 'smoothed' | 'local_m' (see ``cross_attention``); others: a one-line ValueError.
     """
     _check_mode(mode, 'Transformer')
+    xattn.check(cross_attention)
     if d_model % n_heads:
         raise ValueError(f"Transformer: d_model={d_model} is not divisible by n_heads="
                          f"{n_heads}; choose d_model = n_heads × d_head.")
@@ -312,7 +329,8 @@ def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048
         tl.Embedding(output_vocab_size, d_model),      # y (B, L_tgt, d_model)
         tl.Dropout(rate=dropout, mode=mode),
         tl.PositionalEncoding(max_len=max_len, mode=mode),
-        [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len=cache_len)
+        [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len=cache_len,
+                      cross_attention=cross_attention)
          for _ in range(n_decoder_layers)],            # y x mask target
         tl.Select([0], n_in=3),                        # y target
         tl.LayerNorm(),
@@ -323,7 +341,7 @@ def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048
 
 def EncoderDecoder(vocab_size, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dropout=0.1,
                    max_len=2048, mode='train', n_encoder_layers=None, n_decoder_layers=None,
-                   ff_activation=tl.Relu, cache_len=None):
+                   ff_activation=tl.Relu, cache_len=None, cross_attention='softmax'):
     """``Transformer`` with the training config's ``model_args`` names (one shared vocab).
 
     The checkpoint's model factory: ``n_layers`` sets both stacks unless ``n_encoder_layers``
@@ -333,7 +351,7 @@ def EncoderDecoder(vocab_size, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dr
                        n_encoder_layers=n_layers if n_encoder_layers is None else n_encoder_layers,
                        n_decoder_layers=n_layers if n_decoder_layers is None else n_decoder_layers,
                        dropout=dropout, max_len=max_len, mode=mode, ff_activation=ff_activation,
-                       cache_len=cache_len)
+                       cache_len=cache_len, cross_attention=cross_attention)
 
 
 def count_params(vocab_size, d_model, d_ff, n_encoder_layers, n_decoder_layers, max_len,

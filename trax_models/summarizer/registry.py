@@ -21,7 +21,7 @@ from trax import shapes
 from trax_models import model as course_model
 from trax_models import weights
 from trax_models.errors import UserError
-from trax_models.models import encoder_decoder, pointer
+from trax_models.models import cross_attention, encoder_decoder, pointer
 from trax_models.summarizer import adapters
 
 __all__ = ["ModelConfig", "EncoderDecoderConfig", "ModelKind", "MODELS", "kind"]
@@ -76,9 +76,13 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class EncoderDecoderConfig(ModelConfig):
-    """An encoder–decoder's shape: ``n_layers`` in each stack unless a stack's own is set."""
+    """An encoder–decoder's shape: ``n_layers`` in each stack unless a stack's own is set;
+    ``cross_attention``: its normalisation ('softmax' | 'sharpened' | 'smoothed' | 'local_m',
+    ``models.cross_attention``), left out of ``as_dict`` at the default 'softmax' so that the
+    model_args (and checkpoint fingerprints) of runs from before the setting are unchanged."""
     n_encoder_layers: int = None
     n_decoder_layers: int = None
+    cross_attention: str = "softmax"
 
     def check(self, source="the model settings"):
         super().check(source)
@@ -88,6 +92,16 @@ class EncoderDecoderConfig(ModelConfig):
                                       or value < 1):
                 raise UserError(f"{source}: {name} must be a positive integer or null, got "
                                 f"{value!r}")
+        try:
+            cross_attention.check(self.cross_attention)
+        except (ValueError, TypeError) as e:
+            raise UserError(f"{source}: {e}") from None
+
+    def as_dict(self):
+        values = super().as_dict()
+        if values["cross_attention"] == "softmax":
+            del values["cross_attention"]
+        return values
 
 
 @dataclasses.dataclass(frozen=True)
