@@ -37,6 +37,7 @@ sections past that many seconds (those left are recorded as skipped). Writes
 benchmarks/results/accelerator-<platform>.json (``--out`` to change).
 """
 import importlib.util
+import json
 import os
 import pathlib
 import subprocess
@@ -189,7 +190,6 @@ def recipe_section(steps, size_name):
             return {"failed": (done.stderr or done.stdout).strip().splitlines()[-1:],
                     "command": cmd[1:]}
         seen, seconds, timed_steps, tokens = set(), 0.0, 0, 0
-        import json
         for line in (out_dir / "progress.jsonl").read_text().splitlines():
             rec = json.loads(line)
             shape = tuple(rec["shape"] or ())
@@ -310,6 +310,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     size = SIZES[args.size]
     t_start = time.perf_counter()
+    import jax
+
     import trax_models  # noqa: F401  (compat first: quiet trax import, the compilation cache)
     devices = device_info()
     print(f"devices: {devices['count']} × {devices['kind']} ({devices['backend']}), "
@@ -337,7 +339,7 @@ def main(argv=None):
         result["sections_s"][name] = round(time.perf_counter() - t0, 1)
         result["total_s"] = round(time.perf_counter() - t_start, 1)
         result["devices"]["peak_bytes_in_use"] = _memory_stats(
-            __import__("jax").devices()[0]).get("peak_bytes_in_use")  # None on a CPU
+            jax.devices()[0]).get("peak_bytes_in_use")  # None on a CPU
         common.write_result("accelerator", result, out=out)  # a stopped run keeps what it has
     print(f"wrote {out} in {result['total_s']} s", flush=True)
     return 0

@@ -17,6 +17,7 @@ stack too), then compares ``progress.jsonl`` step by step (loss, batch shape) an
 benchmarks/results/stack_parity.json.
 """
 import json
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -34,7 +35,7 @@ def run(python, steps, seed, out, tmp):
            "--seed", str(seed)]
     if steps:
         cmd += ["--steps", str(steps)]
-    env = dict(common.os.environ, TRAX_MODELS_CACHE=str(cache), TRAX_MODELS_JAX_CACHE="0")
+    env = dict(os.environ, TRAX_MODELS_CACHE=str(cache), TRAX_MODELS_JAX_CACHE="0")
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
