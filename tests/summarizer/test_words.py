@@ -180,3 +180,67 @@ def test_no_sentence_twice():
                        6) == {2, 5}
     twice = sampling.copy_units(ends, np.zeros(6, bool))
     assert _adjust_one(twice, written, article, 6) == {1, 2, 5}
+
+
+def _lead_step(adjust, generated, article, log_probs):
+    out = adjust(jnp.asarray([log_probs], jnp.float32),
+                 jnp.asarray([generated + [0] * 6], jnp.int32), jnp.asarray([len(generated)]),
+                 jnp.asarray([article], jnp.int32))
+    return np.asarray(out[0])
+
+
+def test_lead_prior_opens_with_the_first_sentence_and_copies_it_whole():
+    # ids: 2 "The_" 3 "rain_" 4 ". _" (sentence end) 5 "team_" 6 "won_"
+    ends = np.array([0, 0, 0, 0, 1, 0, 0], bool)
+    article = [2, 3, 4, 2, 5, 6, 4]  # "The rain. The team won. "
+    prefer_team = [0.0, -9.0, -1.0, -5.0, -5.0, -0.1, -5.0]  # the model would write "team"
+    for prior, opens_with in ((0.0, 2), (0.5, 2), (3.0, 2)):  # "The_" begins both sentences
+        adjust = sampling.copy_units(ends, np.zeros(7, bool), 96, once=True, lead=prior)
+        out = _lead_step(adjust, [], article, prefer_team)
+        assert int(np.argmax(out)) == opens_with
+        assert out[2] == pytest.approx(-1.0 + prior)  # the prior is added to the lead's opening
+    # begun, the first sentence is copied whole: "rain_" is the only choice, though the model
+    # prefers "team_" (the second sentence also opens with "The_")
+    led = sampling.copy_units(ends, np.zeros(7, bool), 96, once=True, lead=2.0)
+    out = _lead_step(led, [2], article, prefer_team)
+    assert set(np.flatnonzero(np.isfinite(out))) == {3}
+    free = sampling.copy_units(ends, np.zeros(7, bool), 96, once=True)
+    out = _lead_step(free, [2], article, prefer_team)  # without the prior, either sentence
+    assert set(np.flatnonzero(np.isfinite(out))) == {3, 5} and int(np.argmax(out)) == 5
+    # after the lead, the prior is gone: the step's log-probs are the constraint's alone
+    after = [2, 3, 4]
+    np.testing.assert_array_equal(_lead_step(led, after, article, prefer_team),
+                                  _lead_step(free, after, article, prefer_team))
+
+
+def test_lead_prior_is_outweighed_by_a_confident_model():
+    # ids: 2 "Rain_" 3 "fell_" 4 ". _" 5 "Snow_": the model is sure of "Snow" (gap 6 nats)
+    ends = np.array([0, 0, 0, 0, 1, 0], bool)
+    article = [2, 3, 4, 5, 3, 4]
+    log_probs = [0.0, -9.0, -6.0, -9.0, -9.0, 0.0]
+    for prior, first in ((2.0, 5), (8.0, 2)):
+        adjust = sampling.copy_units(ends, np.zeros(6, bool), 96, once=True, lead=prior)
+        assert int(np.argmax(_lead_step(adjust, [], article, log_probs))) == first
+
+
+def test_lead_prior_in_the_summarizer_and_the_cli(random_checkpoint, tmp_path, capsys):
+    from trax_models.__main__ import main
+    article = ("The home team won the final. Rain is expected across the north. The council "
+               "approved the new budget on Tuesday.")
+    led = Summarizer.from_checkpoint(random_checkpoint, max_new_tokens=40, copy="sentences",
+                                     lead_prior=1e5)
+    assert led.summarize([article])[0].startswith("The home team won the final.")
+    for bad, message in (({"copy": None, "lead_prior": 1.0}, "copy='sentences'"),
+                         ({"copy": "sentences", "lead_prior": -1.0}, "lead_prior")):
+        with pytest.raises(UserError, match=message):
+            Summarizer.from_checkpoint(random_checkpoint, **bad)
+    text = tmp_path / "a.txt"
+    text.write_text(article)
+    for flags, message in ((["--copy", "off", "--lead-prior", "2"], "--lead-prior needs"),
+                           (["--lead-prior", "-1"], "--lead-prior=-1.0 must be")):
+        assert main(["summarize", "--checkpoint", str(random_checkpoint), *flags,
+                     str(text)]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["summarize", "--checkpoint", str(random_checkpoint), "--lead-prior", "1e5",
+                 "--max-new-tokens", "40", str(text)]) == 0
+    assert capsys.readouterr().out.startswith("The home team won the final.")

@@ -23,6 +23,7 @@ from trax_models.summarizer.baselines import BASELINES
 from trax_models.summarizer.config import TrainConfig, with_overrides
 from trax_models.summarizer.generate import (
     DEFAULT_COPY,
+    DEFAULT_LEAD_PRIOR,
     MAX_NEW_TOKENS,
     METHODS,
     Summarizer,
@@ -202,6 +203,10 @@ def _decoding_flags(p):
                    help="what a summary is made of: whole sentences of the article; whole words "
                         "(article words or common English words, names and numbers only from "
                         "the article); off: the model's own choice at every token")
+    p.add_argument(*spellings("--lead-prior"), type=float, default=None, metavar="NATS",
+                   help="--copy sentences: added to the log-prob of opening the summary with "
+                        f"the article's first sentence (default {DEFAULT_LEAD_PRIOR}; 0 = off: "
+                        "the model alone picks the sentences)")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="--method sample: sampling temperature (0 = greedy)")
     p.add_argument("--seed", type=int, default=0, help="--method sample: sampling seed")
@@ -236,6 +241,7 @@ FLAG_RULES = {
     "no_repeat_ngram_size": rules.Rule(
         "0 (off) or an integer ≥ 2", lambda v: rules.integer(0, rules.MAX_TOKENS)(v) and v != 1),
     "repetition_penalty": rules.number(1),
+    "lead_prior": rules.optional(rules.number(0, 1e6)),
 }
 
 
@@ -258,6 +264,16 @@ def _check_decoding(args, *minimums):
 def _copy(args):
     """``--copy`` as ``Summarizer``'s copy argument (off: None)."""
     return None if args.copy == "off" else args.copy
+
+
+def _lead_prior(args):
+    """``--lead-prior``: its default with --copy sentences, else 0; refused with other copies."""
+    if args.lead_prior is None:
+        return DEFAULT_LEAD_PRIOR if args.copy == "sentences" else 0.0
+    if args.lead_prior and args.copy != "sentences":
+        raise UserError(f"--lead-prior needs --copy sentences (a summary of whole sentences), "
+                        f"not --copy {args.copy}: drop --lead-prior or pass --copy sentences")
+    return args.lead_prior
 
 
 def _decoding_options(args):
@@ -317,7 +333,8 @@ def summarize(argv):
     check_caps(config["model"], config["model_args"], args.max_input_tokens, args.max_new_tokens)
     inputs = read_inputs(args.inputs)  # before the weights load: a bad input fails fast
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
-                                            max_new_tokens=args.max_new_tokens, copy=_copy(args))
+                                            max_new_tokens=args.max_new_tokens, copy=_copy(args),
+                                            lead_prior=_lead_prior(args))
     model_vocab = vocab.load_vocab(summarizer.vocab_file)
     unfamiliar = [words.unfamiliar_share(text, model_vocab) for _, text in inputs]
     for (name, _), share in zip(inputs, unfamiliar):
@@ -399,7 +416,7 @@ def evaluate_cli(argv):
         args.checkpoint, data_source=args.data, split=args.split, n=args.n,
         samples=args.samples, json_path=args.json, method=args.method,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        copy=_copy(args),
+        copy=_copy(args), lead_prior=_lead_prior(args),
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
                       "summary_key": args.summary_key}, baselines=chosen,
         **_decoding_options(args))

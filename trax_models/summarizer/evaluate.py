@@ -25,7 +25,7 @@ from trax_models.errors import UserError
 from trax_models.sources import records
 from trax_models.summarizer import baselines as baseline_summaries
 from trax_models.summarizer import checkpoint, facts, metrics, words
-from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer, TruncationWarning
+from trax_models.summarizer.generate import DEFAULT_COPY, DEFAULT_LEAD_PRIOR, Summarizer, TruncationWarning
 
 __all__ = ["summarize_and_score", "format_table", "evaluate"]
 
@@ -210,7 +210,7 @@ def _take(iterator, n):
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
              json_path=None, method="greedy", max_new_tokens=None, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
-             **decode_options):
+             lead_prior=DEFAULT_LEAD_PRIOR, **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; return the results (and
     write them as JSON to ``json_path`` when one is given — nothing is written otherwise).
 
@@ -223,7 +223,8 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
         checkpoint directory is only read).
       method, max_new_tokens (None: ``Summarizer``'s default), batch_size, **decode_options: as
       ``Summarizer.summarize``;
-      copy: as ``Summarizer`` (default: ``summarize``'s).
+      copy, lead_prior: as ``Summarizer`` (default: ``summarize``'s; the prior only with
+        copy='sentences').
       data_options: data_dir, article_key, summary_key of the source.
       baselines: extractive baselines scored on the same articles (Lead-3 always).
     """
@@ -233,7 +234,7 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
     if not pairs:
         raise UserError(f"the {split} split of {source} has no (article, summary) pairs")
     summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens,
-                             copy=copy)
+                             copy=copy, lead_prior=lead_prior if copy == "sentences" else 0.0)
     facts_of = sources.facts_of(source, split, **options)
     print(f"evaluating {checkpoint_dir} on {len(pairs)} {split} pairs of {source} "
           f"({method} decoding)", file=sys.stderr, flush=True)

@@ -95,7 +95,7 @@ ONCE = 8  # a unit whose first ONCE pieces (or all, when shorter) a summary hold
           # defeated …", "Sartmuwick Kedouns have …")
 
 
-def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
+def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0):
     """The copy constraint: adjust(log_probs (R, V), generated (R, T), index (R,),
     article (R, La)) -> log_probs with -inf on every token that would start or continue a unit
     found neither in the article nor among the ``free`` tokens.
@@ -117,6 +117,9 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
     copied whole and in order, never invented or cut. A unit longer than ``max_pieces``
     (static) pieces is matched on its last ``max_pieces``; one copied up to the article's end
     without a unit end (its final "." has no space after it) can only be followed by EOS.
+    ``lead`` (static, nats; 0 = off): added to the log-prob of the article's first piece at the
+    summary's first step; a summary that opens with the article's first unit then copies that
+    unit whole (another unit sharing its first pieces cannot take over).
     """
     unit_ends = jnp.asarray(unit_ends)
     free = jnp.asarray(free).at[EOS].set(True).at[0].set(False)
@@ -167,7 +170,20 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False):
         # where the article's unit ends, the summary may end instead (then EOS: stuck above)
         at_end = jnp.any(cont & unit_ends[None, :vocab], axis=1)
         allowed = allowed | (at_end[:, None] & closers[None, :vocab])
-        return jnp.where(allowed, log_probs, -jnp.inf)
+        log_probs = jnp.where(allowed, log_probs, -jnp.inf)
+        if lead:  # a prior for opening with the article's first unit; begun, it is copied whole
+            ends_here = valid & unit_ends[jnp.maximum(article, 0)]
+            first = jnp.where(jnp.any(ends_here, 1), jnp.argmax(ends_here, 1) + 1,
+                              jnp.sum(valid, 1))  # (R,) the first unit's length
+            n = min(t, la)
+            same = (generated[:, :n] == article[:, :n]) | (jnp.arange(n)[None, :] >= index[:, None])
+            on_lead = (index < first) & jnp.all(same, 1)  # (R,)
+            token = jnp.take_along_axis(article, jnp.clip(index, 0, la - 1)[:, None], 1)
+            is_next = jnp.arange(vocab)[None, :] == token  # (R, V)
+            bonus = jnp.where(is_next & (index == 0)[:, None], lead, 0.0)
+            forced = on_lead & (index > 0)
+            log_probs = jnp.where(forced[:, None] & ~is_next, -jnp.inf, log_probs + bonus)
+        return log_probs
 
     return adjust
 

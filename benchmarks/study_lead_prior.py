@@ -1,0 +1,92 @@
+"""The lead prior of ``--copy sentences`` (issue #28): chosen on DEV, then scored once on TEST.
+
+    python -m benchmarks.study_lead_prior --checkpoint build/model [--priors 0,1,2,4,8,100]
+
+The prior adds nats to opening a summary with the article's first sentence
+(``generate.DEFAULT_LEAD_PRIOR``). DEV, where the value is chosen: the generator's held-out
+articles 100–199 (fact accuracy, ROUGE-L), the hand-written new-shape and other-topic DEV sets
+(``text_sets_dev``) and 100 pairs of the CNN/DailyMail sample's TRAIN split (``make train``'s
+model never sees them). TEST, scored for 0 (off) and the chosen value only: the generator's
+held-out articles 0–99 (what ``make train`` reports), the TEST sets (``text_sets_test``) and the
+sample's 100 held-out pairs. Writes ``benchmarks/results/lead_prior_study.json``.
+"""
+import argparse
+import json
+import pathlib
+import time
+
+from benchmarks import text_sets_dev, text_sets_test
+from benchmarks.common import RESULTS_DIR
+from benchmarks.study_summarizer import score_set
+
+OUT = RESULTS_DIR / "lead_prior_study.json"
+CNN = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "cnn_dm_sample.jsonl"
+
+
+def _brief(row):
+    keep = ("fact_accuracy", "hallucination", "broken_words", "summary_words")
+    out = {k: row[k] for k in keep if k in row}
+    for k in ("rouge", "lead_equal_length", "lead1", "model_at_lead1_length"):
+        if k in row:
+            out[k] = {t: round(v, 4) for t, v in row[k].items()}
+    return out
+
+
+def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs):
+    from trax_models.summarizer import evaluate
+    from trax_models.summarizer.generate import Summarizer
+    s = Summarizer.from_checkpoint(checkpoint, copy="sentences", lead_prior=prior,
+                                   max_new_tokens=160)
+    g = evaluate.summarize_and_score(s, generated, n_articles=None, n_samples=0,
+                                     max_new_tokens=160, baselines=("lead3",),
+                                     facts_of=facts_of, stream=False)
+    new, other = sets
+    return {
+        "generated": {k: round(g[k], 4) for k in ("fact_accuracy", "rouge1", "rougeL",
+                                                    "hallucination", "broken_words")},
+        "new_shapes": _brief(score_set(s, [x["article"] for x in new],
+                                       facts=[x["facts"] for x in new])),
+        "other_topics": _brief(score_set(s, [x["article"] for x in other],
+                                         references=[x["summary"] for x in other])),
+        "cnn_dm": _brief(score_set(s, [a for a, _ in cnn_pairs],
+                                   references=[r for _, r in cnn_pairs])),
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--checkpoint", default="build/model")
+    p.add_argument("--priors", default="0,1,2,4,8,100")
+    p.add_argument("--chosen", type=float, default=None,
+                   help="the value to score on TEST (default: generate.DEFAULT_LEAD_PRIOR)")
+    args = p.parse_args(argv)
+    from trax_models import sources
+    from trax_models.sources import files
+    from trax_models.summarizer import checkpoint, evaluate
+    from trax_models.summarizer.generate import DEFAULT_LEAD_PRIOR
+    chosen = DEFAULT_LEAD_PRIOR if args.chosen is None else args.chosen
+    config = checkpoint.load_config(args.checkpoint)
+    source, options = evaluate._source(config, None)
+    generated = evaluate._pairs(source, options, "validation", 200)
+    facts_of = sources.facts_of(source, "validation", **options)
+    cnn_train = list(files.file_split(CNN, "train", 0, summary_key="highlights"))[:100]
+    cnn_test = list(files.file_split(CNN, "validation", 0, summary_key="highlights"))[:100]
+    dev_sets = (text_sets_dev.NEW_SHAPES_DEV, text_sets_dev.OTHER_TOPICS_DEV)
+    test_sets = (text_sets_test.NEW_SHAPES_TEST, text_sets_test.OTHER_TOPICS_TEST)
+    results = {"checkpoint": args.checkpoint, "chosen": chosen,
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "dev": {}, "test": {}}
+    for prior in [float(x) for x in args.priors.split(",")]:
+        results["dev"][str(prior)] = score(args.checkpoint, prior, generated[100:], facts_of,
+                                           dev_sets, cnn_train)
+        print("dev", prior, json.dumps(results["dev"][str(prior)]["generated"]), flush=True)
+    for prior in (0.0, chosen):
+        results["test"][str(prior)] = score(args.checkpoint, prior, generated[:100], facts_of,
+                                            test_sets, cnn_test)
+        print("test", prior, json.dumps(results["test"][str(prior)]["generated"]), flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"results: {OUT}")
+
+
+if __name__ == "__main__":
+    main()
