@@ -4,6 +4,7 @@ typical mistakes, and must fail at least one check with a message naming that mi
 The mutants are written out in full (short copies of the reference in trax_models) so that
 each reads as the learner's wrong code would."""
 import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -235,3 +236,11 @@ def test_mutant_is_caught_with_a_message_naming_it(mistake, capsys):
     assert named in _text(report), f"{mistake}: no message names it:\n{_text(report)}"
     printed = capsys.readouterr().out
     assert "FAILED" in printed and named in printed  # what the learner sees
+
+
+def test_training_loop_grader_leaves_no_stand_in_home(tmp_path, monkeypatch):
+    """The grader builds the Loop under a stand-in HOME (output_dir '~/model'): removed after."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    grader.test_training_loop(_training_loop(lambda: trax.optimizers.Adam(0.001), SCHEDULE),
+                              verbose=False)
+    assert list(tmp_path.iterdir()) == []

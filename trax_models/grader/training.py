@@ -6,6 +6,7 @@ CrossEntropyLoss and Accuracy, the tiny model of 316,336 weights, ``~`` expanded
 synthetic (``trax_models.summarizer.streams.synthetic_batches``): no data set is read.
 """
 import os
+import shutil
 import tempfile
 
 import jax
@@ -109,12 +110,15 @@ def test_training_loop(training_loop, TransformerLM=None, verbose=True):
             raise Fail("output_dir not used or '~' not expanded", os.path.join(home, "model"),
                        str(got), "give the Loop output_dir, expanded by the cell's first line")
 
-    return run("training_loop (UNQ_C8)", [
-        ("returns a trax Loop", is_loop), ("loss: CrossEntropyLoss", loss),
-        ("optimizer: Adam(0.01)", optimizer),
-        ("schedule: warmup_and_rsqrt_decay(1000, 0.01)", schedule),
-        ("a checkpoint every 10 steps", checkpoints),
-        ("eval metrics: CrossEntropyLoss, Accuracy", metrics),
-        ("model: d_model 4, d_ff 16, 1 layer, 2 heads (316,336 weights)", model_size),
-        ("output_dir '~/model' expanded", output_dir),
-    ], verbose)
+    try:
+        return run("training_loop (UNQ_C8)", [
+            ("returns a trax Loop", is_loop), ("loss: CrossEntropyLoss", loss),
+            ("optimizer: Adam(0.01)", optimizer),
+            ("schedule: warmup_and_rsqrt_decay(1000, 0.01)", schedule),
+            ("a checkpoint every 10 steps", checkpoints),
+            ("eval metrics: CrossEntropyLoss, Accuracy", metrics),
+            ("model: d_model 4, d_ff 16, 1 layer, 2 heads (316,336 weights)", model_size),
+            ("output_dir '~/model' expanded", output_dir),
+        ], verbose)
+    finally:  # the stand-in home is the grader's, not the learner's: leave nothing behind
+        shutil.rmtree(home, ignore_errors=True)
