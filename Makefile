@@ -28,9 +28,23 @@ $(STAMP):
 train: $(STAMP)
 	$(PY) -m trax_models train $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n auto --dist loadfile --durations=15 $(ARGS)
+
+# Headless Chromium for the HTML view's browser test (tests/summarizer/test_html_browser.py):
+# Debian's chromium and chromium-driver, installed with apt-get when missing and run as root
+# (once, before pytest's workers start); otherwise a note, and that test skips saying why.
+.PHONY: browser
+browser:
+	@if command -v chromedriver >/dev/null && { command -v chromium || command -v chromium-browser \
+	    || command -v google-chrome; } >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver (apt-get) for the HTML view's browser test"; \
+	  { timeout 300 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 600 \
+	      apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+	  || echo "note: could not install chromium: the browser test will skip"; \
+	else echo "note: no chromium/chromedriver (install them, or run make as root): the browser test will skip"; fi
 
 # The newest stack beside the pinned one: Python 3.12 and the newest jax/jaxlib in
 # build/venv-latest, every other package as in constraints.txt; then the core tests (the

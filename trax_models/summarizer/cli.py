@@ -11,12 +11,13 @@ checked once (``_check_decoding``). Every command's flags take dashes or undersc
 """
 import argparse
 import json
+import pathlib
 import sys
 import warnings
 
 from trax_models.errors import UserError
 from trax_models.sources import vocab
-from trax_models.summarizer import checkpoint, evaluate, registry, words
+from trax_models.summarizer import checkpoint, evaluate, html_view, registry, words
 from trax_models.summarizer import config as rules
 from trax_models.summarizer.attention_plot import plot_for_summary
 from trax_models.summarizer.baselines import BASELINES
@@ -205,8 +206,9 @@ def _decoding_flags(p):
                         "the article); off: the model's own choice at every token")
     p.add_argument(*spellings("--lead-prior"), type=float, default=None, metavar="NATS",
                    help="--copy sentences: added to the log-prob of opening the summary with "
-                        f"the article's first sentence (default {DEFAULT_LEAD_PRIOR}; 0 = off: "
-                        "the model alone picks the sentences)")
+                        "the article's first sentence; 0 = off: the model alone picks the "
+                        f"sentences (default: {DEFAULT_LEAD_PRIOR:g} with --copy sentences, "
+                        "else 0)")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="--method sample: sampling temperature (0 = greedy)")
     p.add_argument("--seed", type=int, default=0, help="--method sample: sampling seed")
@@ -316,6 +318,12 @@ def summarize_parser():
                         "cut to --attention-max-tokens) as a PNG (default: no PNG)")
     p.add_argument(*spellings("--attention-max-tokens"), type=int, default=96, metavar="N",
                    help="longest sequence the heatmap shows (the article is cut to fit)")
+    p.add_argument("--html", metavar="PATH", default=None,
+                   help="also write one self-contained HTML page (no network; open it in any "
+                        "browser) of every input: the article beside its summary; pointing at a "
+                        "summary word shades the article by that step's copy attention and "
+                        "shows the gate, the top candidates and every layer's and head's "
+                        "attention (default: no page)")
     return p
 
 
@@ -330,6 +338,8 @@ def summarize(argv):
                         f"{config['model']!r} model — drop the flag")
     if args.attention_png:
         check_output_file("--attention-png", args.attention_png, ".png")
+    if args.html:
+        check_output_file("--html", args.html, ".html")
     check_caps(config["model"], config["model_args"], args.max_input_tokens, args.max_new_tokens)
     inputs = read_inputs(args.inputs)  # before the weights load: a bad input fails fast
     summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
@@ -362,7 +372,25 @@ def summarize(argv):
                                 max_tokens=args.attention_max_tokens, method=args.method,
                                 **_decoding_options(args))
         print(f"attention heatmaps: {path}", file=sys.stderr)
+    if args.html:
+        views = _html_views(summarizer, inputs, args, unfamiliar)
+        for (name, _), view, summary in zip(inputs, views, summaries):
+            if view.data["summary"] != summary:  # sampling draws per batch: decoded alone here
+                print(f"warning: the HTML page shows {name}'s summary decoded alone, which "
+                      f"differs from the one printed ({args.method} decoding draws per batch; "
+                      "--batch-size 1 gives the same)", file=sys.stderr)
+        print(f"html view: {html_view.write_html(args.html, views)}", file=sys.stderr)
     return 0
+
+
+def _html_views(summarizer, inputs, args, unfamiliar=None):
+    """``html_view.collect`` of each (name, text) input, with the command's decoding flags."""
+    unfamiliar = unfamiliar or [None] * len(inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncationWarning)  # warned once already
+        return [html_view.collect(summarizer, text, method=args.method, source=name,
+                                  unfamiliar=share, **_decoding_options(args))
+                for (name, text), share in zip(inputs, unfamiliar)]
 
 
 # --- evaluate ---------------------------------------------------------------------------------
@@ -398,6 +426,11 @@ def evaluate_parser():
     _decoding_flags(p)
     p.add_argument("--json", default=None, metavar="PATH",
                    help="also write the results to this .json file (default: none, the table only)")
+    p.add_argument("--html", default=None, metavar="DIR",
+                   help="also write each printed sample's HTML page (sample-1.html, …: the "
+                        "article beside its summary, attention and copy per word, as "
+                        "summarize --html) into this folder (created when its parent exists) "
+                        "(default: no pages)")
     return p
 
 
@@ -407,6 +440,8 @@ def evaluate_cli(argv):
     _check_decoding(args, ("--n", args.n, 0), ("--samples", args.samples, 0))
     if args.json is not None:
         check_output_file("--json", args.json, ".json")
+    if args.html is not None:
+        _check_output_folder("--html", args.html)
     chosen = [b.strip() for b in args.baselines.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BASELINES]
     if unknown:
@@ -420,4 +455,37 @@ def evaluate_cli(argv):
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
                       "summary_key": args.summary_key}, baselines=chosen,
         **_decoding_options(args))
+    if args.html is not None and args.samples:
+        _evaluate_html(args)
     return 0
+
+
+def _check_output_folder(flag, path):
+    """UserError, before any work, for a folder ``flag`` cannot write pages into."""
+    target = pathlib.Path(path)
+    if not str(path).strip():
+        raise UserError(f"{flag} is empty: pass a folder for the pages")
+    if target.exists() and not target.is_dir():
+        raise UserError(f"{flag} {path} is a file, not a folder: pass a folder for the pages")
+    if not target.exists() and not target.parent.is_dir():
+        raise UserError(f"{flag} {path}: the folder {target.parent} does not exist — create it "
+                        "or pass another path")
+
+
+def _evaluate_html(args):
+    """``evaluate --html DIR``: the printed samples (the split's first ``--samples`` pairs, as
+    ``evaluate`` reads them) each as ``sample-N.html``, decoded as ``evaluate`` decoded them."""
+    config = checkpoint.load_config(args.checkpoint)
+    source, options = evaluate._source(config, args.data, data_dir=args.data_dir,
+                                       article_key=args.article_key,
+                                       summary_key=args.summary_key)
+    pairs = evaluate._pairs(source, options, args.split, args.samples)
+    summarizer = Summarizer.from_checkpoint(args.checkpoint, max_new_tokens=args.max_new_tokens,
+                                            copy=_copy(args), lead_prior=_lead_prior(args))
+    inputs = [(f"sample {i} of {source} ({args.split})", evaluate._text(article))
+              for i, (article, _) in enumerate(pairs, 1)]
+    folder = pathlib.Path(args.html)
+    folder.mkdir(exist_ok=True)
+    for i, view in enumerate(_html_views(summarizer, inputs, args), 1):
+        path = html_view.write_html(folder / f"sample-{i}.html", [view])
+        print(f"html view: {path}", file=sys.stderr)
