@@ -122,6 +122,13 @@ compare: $(STAMP)
 attention-study: $(STAMP)
 	$(PY) -m trax_models attention-study --size default --out build/attention_study $(ARGS)
 
+# T5's idea measured (issue #32): one multi-task model under three mixing strategies vs one
+# model per task, same size, steps and seed; JSON + table in build/t5_study (8 runs, resumed
+# when run again); ARGS="--size ci" for a seconds-long check.
+.PHONY: t5-study
+t5-study: $(STAMP)
+	$(PY) -m trax_models t5-study --size default --out build/t5_study $(ARGS)
+
 notebooks: $(STAMP)
 	$(PY) notebooks/runner.py --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb
 

@@ -10,6 +10,8 @@ Commands:
     finetune   fine-tune a trained summarizer (make train's) for NER or QA
     ner        tag the named entities of text files with a fine-tuned NER model
     qa         answer a question from text files with a fine-tuned QA model
+    t5         answer prefixed inputs ("classify: …") with a multi-task model (train --model t5)
+    t5-study   one multi-task model vs one model per task, under T5's mixing strategies
 
 python -m trax_models COMMAND --help lists a command's options and their defaults; every
 multi-word option may be written with dashes or underscores (--output-dir or --output_dir).
@@ -28,12 +30,13 @@ from trax_models.experiments.cli import attention_study_cli
 from trax_models.experiments.cli import cli as compare_cli
 from trax_models.grader.notebook import cli as grade_cli
 from trax_models.summarizer import cli
+from trax_models.t5 import cli as t5_cli
 from trax_models.transfer import cli as transfer_cli
 
 COMMANDS = {"train": cli.train, "summarize": cli.summarize, "evaluate": cli.evaluate_cli,
             "compare": compare_cli, "attention-study": attention_study_cli, "grade": grade_cli,
             "finetune": transfer_cli.finetune_cli, "ner": transfer_cli.ner_cli,
-            "qa": transfer_cli.qa_cli}
+            "qa": transfer_cli.qa_cli, "t5": t5_cli.t5_cli, "t5-study": t5_cli.study_cli}
 
 
 def main(argv=None):

@@ -113,7 +113,13 @@ def train_parser():
               "pointer-generator head that copies names and numbers from the article "
               "(trax_models/models/pointer.py); transformer_lm: the course's model as graded; "
               "encoder_decoder: the full Transformer (bidirectional encoder, causal decoder "
-              "with cross-attention; --n-layers blocks in each stack)")
+              "with cross-attention; --n-layers blocks in each stack); t5: the encoder_decoder "
+              "on several tasks at once, each chosen by its input's prefix (--tasks, --mixing)")
+    flag(g, "--tasks", metavar="NAME[=N],…",
+         help="--model t5: of summarize, question, classify, stsb, entities, each optionally "
+              "with its number of examples, stsb=300 (default: all five at their sizes)")
+    flag(g, "--mixing", metavar="SPEC", help="--model t5: proportional[:K] (to the tasks' "
+         "examples, capped at K), temperature:T[:K] or equal (default: proportional:3000)")
     flag(g, "--d_model", type=int, metavar="N", help="width of the token vectors in every layer")
     flag(g, "--d_ff", type=int, metavar="N", help="hidden width of each block's feed-forward layer")
     flag(g, "--n_layers", type=int, metavar="N", help="layers (encoder_decoder: in each stack)")

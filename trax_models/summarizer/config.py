@@ -13,6 +13,7 @@ import jax
 
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, presets, registry
+from trax_models.t5 import streams as t5_streams
 
 __all__ = ["TrainConfig", "RULES", "check", "check_fields", "fine_tuning_config", "with_overrides"]
 
@@ -37,6 +38,10 @@ class TrainConfig:
     article_weight: float = 0.1      # loss weight of article tokens (course: 0 = summary only)
     targets: str = "reference"       # "sentences": train on the article's sentences that best
                                      # match the reference (sources.extractive; files only)
+    tasks: str = None                # --model t5: its tasks, "summarize,question,stsb=300"
+                                     # (t5.streams.parse_tasks; default: all five)
+    mixing: str = None               # --model t5: "proportional[:K]" | "temperature:T[:K]" |
+                                     # "equal" (t5.mixing; default t5.streams.DEFAULT_MIXING)
     # model: the course's TransformerLM body at CPU size with a pointer (copy) head, which
     # copies names and numbers from the article ("transformer_lm" = the graded course model)
     model: str = "pointer_lm"
@@ -72,7 +77,7 @@ class TrainConfig:
             max_len=self.max_length)
 
     def source_options(self):
-        keys = ("data_dir", "article_key", "summary_key", "eval_fraction")
+        keys = ("data_dir", "article_key", "summary_key", "eval_fraction", "tasks", "mixing")
         options = {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
         if self.targets != "reference":  # (the default stays out of cache keys)
             options["targets"] = self.targets
@@ -153,6 +158,7 @@ RULES = {
     "article_weight": number(0),
     "init_from": text(optional=True),
     "targets": Rule("'reference' or 'sentences'", lambda v: v in ("reference", "sentences")),
+    "tasks": text(optional=True), "mixing": text(optional=True),
     "model": Rule("one of " + ", ".join(sorted(registry.MODELS)), lambda v: v in registry.MODELS),
     "d_model": integer(1, 1 << 15), "d_ff": integer(1, 1 << 17), "n_layers": integer(1, 256),
     "n_heads": integer(1, 1 << 10), "dropout": number(0, 1, hi_open=True),
@@ -184,6 +190,12 @@ def check(config):
     that depend on each other.
     """
     check_fields(config)
+    if config.tasks is not None or config.mixing is not None:
+        if registry.kind(config.model).streams is None:
+            raise UserError("--tasks and --mixing choose the tasks of --model t5 (one "
+                            "text-to-text model for several tasks); this run's model is "
+                            f"{config.model}")
+        t5_streams.check(config.tasks, config.mixing)
     if config.d_model % config.n_heads:
         raise UserError(f"--d_model {config.d_model} must be divisible by --n_heads "
                         f"{config.n_heads} (each head gets d_model / n_heads dimensions)")

@@ -23,6 +23,7 @@ from trax_models import weights
 from trax_models.errors import UserError
 from trax_models.models import cross_attention, encoder_decoder, pointer
 from trax_models.summarizer import adapters
+from trax_models.t5 import streams as t5_streams
 
 __all__ = ["ModelConfig", "EncoderDecoderConfig", "ModelKind", "MODELS", "kind"]
 
@@ -119,6 +120,8 @@ class ModelKind:
                             # takes: fills in what an older version's checkpoints lack
     fused_loss: object = None  # (build kwargs, loss layer factory): what ``training`` trains
                                # instead of log-probs + tl.CrossEntropyLoss (the same loss)
+    streams: object = None  # train's batches in place of ``data.make_streams`` (same
+                            # arguments): the t5 kind's task mixture (``t5.streams``)
 
     def build(self, config, mode="train", cache_len=None):
         """The model of ``config`` in ``mode`` (uninitialized)."""
@@ -175,6 +178,11 @@ MODELS = {
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
                                  adapter=adapters.EncoderDecoderAdapter,
                                  config=EncoderDecoderConfig),
+    # T5's idea: the encoder–decoder trained on several tasks at once, each chosen by the
+    # prefix of its input (``trax_models.t5``; ``train --model t5 --tasks … --mixing …``)
+    "t5": ModelKind("t5", encoder_decoder.EncoderDecoder, pairs=True,
+                    adapter=adapters.EncoderDecoderAdapter, config=EncoderDecoderConfig,
+                    streams=t5_streams.make_streams),
 }
 
 

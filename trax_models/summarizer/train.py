@@ -44,6 +44,7 @@ from trax_models.summarizer.config import check, fine_tuning_config
 from trax_models.summarizer.generate import DEFAULT_COPY, DEFAULT_LEAD_PRIOR, Summarizer
 from trax_models.summarizer.loop import make_loop
 from trax_models.summarizer.streams import BatchStream
+from trax_models.t5 import evaluate as t5_evaluate
 from trax_models.weights import count_weights
 
 __all__ = ["train"]
@@ -177,7 +178,6 @@ class RunFolder:
         self.files, self.events = {MANIFEST, checkpoint.LOCK_FILE}, {}
         self.save()
 
-
     def undo(self, created):
         """A run in a new folder ended before its first checkpoint: the folder as it was (no
         .lock, manifest or empty progress.jsonl left by a refused train); ``created``: the
@@ -239,7 +239,7 @@ def _prepare_data(config, kind, stats):
             raise UserError(f"--model_vocab_size {config.model_vocab_size} is smaller than the "
                             f"vocabulary ({vocab_size} subwords in {vocab_path}): pass at least "
                             f"{vocab_size}, or leave it unset")
-        train_batches, eval_batches = data.make_streams(
+        train_batches, eval_batches = (kind.streams or data.make_streams)(
             config.source, vocab_file=vocab_path, max_length=config.max_length,
             boundaries=config.boundaries, batch_sizes=config.batch_sizes,
             shuffle_buffer=config.shuffle_buffer, seed=config.seed, stats=stats,
@@ -479,6 +479,9 @@ def _report(config, kind, model_config, loop, vocab_path, out, results):
         results["eval"] = {name: float(h[-1][1]) for name, h in eval_hist.items() if h}
     report.plot_loss_curve(loop.history, out / "loss_curve.png", out / "progress.jsonl")
     print(f"loss curve: {out / 'loss_curve.png'}; TensorBoard: tensorboard --logdir {out}")
+    if kind.streams:  # several tasks (t5): each one's own metric on held-out examples
+        return results.update(heldout=t5_evaluate.report(
+            config, kind.name, model_config, loop.eval_model.weights, vocab_path))
     if config.rouge_articles <= 0:
         return
     t = time.perf_counter()
