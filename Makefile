@@ -1,7 +1,8 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 + make):
 #   make train   bootstrap .venv, train on the embedded default corpus, print sample summaries
 #   make test    bootstrap .venv, lint (ruff), run every test (notebooks included)
-# The venv is rebuilt only when constraints.txt or setup.cfg change (stamp keyed on their hash).
+# The venv is rebuilt only when constraints.txt, setup.cfg or pyproject.toml change (stamp keyed
+# on their hash).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
