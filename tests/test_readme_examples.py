@@ -1,7 +1,11 @@
 """Every command in the README's ``sh`` blocks runs (issue 30, item 5): each
-``python -m trax_models …`` and ``make train ARGS=…`` line, as written, on tiny models of the
-kinds the README names — ``build/model`` is a pointer_lm, the model ``make train`` writes;
-``build/ed`` an encoder_decoder; ``build/ner``/``build/qa`` fine-tuned from ``build/model``.
+``python -m trax_models …`` and ``make train ARGS=…`` line of the summarizer and transfer
+commands, as written, on tiny models of the kinds the README names — ``build/model`` is a
+pointer_lm, the model ``make train`` writes; ``build/ed`` an encoder_decoder;
+``build/ner``/``build/qa`` fine-tuned from ``build/model``. The README shows one example of every
+command of ``python -m trax_models``; those that need a model of another kind or run for minutes
+(``t5``, ``grade``, the studies) are parsed by their command's own parser instead, and every
+``make TARGET`` the README names is a target of the Makefile.
 
 Four things are swapped for speed only, never a flag of the example: tiny sizes are added
 after its flags (later flags win), training without ``--source`` (or fine-tuning the tiny
@@ -16,10 +20,17 @@ import pathlib
 import re
 import shlex
 import shutil
+from unittest import mock
 
 import pytest
 
 from tests.summarizer._tiny_run import TINY, assert_clean_failure, error_lines, run, write_pairs
+from trax_models.__main__ import COMMANDS as CLI_COMMANDS
+from trax_models.experiments import cli as experiments_cli
+from trax_models.grader import notebook as grader_notebook
+from trax_models.summarizer import cli as summarizer_cli
+from trax_models.t5 import cli as t5_cli
+from trax_models.transfer import cli as transfer_cli
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -28,13 +39,20 @@ ARTICLE = ("Kilbride Otters beat Harbour Town 2-1 on Saturday. Anna Keller score
 FINETUNE_TINY = ["--steps", "2", "--n_train", "8", "--n_test", "3", "--batch_size", "4",
                  "--eval_every", "2", "--eval_batches", "1", "--max_tokens", "96"]
 SUPPLIED = {"data", "PATH/summarize32k.subword.subwords"}  # the user brings these
+RUN = {"train", "summarize", "evaluate", "finetune", "ner", "qa"}  # run on the tiny world
+PARSERS = {"train": summarizer_cli.train_parser, "summarize": summarizer_cli.summarize_parser,
+           "evaluate": summarizer_cli.evaluate_parser, "finetune": transfer_cli.finetune_parser,
+           "ner": transfer_cli.ner_parser, "qa": transfer_cli.qa_parser,
+           "t5": t5_cli.t5_parser, "t5-study": t5_cli.study_parser,
+           "compare": experiments_cli.compare_parser,
+           "attention-study": experiments_cli.attention_study_parser}
 
 
 def readme_commands():
     """The README's command lines: ``sh`` blocks, continuations joined, comments dropped."""
     text = (REPO / "README.md").read_text()
     commands = []
-    for block in re.findall(r"^```sh\n(.*?)^```", text, flags=re.S | re.M):
+    for block in re.findall(r"^ *```sh\n(.*?)^ *```", text, flags=re.S | re.M):  # list items too
         for line in block.replace("\\\n", " ").splitlines():
             argv = shlex.split(line, comments=True)
             if argv[:3] == ["python", "-m", "trax_models"]:
@@ -46,11 +64,34 @@ def readme_commands():
 
 
 COMMANDS = readme_commands()
+RUNS = [argv for argv in COMMANDS if argv[0] in RUN]
 
 
 def test_the_readme_shows_each_command():
-    assert {argv[0] for argv in COMMANDS} >= {"train", "summarize", "evaluate", "finetune",
-                                             "ner", "qa"}
+    """One example at least of every command of ``python -m trax_models``."""
+    assert {argv[0] for argv in COMMANDS} >= set(CLI_COMMANDS)
+
+
+class Parsed(Exception):
+    """grade's arguments parsed: the grading itself is not run here."""
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=[" ".join(a)[:70] for a in COMMANDS])
+def test_a_readme_command_parses(argv):
+    """Each command line of the README, as written, is accepted by its command's parser."""
+    assert argv[0] in CLI_COMMANDS, f"not a command of python -m trax_models: {argv[0]}"
+    if argv[0] == "grade":  # its parser lives inside grade's cli: stop it right after parsing
+        with mock.patch.object(grader_notebook, "grade_notebook", side_effect=Parsed), \
+                pytest.raises(Parsed):
+            grader_notebook.cli(argv[1:])
+        return
+    PARSERS[argv[0]]().parse_args(argv[1:])  # argparse exits (SystemExit 2) on a bad flag
+
+
+def test_each_make_target_the_readme_names_exists():
+    targets = set(re.findall(r"^([a-z0-9-]+):", (REPO / "Makefile").read_text(), flags=re.M))
+    named = set(re.findall(r"`make ([a-z0-9-]+)", (REPO / "README.md").read_text()))
+    assert named and named <= targets, named - targets
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +153,7 @@ def _tiny(argv, world, scratch):
     return [command, *mapped]
 
 
-@pytest.mark.parametrize("argv", COMMANDS, ids=[" ".join(a)[:70] for a in COMMANDS])
+@pytest.mark.parametrize("argv", RUNS, ids=[" ".join(a)[:70] for a in RUNS])
 def test_a_readme_command_runs(argv, world, tmp_path):
     needs_shared = any(a.startswith("../shared/") for a in argv)
     if needs_shared and not SHARED.is_dir():
