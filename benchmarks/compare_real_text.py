@@ -8,7 +8,7 @@ split of ``cnn_dm_sample.jsonl`` (highlights as the summary), the same vocabular
 subwords built from the training split), batches of 8, Adam lr 0.005 with 100 warm-up steps,
 the same number of steps, and near-equal weight counts:
 
-    transformer_lm   d_model 128, d_ff 512, 2 layers, 4 heads        (the README's real-text run)
+    transformer_lm   d_model 128, d_ff 512, 2 layers, 4 heads        (benchmarks/README.md's real-text run)
     encoder_decoder  d_model 96,  d_ff 384, 1 + 1 layers, 4 heads     (two embeddings: narrower)
 
 Measured in one run: held-out ROUGE-1/2/L (greedy, 100 articles; Lead-3 on the same pairs),

@@ -16,7 +16,7 @@ bootstrap of the mean over articles, 1,000 resamples, seed 0) on:
 The sample's articles all come from CNN's site (975 carry the "(CNN)" dateline, the other 25
 are CNN Student News and partner pieces); the full test set is 90 % Daily Mail (10,397 of
 11,490), whose highlights follow the lead more closely. Writes
-``benchmarks/results/real_text/baselines.json``. The published figures the README sets
+``benchmarks/results/real_text/baselines.json``. The published figures benchmarks/README.md sets
 beside these are other papers' numbers on the full CNN/DailyMail test set (11,490 articles).
 """
 import argparse

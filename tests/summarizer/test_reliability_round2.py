@@ -123,7 +123,7 @@ def test_the_pad_id_never_shows_in_a_summary(make_checkpoint, tmp_path):
 
 
 def test_attention_png_works_on_make_trains_model_kind(trained, tmp_path):
-    """The README's --attention-png example on a pointer_lm (make train's model), which
+    """`summarize --attention-png` on a pointer_lm (make train's model), which
     was refused as "not a TransformerLM"."""
     png = tmp_path / "attention.png"
     code, out, err = _summarize(trained[0], tmp_path, "--max-new-tokens", "4",
