@@ -1,23 +1,176 @@
 """Predict mode's state, the contract every decodable model here keeps.
 
 A model in ``mode='predict'`` decodes one chunk of tokens per call and keeps its history in a
-state of static-shape arrays: per attention layer the key/value cache (batch·heads, cache_len,
-d_head) and an int32 scalar position; PositionalEncoding an int32 scalar. So:
+state of static-shape arrays (per attention layer a key/value cache and a position, …). So:
 
     init_compiled(model, signature) -> (weights, state)   # model.init as ONE jitted program
     init_predict(model, weights, signature) -> start state   # caches empty, positions 0
-    set_position(state, p) -> state         # every int32 scalar counter set to p (jit-safe)
-    gather_rows(state, rows, n_rows) -> state   # reorder the batch (beam search)
+    set_position(state, p) -> state         # every declared position set to p (jit-safe)
+    gather_rows(state, rows, n_rows) -> state   # every declared per-row cache reordered (beams)
+    state_layout(model) -> layout           # the tags below, in the shape of the state
+
+The rule: state is found by the layer that owns it, never by dtype or shape. ``STATE_LAYOUTS``
+names, per layer class, what each of its state entries is: ``POSITION`` (an int32 scalar
+counting the positions decoded so far), ``Rows(axis)`` (a cache with the batch's rows along
+``axis``, batch-major: n_rows·k entries, k per row) or ``KEEP`` (anything else, e.g. a dropout
+rate or a "filled" flag: left alone). Combinators whose state is their sublayers' states (trax's
+convention: ``tl.Serial``, ``tl.Parallel``, …, any layer that does not override ``state``) are
+walked through. A layer with state that is neither in the table nor such a combinator is an
+error, raised by ``set_position``/``gather_rows`` — so a new counter or cache cannot be reset
+or reordered wrongly in silence: declare it with ``declare_state``.
+
+``set_position``/``gather_rows`` take the model's layout from ``model=`` or, without it, from
+the layout ``init_compiled`` recorded for the state's structure (tree and leaf shapes/dtypes);
+states of equal structure whose models declare different layouts need ``model=``.
 
 ``init_predict`` also gives every sub-layer a concrete rng: trax otherwise creates sub-layer
 rngs lazily inside the first traced ``pure_fn`` and keeps the tracers, so a later eager call
 would fail with UnexpectedTracerError.
 """
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from trax import layers as tl
 
-__all__ = ["init_compiled", "init_predict", "set_position", "gather_rows"]
+__all__ = ["init_compiled", "init_predict", "set_position", "gather_rows", "state_layout",
+           "declare_state", "POSITION", "KEEP", "Rows", "ROWS", "STATE_LAYOUTS",
+           "UndeclaredStateError"]
+
+POSITION = "position"  # int32 scalar: positions decoded so far (set_position sets it)
+KEEP = "keep"          # neither position nor per-row: left alone
+
+
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """A per-row cache: the batch's rows along ``axis``, batch-major (n_rows·k entries)."""
+    axis: int = 0
+
+
+ROWS = Rows(0)
+SUBLAYER = "sublayer"  # in a layout spec: this entry is the (only) sublayer's state
+
+# Layer class (module.qualname, the exact class: a subclass may keep other state) → the tag of
+# each state entry, in the state's structure (a tag covers a whole sub-tree), or a function
+# layer → that spec.
+STATE_LAYOUTS = {
+    # trax
+    "trax.layers.attention.PositionalEncoding": POSITION,
+    "trax.layers.attention.DotProductCausalAttention": lambda layer: (
+        (ROWS, ROWS, POSITION) if getattr(layer, "_portal_mask", None) is None
+        else (KEEP, ROWS, ROWS, POSITION)),  # (keys, values, index) (batch, max_len, d)
+    "trax.layers.core.Dropout": KEEP,  # the rate
+    # ours
+    "trax_models.attention.CachedDotProductAttn": (ROWS, ROWS, POSITION),
+    "trax_models.models.pointer.PointerHead": (ROWS, ROWS, ROWS, ROWS, POSITION),
+    "trax_models.models.cross_attention.CrossAttention": POSITION,  # 'local_m' only
+    # predict: (the encoder's state, its outputs per row, a bool "filled")
+    "trax_models.models.encoder_decoder.ComputeOnce": lambda layer: (
+        (SUBLAYER, ROWS, KEEP) if layer._mode == "predict" else (SUBLAYER,)),
+}
+
+
+class UndeclaredStateError(ValueError):
+    """A layer keeps state that ``STATE_LAYOUTS`` does not describe."""
+
+
+def declare_state(layer_class, spec):
+    """Declares the state of ``layer_class`` (a class or its 'module.qualname'): ``spec`` as in
+    ``STATE_LAYOUTS``. Do it before ``init_compiled`` records a model that has such layers."""
+    name = layer_class if isinstance(layer_class, str) else _class_name(layer_class)
+    STATE_LAYOUTS[name] = spec
+
+
+def _class_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_combinator(layer):
+    """State = tuple of the sublayers' states: trax's default ``state`` property."""
+    return bool(layer.sublayers) and type(layer).state is tl.Layer.state
+
+
+def _layout(layer, state, path):
+    """The layout (tags in the structure of ``state``) of ``layer`` holding ``state``."""
+    if not jax.tree_util.tree_leaves(state):
+        return state  # no state: nothing to tag (keeps its empty structure)
+    name = _class_name(type(layer))
+    where = f"{path}{type(layer).__name__}"
+    if name not in STATE_LAYOUTS:
+        if _is_combinator(layer):
+            if len(state) != len(layer.sublayers):
+                raise UndeclaredStateError(f"{where}: {len(state)} state entries for "
+                                           f"{len(layer.sublayers)} sublayers")
+            return type(state)(_layout(sub, sub_state, f"{where}/")
+                               for sub, sub_state in zip(layer.sublayers, state))
+        raise UndeclaredStateError(
+            f"{where} ({name}) keeps predict state that trax_models.predict does not know: "
+            f"declare which entries are positions, per-row caches or neither with "
+            f"predict.declare_state({type(layer).__name__}, spec) (see STATE_LAYOUTS)")
+    spec = STATE_LAYOUTS[name]
+    spec = spec(layer) if callable(spec) else spec
+
+    def expand(tag, entry):
+        if tag == SUBLAYER:
+            return _layout(layer.sublayers[0], entry, f"{where}/")
+        return jax.tree_util.tree_map(lambda _: tag, entry)
+
+    try:
+        return jax.tree_util.tree_map(expand, spec, state,
+                                      is_leaf=lambda t: isinstance(t, (str, Rows)))
+    except ValueError as error:
+        raise UndeclaredStateError(f"{where}: its state does not have the structure declared "
+                                   f"in STATE_LAYOUTS, {spec!r}: {error}") from None
+
+
+def state_layout(model, state=None):
+    """The tags (``POSITION``, ``Rows``, ``KEEP``) of ``state`` (default ``model.state``), in
+    its tree structure, found by walking ``model``'s layers; UndeclaredStateError for a layer
+    with state that ``STATE_LAYOUTS`` does not describe."""
+    return _layout(model, model.state if state is None else state, "")
+
+
+_RECORDED = {}  # state structure → layout, or the error to raise for it
+
+
+def _structure(state):
+    leaves, tree = jax.tree_util.tree_flatten(state)
+    return tree, tuple((tuple(np.shape(x)), np.dtype(getattr(x, "dtype", type(x))))
+                       for x in leaves)
+
+
+def _record(model, state):
+    """Remembers ``model``'s layout for states of this structure (or why there is none)."""
+    key = _structure(state)
+    try:
+        layout = state_layout(model, state)
+    except UndeclaredStateError as error:
+        layout = UndeclaredStateError(str(error))  # no traceback: it would keep the arrays
+    known = _RECORDED.get(key, layout)
+    failed = isinstance(known, Exception), isinstance(layout, Exception)
+    if failed[0] != failed[1] or (not any(failed) and known != layout):
+        layout = UndeclaredStateError(
+            "two models with states of the same structure declare different layouts: pass "
+            "model= to set_position/gather_rows")
+    _RECORDED[key] = layout
+
+
+def _layout_of(state, model, caller):
+    if model is not None:
+        return state_layout(model, state)
+    layout = _RECORDED.get(_structure(state))
+    if layout is None:
+        raise UndeclaredStateError(
+            f"{caller}: no model recorded for a state of this structure: make it with "
+            f"predict.init_predict / init_compiled, or pass model=")
+    if isinstance(layout, Exception):
+        raise UndeclaredStateError(f"{caller}: {layout}")
+    return layout
+
+
+def _tagged(f, layout, state):
+    return jax.tree_util.tree_map(f, layout, state, is_leaf=lambda t: isinstance(t, (str, Rows)))
 
 
 def init_compiled(model, signature, rng=None):
@@ -44,6 +197,7 @@ def init_compiled(model, signature, rng=None):
     weights = jax.tree_util.tree_map(lambda s: np.zeros(s.shape, s.dtype), weight_shapes[0])
     model.weights, model.state = weights, state  # concrete arrays over init's tracers
     model.rng = rng  # recursive: no sub-layer keeps a traced rng
+    _record(model, state)
     return weights, state
 
 
@@ -64,26 +218,36 @@ def init_predict(model, weights, signature, rng=None):
     return model.state
 
 
-def set_position(state, position):
-    """``state`` with every position counter (int32 scalar) set to ``position``.
+def set_position(state, position, model=None):
+    """``state`` with every position (``POSITION`` in its layout) set to ``position``.
 
     Cache contents are unchanged: after a right-padded prefill, rewinding to the true length
-    makes the next tokens overwrite the padded slots before anything attends to them.
+    makes the next tokens overwrite the padded slots before anything attends to them. Other
+    state (int32 scalars included) is left alone. ``model``: whose layout to use (default: the
+    one recorded for this state's structure by ``init_compiled``).
     """
-    def rewind(leaf):
-        is_counter = jnp.ndim(leaf) == 0 and jnp.asarray(leaf).dtype == jnp.int32
-        return jnp.asarray(position, jnp.int32) if is_counter else leaf
-    return jax.tree_util.tree_map(rewind, state)
+    layout = _layout_of(state, model, "set_position")
+    return _tagged(lambda tag, leaf: jnp.asarray(position, jnp.int32) if tag == POSITION else leaf,
+                   layout, state)
 
 
-def gather_rows(state, rows, n_rows):
+def gather_rows(state, rows, n_rows, model=None):
     """Reorder the batch of a predict state: row r of the result is row ``rows[r]``.
 
-    Cache leaves have a batch-major leading axis (n_rows·k, …); scalars are left alone.
+    Only the caches (``Rows(axis)`` in the layout) move: their ``axis`` holds n_rows·k
+    entries, k per row (e.g. batch·heads); positions and other state are left alone.
+    ``model``: as in ``set_position``.
     """
-    def gather(leaf):
-        if jnp.ndim(leaf) == 0 or leaf.shape[0] % n_rows:
+    layout = _layout_of(state, model, "gather_rows")
+
+    def gather(tag, leaf):
+        if not isinstance(tag, Rows):
             return leaf
-        grouped = leaf.reshape((n_rows, leaf.shape[0] // n_rows) + leaf.shape[1:])
-        return jnp.take(grouped, rows, axis=0).reshape(leaf.shape)
-    return jax.tree_util.tree_map(gather, state)
+        axis, size = tag.axis, leaf.shape[tag.axis]
+        if size % n_rows:
+            raise ValueError(f"gather_rows: a per-row cache of shape {leaf.shape} has {size} "
+                             f"entries on axis {axis}, not a multiple of n_rows={n_rows}")
+        grouped = leaf.reshape(leaf.shape[:axis] + (n_rows, size // n_rows)
+                               + leaf.shape[axis + 1:])
+        return jnp.take(grouped, rows, axis=axis).reshape(leaf.shape)
+    return _tagged(gather, layout, state)

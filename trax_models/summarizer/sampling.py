@@ -1,7 +1,8 @@
 """The decode loops: greedy, temperature sampling and beam search, each ONE jitted while-loop.
 
 They know nothing about the model beyond a step closure and the predict-state contract of
-``trax_models.predict`` (int32 scalar positions, batch-major caches)::
+``trax_models.predict`` (positions and per-row caches as each layer declares them in
+``predict.STATE_LAYOUTS``)::
 
     step(params, tokens (rows, n), state) -> (log_probs (rows, n, V), state)
     greedy_or_sample_loop(step, max_new, sample, no_repeat_ngram_size=0, penalize=False)
