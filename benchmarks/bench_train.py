@@ -8,10 +8,11 @@ Each JAX model runs through the trax Loop's update, ``trax.optimizers.trainer.Tr
 rate from the course's schedule — what ``Loop`` does per step):
 
   course         trax_models.model.TransformerLM + tl.CrossEntropyLoss (the graded model)
-  fast           trax_models.models.fast_model.TransformerLM (defaults: f32, 'hash' dropout
-                 masks) + tl.CrossEntropyLoss: the drop-in model (same weights, same outputs)
-  fast-fused     fast, head='logits' + fast_model.LogitsCrossEntropy (fused logsumexp loss;
-                 same weights, same loss): the product's training path in f32
+  fast           benchmarks/fast_variants.TransformerLM (defaults: the package's fast path,
+                 trax_models.models.fast_model: f32, 'hash' dropout masks, blocked attention)
+                 + tl.CrossEntropyLoss: the course tree, same weights, same outputs
+  fast-fused     fast, head='logits' + fast_variants.LogitsCrossEntropy (fused logsumexp
+                 loss; same weights, same loss)
   fast-bf16      fast-fused, precision='bf16' (bf16 matmul inputs, f32 accumulation, f32
                  weights, LayerNorm, attention and loss)
   fast-rbg, fast-threefry, fast-dpa, fast-einsum   ablations: other dropout masks,
@@ -31,7 +32,7 @@ The limit: the matmul peak of this machine at the precision used (GFLOP/s of a l
 f32, or bf16 inputs with f32 accumulation for fast-bf16 and torch-bf16; per round the better
 of jax's and torch's), and the model's FLOPs per token → model FLOP utilisation,
 MFU = FLOPs/token × tokens/s / peak. Whether bf16 is native here is detected
-(``trax_models.models.precision.native_bf16``: amx_bf16/avx512_bf16 in /proc/cpuinfo, or a GPU)
+(``benchmarks.fast_variants.native_bf16``: amx_bf16/avx512_bf16 in /proc/cpuinfo, or a GPU)
 and recorded as ``native_bf16``; without it bf16 is emulated and slow.
 FLOPs/token (training) = 3 × forward matmul FLOPs = 6·N_matmul + 12·n_layers·L·d_model (the
 attention score and weighted-sum matmuls over all L positions, as computed); embedding
@@ -65,9 +66,9 @@ CONFIGS = {
     "make-train": dict(vocab_size=1998, d_model=128, d_ff=512, n_layers=2, n_heads=4, batch=16,
                        length=256, steps=3, dropout=0.0, model="pointer"),
 }
-# The fast model's levers (fast_model.TransformerLM options; loss 'fused': head='logits' +
-# fast_model.LogitsCrossEntropy instead of LogSoftmax + tl.CrossEntropyLoss). 'fast' itself is
-# the drop-in model: defaults (f32, 'hash' dropout masks) + tl.CrossEntropyLoss.
+# The fast model's levers (fast_variants.TransformerLM options; loss 'fused': head='logits' +
+# fast_variants.LogitsCrossEntropy instead of LogSoftmax + tl.CrossEntropyLoss). 'fast' itself
+# is the package's path: defaults (f32, 'hash' dropout masks) + tl.CrossEntropyLoss.
 FAST_VARIANTS = {
     "fast-rbg": dict(dropout_rng="rbg"),
     "fast-threefry": dict(dropout_rng="threefry"),
@@ -80,8 +81,7 @@ BF16_IMPLS = ("fast-bf16", "torch-bf16")  # MFU against the bf16 matmul peak
 # make train's model (trax_models.models.pointer), make-train config only: 'pointer' is what
 # train runs (fast blocks, head='parts' + PointerCrossEntropy); 'pointer-course' the same
 # model on the course's DecoderBlock layers with its log-probs under tl.CrossEntropyLoss
-POINTER_VARIANTS = {"pointer": dict(blocks="fast", head="parts"),
-                    "pointer-course": dict(blocks="course", head="log_probs")}
+POINTER_VARIANTS = ("pointer", "pointer-course")
 IMPLS = ("course", "fast", *FAST_VARIANTS, "trax", "torch", "torch-bf16", *POINTER_VARIANTS)
 # Kept out of the default run so that `make bench` stays near 15 min on 2 cores (--impls runs
 # them): fast (≈ fast-fused: the fused loss buys 1.03-1.05x), and the ablations.
@@ -146,29 +146,29 @@ def jax_step_fn(impl, cfg):
     from trax import shapes
     from trax.optimizers import trainer as trainer_lib
 
+    from benchmarks import fast_variants
     from trax_models import model as course_model
-    from trax_models.models import fast_model
 
     args = dict(model_args(cfg), dropout=cfg.get("dropout", DROPOUT), max_len=MAX_LEN,
                 mode="train")
     if (cfg.get("model") == "pointer") != (impl in POINTER_VARIANTS):
         raise ValueError(f"{impl} does not run on this config")
-    if impl in POINTER_VARIANTS:
+    if impl == "pointer":
         from trax_models.models import pointer
-        options = POINTER_VARIANTS[impl]
-        model = pointer.PointerTransformerLM(**args, **options)
-        loss = (pointer.PointerCrossEntropy() if options["head"] == "parts"
-                else tl.CrossEntropyLoss())
+        model = pointer.PointerTransformerLM(**args, head="parts")
+        loss = pointer.PointerCrossEntropy()
+    elif impl == "pointer-course":
+        model, loss = fast_variants.PointerOnCourseBlocks(**args), tl.CrossEntropyLoss()
     elif impl == "course":
         model, loss = course_model.TransformerLM(**args), tl.CrossEntropyLoss()
     elif impl == "fast":
-        model, loss = fast_model.TransformerLM(**args), tl.CrossEntropyLoss()
+        model, loss = fast_variants.TransformerLM(**args), tl.CrossEntropyLoss()
     elif impl in FAST_VARIANTS:
         options = dict(FAST_VARIANTS[impl])
         head = options.pop("loss", "log_softmax")
-        model = fast_model.TransformerLM(**args, **options,
-                                         head="logits" if head == "fused" else "log_softmax")
-        loss = fast_model.LogitsCrossEntropy() if head == "fused" else tl.CrossEntropyLoss()
+        model = fast_variants.TransformerLM(**args, **options,
+                                            head="logits" if head == "fused" else "log_softmax")
+        loss = fast_variants.LogitsCrossEntropy() if head == "fused" else tl.CrossEntropyLoss()
     elif impl == "trax":
         model = trax.models.TransformerLM(**args)
         loss = tl.WeightedCategoryCrossEntropy()
@@ -355,9 +355,9 @@ def main(argv=None):
     repeats = args.repeats
 
     import trax_models  # noqa: F401  (compat: quiet trax import)
-    from trax_models.models import precision
-    native = precision.native_bf16()
-    bf16_flags = sorted(precision.cpu_flags() & {"amx_bf16", "avx512_bf16", "amx_tile"})
+    from benchmarks import fast_variants
+    native = fast_variants.native_bf16()
+    bf16_flags = sorted(fast_variants.cpu_flags() & {"amx_bf16", "avx512_bf16", "amx_tile"})
     print(f"native bf16: {native} (CPU flags {bf16_flags})", flush=True)
     load_start = [round(x, 2) for x in os.getloadavg()]
     results, rows = {}, []
