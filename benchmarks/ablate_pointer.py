@@ -10,14 +10,16 @@ generator's held-out articles 100–199, the hand-written new-shape and other-to
 ``summarize`` does (``--copy sentences``, the default lead prior). ``--base`` scores a
 checkpoint of the full head trained by the same recipe (``make train``'s ``build/model``).
 
-A term is removed by zeroing its weight inside ``PointerHead.parts`` for training and decoding
-alike (its gradient is then zero, so it stays at its initial value, unused):
+A term is removed by zeroing its weight (by name, ``pointer.weight_shapes``) inside
+``PointerHead.parts`` for training and decoding alike (its gradient is then zero, so it stays at
+its initial value, unused):
 
-    prev_key       Wp: the key's h_{s-1} Wp term ("the token after the one I just wrote")
-    continuation   β: the previous step's pointer moved one position on
-    token_match    γ1, γ2: [x_{s-1} = x_t] and [x_{s-1} = x_t ∧ x_{s-2} = x_{t-1}]
-    gate_context   wc: the gate reads the copy's context c_t
-    coverage       κ: copying a token the summary already holds costs κ per time
+    prev_key       w_key_prev (Wp): the key's h_{s-1} Wp term ("the token after the one I just
+                   wrote")
+    continuation   beta (β): the previous step's pointer moved one position on
+    token_match    gamma (γ1, γ2): [x_{s-1} = x_t] and [x_{s-1} = x_t ∧ x_{s-2} = x_{t-1}]
+    gate_context   w_gate_context (wc): the gate reads the copy's context c_t
+    coverage       kappa (κ): copying a token the summary already holds costs κ per time
 
 Writes ``benchmarks/results/ablate_pointer.json`` (merged: one entry per term).
 """
@@ -31,8 +33,9 @@ from benchmarks.common import RESULTS_DIR
 from benchmarks.study_lead_prior import CNN, score
 
 OUT = RESULTS_DIR / "ablate_pointer.json"
-# PointerHead.weights: (W, b, Wq, Wk, Wp, wg, bg, β, γ, wc, κ)
-TERMS = {"prev_key": 4, "continuation": 7, "token_match": 8, "gate_context": 9, "coverage": 10}
+# term → the PointerHead weight that switches it off at zero
+TERMS = {"prev_key": "w_key_prev", "continuation": "beta", "token_match": "gamma",
+         "gate_context": "w_gate_context", "coverage": "kappa"}
 
 
 def remove(term):
@@ -42,14 +45,12 @@ def remove(term):
     from trax_models.models import pointer
     if term is None:
         return
-    index = TERMS[term]
+    name = TERMS[term]
     original = pointer.PointerHead.parts
 
     def parts(self, inputs):
         full = self.weights
-        weights = list(full)
-        weights[index] = jnp.zeros_like(weights[index])
-        self.weights = tuple(weights)
+        self.weights = dict(full, **{name: jnp.zeros_like(full[name])})
         try:
             return original(self, inputs)
         finally:

@@ -7,8 +7,8 @@
 
 A trax model's weights are a nested tuple tree; ``tl.flatten_weights_and_state`` gives its
 arrays in a fixed order. Two models whose trees differ but whose flat lists agree (the course's
-``TransformerLM`` and ``fast_model``'s, Lab 2's decoder, ``trax.models.TransformerLM``) share
-checkpoints through these functions.
+``TransformerLM``, Lab 2's decoder, ``trax.models.TransformerLM``) share checkpoints through
+these functions.
 """
 import numpy as np
 from trax import fastmath
@@ -21,7 +21,8 @@ __all__ = ["flat_weights", "count_weights", "weight_names", "check_weight_shapes
            "load_flat_weights"]
 
 _HINT = ("Use the model settings the weights were trained with (the checkpoint's config.json), "
-         "or start a new --output_dir.")
+         "or start a new --output_dir; with the same settings, the checkpoint holds an older "
+         "layout of this model's weights: retrain it.")
 
 
 def flat_weights(layer_or_weights):

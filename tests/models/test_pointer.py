@@ -1,13 +1,18 @@
-"""trax_models.models.pointer: the pointer-generator LM — a distribution, causal, predict = eval."""
+"""trax_models.models.pointer: the pointer-generator LM — a distribution, causal, predict = train
+step by step, its head's weights by name (a checkpoint of the positional layout is refused)."""
+import pathlib
+
 import jax
 import numpy as np
 import pytest
 from trax import shapes
 from trax.fastmath import numpy as jnp
 
-from trax_models.model import init_predict
+from trax_models.errors import UserError
+from trax_models.model import DecoderBlock, PositionalEncoder, init_predict
 from trax_models.models import pointer
 from trax_models.summarizer.generate import Summarizer
+from trax_models.weights import flat_weights, load_flat_weights
 
 V, L = 37, 12
 ARGS = dict(vocab_size=V, d_model=16, d_ff=32, n_layers=1, n_heads=2, dropout=0.0, max_len=32)
@@ -85,13 +90,15 @@ def _copy_only_head(beta, seed=0, n=10, d=8):
     tokens = jnp.arange(2, n + 2, dtype=jnp.int32)[None]  # position s holds token s + 2
     h = jnp.asarray(rng.normal(size=(1, n, d)), jnp.float32)
     head.init((shapes.signature(tokens), shapes.signature(h)))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, _, gamma, w_c, kappa = head.weights
+    w = head.weights
     # every weight that shapes the pointer from the seeded NumPy generator, not from the layer's
     # init (whose values depend on jax's PRNG settings, which other tests change)
     w_q = jnp.asarray(rng.normal(size=(d, d)) * 4, jnp.float32)  # sharp pointers
     w_k, w_p = (jnp.asarray(rng.normal(size=(d, d)) / np.sqrt(d), jnp.float32) for _ in range(2))
-    head.weights = (w_out, b_out, w_q, w_k, w_p, jnp.zeros_like(w_g), jnp.full((1,), -60.0),
-                    jnp.full((1,), beta, jnp.float32), gamma, jnp.zeros_like(w_c), kappa)
+    head.weights = dict(w, w_query=w_q, w_key=w_k, w_key_prev=w_p,
+                        w_gate=jnp.zeros_like(w["w_gate"]), b_gate=jnp.full((1,), -60.0),
+                        beta=jnp.full((1,), beta, jnp.float32),
+                        w_gate_context=jnp.zeros_like(w["w_gate_context"]))
     out = np.asarray(head((tokens, h)))[0]  # (n, n + 2) log-probs
     k = np.asarray(jnp.dot(h, w_k) + jnp.dot(jnp.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0))), w_p))[0]
     e = np.asarray(jnp.dot(h, w_q))[0] @ k.T / np.sqrt(d)
@@ -119,12 +126,14 @@ def test_token_match_points_at_the_continuation_of_a_copy():
     head = pointer.PointerHead(vocab_size=12, mode="eval")
     h = jnp.asarray(np.random.default_rng(0).normal(size=(1, n, d)), jnp.float32)
     head.init((shapes.signature(tokens), shapes.signature(h)))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c, kappa = head.weights
+    w = head.weights
 
     def copy_choice(g1, g2):
-        head.weights = (w_out, b_out, jnp.zeros_like(w_q), w_k, w_p, jnp.zeros_like(w_g),
-                        jnp.full((1,), -60.0), jnp.zeros_like(beta), jnp.array([g1, g2]),
-                        jnp.zeros_like(w_c), jnp.zeros_like(kappa))
+        head.weights = dict(w, w_query=jnp.zeros_like(w["w_query"]),
+                            w_gate=jnp.zeros_like(w["w_gate"]), b_gate=jnp.full((1,), -60.0),
+                            beta=jnp.zeros_like(w["beta"]), gamma=jnp.array([g1, g2]),
+                            w_gate_context=jnp.zeros_like(w["w_gate_context"]),
+                            kappa=jnp.zeros_like(w["kappa"]))
         return np.asarray(head((tokens, h)))[0].argmax(-1)  # the token copied at each t
 
     # at t = 9 (just wrote 7 after 3): keys after a 7 hold 8 (s = 3) and 9 (s = 6); the
@@ -152,15 +161,17 @@ def test_gate_reads_the_copy_context():
     # the article 5 7 8 | 6 7 9 | 4, then the last two tokens written (set below)
     tokens = jnp.array([[0, 5, 7, 8, 6, 7, 9, 4, 0, 0]], jnp.int32)
     head.init((shapes.signature(tokens), shapes.signature(jnp.asarray(h))))
-    w_out, b_out, w_q, w_k, w_p, w_g, b_g, beta, gamma, w_c, kappa = head.weights
+    w = head.weights
     wc = np.zeros((d, 1), np.float32)
     wc[0, 0] = -40.0  # context along h_3 → gate logit −40: copy
 
     def probs(last_two):
         x = tokens.at[0, 8:].set(jnp.array(last_two))
-        head.weights = (jnp.zeros_like(w_out), b_out, jnp.zeros_like(w_q), w_k, w_p,
-                        jnp.zeros_like(w_g), jnp.zeros((1,)), jnp.zeros_like(beta),
-                        jnp.array([0.0, 30.0]), jnp.asarray(wc), jnp.zeros_like(kappa))
+        head.weights = dict(w, w_vocab=jnp.zeros_like(w["w_vocab"]),
+                            w_query=jnp.zeros_like(w["w_query"]),
+                            w_gate=jnp.zeros_like(w["w_gate"]), b_gate=jnp.zeros((1,)),
+                            beta=jnp.zeros_like(w["beta"]), gamma=jnp.array([0.0, 30.0]),
+                            w_gate_context=jnp.asarray(wc), kappa=jnp.zeros_like(w["kappa"]))
         return np.exp(np.asarray(head((x, jnp.asarray(h))))[0, 9])  # p(· | t = 9)
 
     on_h3 = probs([5, 7])       # (5 7) was followed by 8 at s = 3
@@ -184,12 +195,11 @@ def test_coverage_counts_what_the_summary_already_wrote():
     head = pointer.PointerHead(vocab_size=12, mode="eval")
     h = jnp.zeros((1, n, 4), jnp.float32)
     head.init((shapes.signature(tokens), shapes.signature(h)))
-    w = list(head.weights)
-    w[5], w[6] = jnp.zeros_like(w[5]), jnp.full((1,), -60.0)  # gate shut: copy only
-    w[7], w[8] = jnp.zeros_like(w[7]), jnp.zeros_like(w[8])    # no β, no γ: a uniform pointer
+    w = dict(head.weights, w_gate=jnp.zeros_like(head.weights["w_gate"]),
+             b_gate=jnp.full((1,), -60.0),                           # gate shut: copy only
+             beta=jnp.zeros((1,)), gamma=jnp.zeros((2,)))            # no β, no γ: uniform
     for kappa, copied in ((0.0, {5: 2 / 5, 6: 1 / 5, 7: 1 / 5, 0: 1 / 5}), (50.0, {7: 1 / 2, 0: 1 / 2})):
-        w[10] = jnp.full((1,), kappa)
-        head.weights = tuple(w)
+        head.weights = dict(w, kappa=jnp.full((1,), kappa))
         p = np.exp(np.asarray(head((tokens, h)))[0, 8])  # keys s ≤ 4 (the prompt): 0 5 6 5 7
         for tok, want in copied.items():
             assert abs(p[tok] - want) < 1e-3, (kappa, tok, p[tok])
@@ -258,12 +268,24 @@ def test_parts_mix_to_the_log_probs(eval_model):
                                np.asarray(eval_model(x)), atol=1e-6)
 
 
+def _course_pointer_lm(vocab_size, d_model, d_ff, n_layers, n_heads, dropout, max_len, mode):
+    """PointerTransformerLM on the course's own layers (model.DecoderBlock), built here: what the
+    package's blocks (fast_model.DecoderBlock) must compute."""
+    from trax import layers as tl
+    body = [PositionalEncoder(vocab_size, d_model, dropout, max_len, mode),
+            [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, tl.Relu)
+             for _ in range(n_layers)],
+            tl.LayerNorm()]
+    return tl.Serial(tl.ShiftRight(mode=mode), tl.Branch(tl.Select([0]), body),
+                     pointer.PointerHead(vocab_size, mode=mode))
+
+
 @pytest.mark.parametrize("mode", ["eval", "train"])
-def test_fast_blocks_compute_the_course_blocks(mode):
-    """blocks='fast' (the default in train/eval) has the course blocks' weight tree and, with
+def test_the_blocks_compute_the_course_blocks(mode):
+    """The model's blocks (fast in train/eval) have the course blocks' weight tree and, with
     dropout 0, their outputs: one checkpoint, one ``.weights`` for every mode."""
     x = _lm_batch(batch=2)[0]
-    course = pointer.PointerTransformerLM(**{**ARGS, "n_layers": 2}, mode=mode, blocks="course")
+    course = _course_pointer_lm(**{**ARGS, "n_layers": 2}, mode=mode)
     fast = pointer.PointerTransformerLM(**{**ARGS, "n_layers": 2}, mode=mode)
     course.init(shapes.signature(x), rng=jax.random.PRNGKey(5))
     fast.init(shapes.signature(x), rng=jax.random.PRNGKey(6))
@@ -273,7 +295,171 @@ def test_fast_blocks_compute_the_course_blocks(mode):
     np.testing.assert_allclose(np.asarray(fast(x)), np.asarray(course(x)), atol=1e-5)
 
 
-def test_unknown_head_or_blocks_is_refused():
-    for bad in (dict(head="probs"), dict(blocks="slow")):
-        with pytest.raises(ValueError, match="use one of"):
-            pointer.PointerTransformerLM(**ARGS, **bad)
+def test_unknown_head_or_option_is_refused():
+    with pytest.raises(ValueError, match="use one of"):
+        pointer.PointerTransformerLM(**ARGS, head="probs")
+    with pytest.raises(TypeError):  # the course-blocks option for one A/B is gone
+        pointer.PointerTransformerLM(**ARGS, blocks="course")
+
+
+def test_head_weights_are_a_dict_by_name_in_sorted_order(eval_model):
+    """The head's weights are named (``weight_shapes``), built sorted so that trax (insertion
+    order) and JAX (sorted keys) flatten them alike: a checkpoint's last 11 arrays, by name."""
+    head = eval_model.sublayers[-1]
+    d, v = ARGS["d_model"], ARGS["vocab_size"]
+    want = pointer.weight_shapes(d, v)
+    assert list(head.weights) == sorted(want) == list(want)
+    assert {k: tuple(w.shape) for k, w in head.weights.items()} == want
+    flat = flat_weights(eval_model)[-len(want):]
+    assert [tuple(np.shape(w)) for w in flat] == list(want.values())
+    # what an optimizer gets back from JAX (a sorted dict) flattens in the same order
+    rebuilt = jax.tree_util.tree_map(lambda w: w, head.weights)
+    assert list(rebuilt) == list(head.weights)
+    # every ablated term names a weight of the head
+    from benchmarks.ablate_pointer import TERMS
+    assert set(TERMS.values()) <= set(want)
+
+
+def test_positional_weights_are_refused_by_name():
+    head = pointer.PointerHead(vocab_size=12, mode="eval")
+    tokens, h = jnp.zeros((1, 4), jnp.int32), jnp.zeros((1, 4, 8), jnp.float32)
+    head.init((shapes.signature(tokens), shapes.signature(h)))
+    head.weights = tuple(head.weights.values())
+    with pytest.raises(Exception, match=r"weights must be a dict of \['b_gate', 'b_vocab'"):
+        head((tokens, h))
+
+
+# The head's weights before they were named (6 Dec 2026), in their positional order. Only this
+# test knows it: the package has no conversion (such checkpoints are refused, retrain them).
+POSITIONAL = ("w_vocab", "b_vocab", "w_query", "w_key", "w_key_prev", "w_gate", "b_gate", "beta",
+              "gamma", "w_gate_context", "kappa")
+GOLDEN = pathlib.Path(__file__).parent / "data" / "pointer_positional_weights.npz"
+GOLDEN_ARGS = dict(vocab_size=37, d_model=16, d_ff=32, n_layers=1, n_heads=2, dropout=0.0,
+                   max_len=32)
+
+
+def _relaid(flat_positional):
+    """A flat weight list of the positional layout (head last) → the named layout's."""
+    body, head = flat_positional[:-len(POSITIONAL)], flat_positional[-len(POSITIONAL):]
+    named = dict(zip(POSITIONAL, head))
+    return list(body) + [named[k] for k in sorted(named)]
+
+
+def _golden():
+    """(flat weights, positional layout; tokens (2, 24); and what the positional head computed
+    with them at commit 7797f8e: log-probs, gate, attention). The tokens hold a prompt, its EOS,
+    SEP and a summary that repeats the prompt, so every term of the head is at work."""
+    data = np.load(GOLDEN)
+    flat = [data[k] for k in sorted(k for k in data.files if k.startswith("w"))]
+    return flat, data
+
+
+def test_positional_weights_relaid_into_names_give_the_same_outputs():
+    """A checkpoint trained before the weights were named computes, re-laid into names, exactly
+    what it computed (log-probs, gate and attention, bit for bit)."""
+    flat, data = _golden()
+    tokens = data["tokens"]
+    model = pointer.PointerTransformerLM(**GOLDEN_ARGS, mode="eval")
+    model.init(shapes.signature(tokens))
+    load_flat_weights(model, _relaid(flat))
+    np.testing.assert_array_equal(np.asarray(model(tokens)), data["log_probs"])
+    parts = pointer.PointerTransformerLM(**GOLDEN_ARGS, mode="train", head="parts")
+    parts.init(shapes.signature(tokens))
+    parts.weights = model.weights
+    _, gate, attention, _ = parts(tokens)
+    np.testing.assert_array_equal(np.asarray(gate), data["gate"])
+    np.testing.assert_array_equal(np.asarray(attention), data["attention"])
+
+
+@pytest.mark.parametrize("prefill", [1, 5, 14])
+def test_predict_step_by_step_equals_the_train_forward_pass(prefill):
+    """Predict mode (a prefill, then one token a step: the cache, the per-id coverage count)
+    gives the train-mode forward pass's log-probabilities and attention on the same tokens, with
+    every term of the head at work (the golden weights: β, γ, κ, Wp, wc non-zero; a prompt, its
+    EOS and a summary that repeats it)."""
+    flat, data = _golden()
+    tokens = data["tokens"]
+    batch, length = tokens.shape
+    train = pointer.PointerTransformerLM(**GOLDEN_ARGS, mode="train", head="parts")
+    train.init(shapes.signature(tokens))
+    load_flat_weights(train, _relaid(flat))
+    logits, gate, attention, source = train(tokens)
+    full = np.asarray(pointer.pointer_log_probs(logits, gate, attention, source))
+    predict = pointer.PointerTransformerLM(**GOLDEN_ARGS, mode="predict", head="parts")
+    predict.state = init_predict(predict, train.weights, batch_size=batch)
+    x = _shifted(tokens)
+    steps = [x[:, :prefill]] + [x[:, i:i + 1] for i in range(prefill, length)]
+    got_log_probs, got_attention = [], []
+    for step in steps:
+        parts = predict(step)
+        got_log_probs.append(np.asarray(pointer.pointer_log_probs(*parts)))
+        got_attention.append(np.asarray(parts[2])[:, :, :length])  # keys past the tokens: 0
+    np.testing.assert_allclose(np.concatenate(got_log_probs, 1), full, atol=1e-4)
+    np.testing.assert_allclose(np.concatenate(got_attention, 1), np.asarray(attention),
+                               atol=1e-5)
+
+
+def _shifted(tokens):
+    return np.concatenate([np.zeros((tokens.shape[0], 1), np.int32), tokens[:, :-1]], 1)
+
+
+def test_a_checkpoint_of_the_positional_layout_is_refused_with_a_user_error(tmp_path):
+    """pointer_lm trains (Adam over the named weights), saves and loads; its checkpoint with
+    the head in the positional order of before 6 Dec 2026 — or the 8 or 10 head arrays of before
+    2 Dec — is refused with one UserError, not loaded into the wrong weights."""
+    from trax_models.sources.vocab import build_vocab
+    from trax_models.summarizer import checkpoint
+    from trax_models.summarizer.config import TrainConfig
+    from trax_models.summarizer.loop import make_loop
+    from trax_models.summarizer.streams import synthetic_batches
+    config = TrainConfig(output_dir=str(tmp_path / "run"), model="pointer_lm", d_model=16,
+                         d_ff=32, n_layers=1, n_heads=2, lr=0.01, eval_batches=1, max_length=32,
+                         seed=3, dropout=0.0, steps=2, warmup_steps=1, checkpoint_every=2,
+                         eval_every=100)
+    loop = make_loop(config, config.model_config(40), synthetic_batches(seed=1),
+                     synthetic_batches(seed=2))
+    loop.run(config.steps)
+    vocab, _ = build_vocab(["a tiny vocabulary"], tmp_path / "v.subwords", target_size=30)
+    checkpoint.save_config(config.output_dir, {
+        "model": "pointer_lm", "model_args": config.model_config(40).as_dict(), "data": {},
+        "train": {}}, vocab)
+    model, _ = checkpoint.load_model(config.output_dir)
+    head = model.sublayers[-1].weights
+    assert list(head) == sorted(head)
+    assert not np.allclose(np.asarray(head["beta"]), 3.0)  # trained: Adam moved every weight
+    path = tmp_path / "run" / checkpoint.CHECKPOINT_FILE
+    contents = checkpoint.read_checkpoint(path)
+    flat = [np.asarray(w) for w in contents["flat_weights"]]
+    named = dict(zip(sorted(head), flat[-len(head):]))
+    positional = flat[:-len(head)] + [named[k] for k in POSITIONAL]
+    for old in (positional, positional[:-1], positional[:-3]):
+        checkpoint.write_checkpoint(path, dict(contents, flat_weights=old))
+        with pytest.raises(UserError, match="does not fit the model"):
+            checkpoint.load_model(config.output_dir)
+
+
+@pytest.mark.parametrize("term", ["prev_key", "continuation", "token_match", "gate_context",
+                                  "coverage"])
+def test_the_ablation_zeroes_its_terms_weight_by_name(term, monkeypatch):
+    """benchmarks/ablate_pointer.py's ``remove(term)``: the head computes what it computes with
+    that one named weight at zero (and the term mattered here)."""
+    from benchmarks import ablate_pointer
+    flat, data = _golden()
+    tokens = _shifted(data["tokens"])
+    model = pointer.PointerTransformerLM(**GOLDEN_ARGS, mode="eval")
+    model.init(shapes.signature(tokens))
+    load_flat_weights(model, _relaid(flat))
+    head = model.sublayers[-1]
+    head_inputs = (jnp.asarray(tokens), jnp.asarray(np.random.default_rng(1).normal(
+        size=(*tokens.shape, GOLDEN_ARGS["d_model"])), jnp.float32))
+    full = np.asarray(head(head_inputs))
+    name = ablate_pointer.TERMS[term]
+    weights = head.weights
+    head.weights = dict(weights, **{name: jnp.zeros_like(weights[name])})
+    want = np.asarray(head(head_inputs))
+    head.weights = weights
+    monkeypatch.setattr(pointer.PointerHead, "parts", pointer.PointerHead.parts)  # undone after
+    ablate_pointer.remove(term)
+    np.testing.assert_array_equal(np.asarray(head(head_inputs)), want)
+    assert not np.allclose(want, full, atol=1e-4)
+    assert head.weights is weights  # the patch reads the weight as zero, it does not keep it

@@ -61,7 +61,7 @@ def test_attention_weights_reproduce_the_model_output(lm):
 def test_a_pointer_lm_plots_the_attention_of_its_body(lm):
     """pointer_lm (make train's model) = TransformerLM's body + a pointer head: with the
     LM's body weights, its heatmaps are the LM's."""
-    pointer = PointerTransformerLM(**ARGS, mode="eval", blocks="course")  # the LM's layers
+    pointer = PointerTransformerLM(**ARGS, mode="eval")  # fast blocks: the LM's weights
     pointer.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(6))
     body = pointer.sublayers[1].sublayers[1].sublayers[1]  # Embedding … blocks … LayerNorm
     top = lm.sublayers  # ShiftRight, Embedding, Dropout, PosEnc, blocks…, LN, Dense, LogSoftmax

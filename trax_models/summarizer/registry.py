@@ -19,7 +19,6 @@ from trax import layers as tl
 from trax import shapes
 
 from trax_models import model as course_model
-from trax_models import weights
 from trax_models.errors import UserError
 from trax_models.models import cross_attention, encoder_decoder, pointer
 from trax_models.summarizer import adapters
@@ -116,8 +115,6 @@ class ModelKind:
     plots_attention: bool = False  # causal self-attention blocks (summarizer.attention_plot)
     body: object = None     # model → its TransformerLM body (Embedding … LayerNorm), for
                             # fine-tuning (trax_models.transfer); None: it has none
-    upgrade: object = None  # (flat weights of a checkpoint, model) → flat weights the model
-                            # takes: fills in what an older version's checkpoints lack
     fused_loss: object = None  # (build kwargs, loss layer factory): what ``training`` trains
                                # instead of log-probs + tl.CrossEntropyLoss (the same loss)
     streams: object = None  # train's batches in place of ``data.make_streams`` (same
@@ -154,17 +151,6 @@ def _pointer_body(model):
     return model.sublayers[1].sublayers[1]
 
 
-def _pointer_upgrade(flat, model):
-    """pointer_lm checkpoints of before 2 Dec 2026 lack the head's last weights: γ (the
-    token-match terms), wc (the gate's context) and κ (coverage), or κ alone. Zeros switch
-    them off, so the old weights compute what they were trained to, except that the pointer
-    now reads the prompt only."""
-    want = weights.flat_weights(model)
-    if len(flat) not in (len(want) - 3, len(want) - 1):
-        return flat  # current, or a mismatch for the shape check to name
-    return list(flat) + [np.zeros(np.shape(w), np.float32) for w in want[len(flat):]]
-
-
 MODELS = {
     "transformer_lm": ModelKind("transformer_lm", course_model.TransformerLM, pairs=False,
                                 adapter=adapters.LanguageModelAdapter, plots_attention=True,
@@ -172,7 +158,6 @@ MODELS = {
     "pointer_lm": ModelKind("pointer_lm", pointer.PointerTransformerLM, pairs=False,
                             adapter=adapters.LanguageModelAdapter, plots_attention=True,
                             body=_pointer_body,
-                            upgrade=_pointer_upgrade,
                             # the loss at the targets only, not over the (B, L, V) mixture
                             fused_loss=({"head": "parts"}, pointer.PointerCrossEntropy)),
     "encoder_decoder": ModelKind("encoder_decoder", encoder_decoder.EncoderDecoder, pairs=True,
