@@ -123,3 +123,33 @@ def test_no_batch_is_longer_than_max_length_whatever_the_boundaries(small_corpus
                                  batch_sizes=(4, 4, 2), shuffle_buffer=0, **small_corpus)
     lengths = {batch[0].shape[1] for batch in itertools.islice(train, 30)}
     assert max(lengths) <= 40 and 40 in lengths, lengths
+
+
+def test_a_resolved_source_gives_the_same_batches_as_its_name(small_corpus):
+    """Issue #35: train resolves the source and vocabulary once (data.resolve) and hands the
+    Data down; make_streams(Data) must batch exactly as make_streams(name, ...) did."""
+    options = {k: v for k, v in small_corpus.items() if k != "vocab_size"}
+    shape = dict(boundaries=(256, 512), batch_sizes=(4, 2, 1), max_length=512, shuffle_buffer=50)
+    resolved = data.resolve("default", seed=3, vocab_size=small_corpus["vocab_size"], **options)
+    assert resolved.vocab_path == data.vocab_for("default", **small_corpus)
+    assert resolved.vocab.vocab_size == data.load_vocab(resolved.vocab_path).vocab_size
+    assert (resolved.source.name, resolved.source.seed, dict(resolved.source.options)) == (
+        "default", 3, options)
+    by_name, evals_by_name = data.make_streams("default", seed=3, **shape, **small_corpus)
+    by_data, evals_by_data = data.make_streams(resolved, **shape)
+    for a, b in zip(itertools.islice(by_name, 6), itertools.islice(by_data, 6)):
+        assert all((x == y).all() for x, y in zip(a, b))
+    assert all((x == y).all() for x, y in zip(next(evals_by_name), next(evals_by_data)))
+    assert list(resolved.source.pairs("validation")) == list(data.pairs("default", "validation",
+                                                                        **options))
+    with pytest.raises(TypeError, match="drop seed, data_dir"):
+        data.make_streams(resolved, seed=3, data_dir=options["data_dir"])
+
+
+def test_a_bad_source_is_named_before_any_vocabulary_work(tmp_path):
+    """make_streams(name) opens the streams first: a missing vocabulary file of an unprepared
+    CNN/DM folder is not what the error names."""
+    with pytest.raises(data.DataError, match="not prepared"):
+        data.make_streams("cnn_dailymail", data_dir=str(tmp_path), vocab_file=str(tmp_path / "v"))
+    with pytest.raises(data.DataError, match="unknown data source 'cnn'"):
+        data.resolve("cnn")  # train's order: the vocabulary first, the same message

@@ -10,16 +10,22 @@ API (what the training, decoding and encoder–decoder modules use)::
                                                             #   no concatenation (enc–dec)
     input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True, stats=None)
         # trax.data.Serial(clean, Tokenize, preprocess, FilterByLength(max_length))
+    resolve(source="default", *, seed=0, vocab_file=None, vocab_dir=None, vocab_size=2000,
+            **source_options) -> Data   # the source and its vocabulary, resolved once (train's
+                                        #   first data step), handed down as a value
     make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=2000,
                  max_length=2048,
                  boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
                  shuffle_buffer=1024, seed=0, concat=True, stats=None, article_weight=0,
                  **source_options)
         -> (train_batches, eval_batches)   # endless iterators of (inputs, targets, mask)
+        # make_streams(data, max_length=..., ...): the same from a resolved ``Data``
     pairs(source="default", split="validation", **source_options) -> iterator of
         (article, summary) str pairs, finite (for ROUGE, Lead-3, the encoder–decoder)
     vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=2000, ...) -> path
-        of the vocab make_streams uses (pass it to tokenize/detokenize; save it with a checkpoint)
+        of the vocab make_streams uses (pass it to tokenize/detokenize; save it with a checkpoint):
+        ``trax_models.sources.resolve_vocab``, the one function that decides the vocabulary
+    load_vocab(vocab_file=None, vocab_dir=None) -> the SubwordTextEncoder of that vocabulary
     bucket_length(n) -> padded length (power of two ≤ 128, then multiples of 128)
     pad_lengths(batches, max_length)   # each array of a batch padded to bucket_length
 
@@ -34,7 +40,9 @@ Source options: ``data_dir`` (TFDS dir; for "default" the cache base), ``article
 The vocabulary is an argument: ``vocab_file`` (a path, or a name inside ``vocab_dir`` as in
 the course); else ``sources.vocab.set_default_vocab``'s choice / ``$TRAX_MODELS_VOCAB``;
 else the source's own vocabulary (the default corpus ships one; for other sources one is
-built from the training split and cached).
+built from the training split and cached). One function decides it:
+``sources.resolve_vocab`` (= ``vocab_for``); everything here that takes ``vocab_file=None``
+asks it, once per call, and a resolved ``Data`` is never resolved again.
 
 Batches, as the course's ``BucketByLength`` makes them::
 
@@ -42,6 +50,7 @@ Batches, as the course's ``BucketByLength`` makes them::
     targets (batch, length) int   # the same array (a language model predicts its input)
     mask    (batch, length) int   # 0 over article, EOS, SEP and padding; 1 over summary + EOS
 """
+import dataclasses
 import functools
 import math
 import textwrap
@@ -50,9 +59,9 @@ import numpy as np
 import trax
 
 from trax_models import sources
-from trax_models.sources import DataError, DataStats, pairs, vocab  # noqa: F401  (re-exported)
+from trax_models.sources import DataError, DataStats, Source, pairs, vocab  # noqa: F401  (re-exported)
 from trax_models.sources.records import NOTHING_USABLE_AFTER
-from trax_models.sources.vocab import load_vocab, set_default_vocab  # noqa: F401  (re-exported)
+from trax_models.sources.vocab import set_default_vocab  # noqa: F401  (re-exported)
 from trax_models.tokens import EOS, SEP  # the course's end of sequence and separator (= pad id)
 
 wrapper = textwrap.TextWrapper(width=70)  # the course's detokenize wraps at 70 characters
@@ -64,14 +73,14 @@ def tokenize(input_str, EOS=1, vocab_file=None, vocab_dir=None):  # the course's
     Args:
       input_str: str (or UTF-8 bytes).
       EOS: id appended at the end (the course's 1).
-      vocab_file, vocab_dir: the vocabulary (``trax_models.sources.vocab.resolve_vocab_path``).
+      vocab_file, vocab_dir: the vocabulary (``load_vocab``; None: the chosen or default one).
 
     Returns:
       list[int] of length (n_subwords + 1,).
     """
     if isinstance(input_str, bytes):
         input_str = input_str.decode("utf-8", errors="replace")
-    return list(vocab.load_vocab(vocab_file, vocab_dir).encode(input_str)) + [EOS]
+    return list(load_vocab(vocab_file, vocab_dir).encode(input_str)) + [EOS]
 
 
 def detokenize(integers, vocab_file=None, vocab_dir=None):
@@ -79,13 +88,24 @@ def detokenize(integers, vocab_file=None, vocab_dir=None):
 
     Args:
       integers: ids, any shape that squeezes to (n,) (list, np.ndarray, jax array).
-      vocab_file, vocab_dir: the vocabulary (``trax_models.sources.vocab.resolve_vocab_path``).
+      vocab_file, vocab_dir: the vocabulary (``load_vocab``; None: the chosen or default one).
 
     Returns:
       str; id 1 shows as ``<EOS>`` and 0 as ``<pad>``, as in the course.
     """
     ids = [int(i) for i in np.asarray(integers).reshape(-1)]
-    return wrapper.fill(vocab.load_vocab(vocab_file, vocab_dir).decode(ids))
+    return wrapper.fill(load_vocab(vocab_file, vocab_dir).decode(ids))
+
+
+vocab_for = sources.resolve_vocab  # the public name: the one function that decides a vocabulary
+
+
+def load_vocab(vocab_file=None, vocab_dir=None):
+    """The ``SubwordTextEncoder`` of the file given; with none, of ``vocab_for()``'s choice
+    (the chosen one, else the default corpus's). Loaded once per file, cached."""
+    if vocab_file is None:  # nothing named: the one resolution decides
+        vocab_file, vocab_dir = vocab_for(vocab_dir=vocab_dir), None
+    return vocab.load_vocab(vocab_file, vocab_dir)
 
 
 def _fit(article, summary, max_length, stats):
@@ -176,7 +196,8 @@ def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True
     ``max_length`` is truncated (counted) instead of the whole pair being dropped.
 
     Args:
-      vocab_file, vocab_dir: the vocabulary; a path that must exist (see ``vocab_for``).
+      vocab_file, vocab_dir: the vocabulary (``vocab_for``: a path that must exist; None:
+        the chosen or default one).
       max_length: longest example kept (joint length; with ``concat=False`` each side).
       concat: True → ``preprocess`` (decoder-only LM); False → ``preprocess_pairs``.
       stats: optional ``DataStats`` to count skipped / replaced / truncated / filtered.
@@ -185,7 +206,13 @@ def input_pipeline(vocab_file=None, vocab_dir=None, max_length=2048, concat=True
     Returns:
       A function: stream of (article, summary) str/bytes → stream of (inputs, targets, mask).
     """
-    path = vocab.resolve_vocab_path(vocab_file, vocab_dir)
+    return _pipeline(vocab_for(vocab_file=vocab_file, vocab_dir=vocab_dir), max_length, concat,
+                     stats, article_weight)
+
+
+def _pipeline(path, max_length, concat, stats, article_weight=0):
+    """``input_pipeline`` on a resolved vocabulary path (absolute: trax's ``Tokenize`` would
+    put a relative one under its own download folder)."""
     prep = functools.partial(preprocess, article_weight=article_weight) if concat else preprocess_pairs
     return trax.data.Serial(
         functools.partial(sources.clean_pairs, stats=stats),
@@ -237,32 +264,55 @@ def shuffle(stream, buffer_size, seed):
     yield from buffer
 
 
-def vocab_for(source="default", vocab_file=None, vocab_dir=None, vocab_size=2000, **source_options):
-    """Path of the vocabulary ``make_streams(source, ...)`` uses with these arguments.
+@dataclasses.dataclass(frozen=True)
+class Data:
+    """A run's data resolved once (``resolve``), then handed down as a value: nothing below
+    looks up a setting or a vocabulary again.
 
-    An explicit ``vocab_file`` (or ``set_default_vocab`` / ``$TRAX_MODELS_VOCAB``) wins; else
-    the source's own: the default corpus's, or one of ≈``vocab_size`` entries built from the
-    source's training split and cached (deterministic; first call takes ≈10–60 s).
+    ``source``: the ``sources.Source`` (name, split seed, options: ``.stream``, ``.pairs``,
+    ``.facts``); ``vocab_path``: the vocabulary file ``vocab_for`` chose for it (absolute);
+    ``vocab``: its ``SubwordTextEncoder`` (``.vocab_size``), loaded and checked by ``resolve``.
     """
-    if vocab_file is not None or vocab.has_default():
-        return vocab.resolve_vocab_path(vocab_file, vocab_dir)
-    return sources.source_vocab(source, vocab_size=vocab_size, **source_options)
+    source: Source
+    vocab_path: str
+    vocab: object = None
 
 
-def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=2000,
+def resolve(source="default", *, seed=0, vocab_file=None, vocab_dir=None,
+            vocab_size=sources.corpus.DEFAULT_VOCAB_SIZE, **source_options):
+    """The source and its vocabulary, resolved once: a ``Data`` to hand down.
+
+    Args:
+      source, **source_options: as ``make_streams``'s; seed: the split seed of a single file
+        (and the train stream's shuffle seed).
+      vocab_file, vocab_dir, vocab_size: the vocabulary (``vocab_for``; the source's own is
+        built from the split of seed 0 whatever ``seed``: one cached file per source and size).
+
+    Raises:
+      VocabError (a missing or unusable vocabulary file: it is loaded here), DataError, or
+      ValueError (no text to build a vocabulary from), as ``vocab_for``.
+    """
+    path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
+    # loaded now: an unusable file is refused here, before any stream is opened
+    return Data(Source(source, seed, source_options), path, vocab.load_vocab(path))
+
+
+def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_size=None,
                  max_length=2048, boundaries=(128, 256, 512, 1024), batch_sizes=(16, 8, 4, 2, 1),
-                 shuffle_buffer=1024, seed=0, concat=True, stats=None, article_weight=0,
+                 shuffle_buffer=1024, seed=None, concat=True, stats=None, article_weight=0,
                  **source_options):
     """Endless train and eval batch streams, as the course builds them.
 
     Args:
-      source: "default" | "cnn_dailymail" | path of a JSONL/CSV/TSV file | dict of split → path.
-      vocab_file, vocab_dir, vocab_size: the vocabulary (see ``vocab_for``).
+      source: "default" | "cnn_dailymail" | path of a JSONL/CSV/TSV file | dict of split → path;
+        or a resolved ``Data`` (``resolve``; train's): its source, seed and vocabulary are used
+        as they are — pass none of vocab_file, vocab_dir, vocab_size, seed, source options then.
+      vocab_file, vocab_dir, vocab_size: the vocabulary (see ``vocab_for``; default size 2000).
       max_length: longest example (articles longer are truncated, see ``input_pipeline``).
       boundaries, batch_sizes: ``trax.data.BucketByLength``'s (len(batch_sizes) =
         len(boundaries) + 1); a boundary above ``max_length`` counts as ``max_length``.
       shuffle_buffer: examples shuffled (seeded) before bucketing in the train stream; 0 = off.
-      seed: shuffle seed and (for a single file) the train/validation split seed.
+      seed: shuffle seed and (for a single file) the train/validation split seed (default 0).
       concat: True: (joint, joint, mask) for TransformerLM; False: (article, summary, mask).
       stats: optional ``DataStats`` that counts skipped/replaced/truncated/filtered examples
         (both streams together).
@@ -278,12 +328,31 @@ def make_streams(source="default", *, vocab_file=None, vocab_dir=None, vocab_siz
     if len(batch_sizes) != len(boundaries) + 1:
         raise ValueError(f"batch_sizes needs one more entry than boundaries: got "
                          f"{len(batch_sizes)} batch sizes for {len(boundaries)} boundaries.")
-    train = sources.stream(source, "train", seed=seed, stats=stats, **source_options)  # checks it
-    evals = sources.stream(source, "validation", seed=seed, stats=stats, **source_options)
-    path = vocab_for(source, vocab_file, vocab_dir, vocab_size, **source_options)
-    train_pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats,
-                                    article_weight=article_weight)
-    eval_pipeline = input_pipeline(path, max_length=max_length, concat=concat, stats=stats)
+    if isinstance(source, Data):  # resolved once by the caller: used as it is
+        given = {"vocab_file": vocab_file, "vocab_dir": vocab_dir, "vocab_size": vocab_size,
+                 "seed": seed, **source_options}
+        if any(v is not None for v in given.values()):
+            raise TypeError("make_streams(Data, ...) takes its source, seed and vocabulary from "
+                            "the Data: drop " + ", ".join(k for k, v in given.items() if v is not None))
+        resolved = source
+        train, evals = source.source.stream("train", stats), source.source.stream("validation", stats)
+    else:
+        named = Source(source, 0 if seed is None else seed, source_options)
+        train = named.stream("train", stats)  # checks the source before any vocabulary work
+        evals = named.stream("validation", stats)
+        size = sources.corpus.DEFAULT_VOCAB_SIZE if vocab_size is None else vocab_size
+        resolved = Data(named, vocab_for(source, vocab_file, vocab_dir, size, **source_options))
+    return _batches(resolved, train, evals, max_length=max_length, boundaries=boundaries,
+                    batch_sizes=batch_sizes, shuffle_buffer=shuffle_buffer, concat=concat,
+                    stats=stats, article_weight=article_weight)
+
+
+def _batches(resolved, train, evals, *, max_length, boundaries, batch_sizes, shuffle_buffer,
+             concat, stats, article_weight):
+    """make_streams' batches of the raw ``train`` / ``evals`` streams of ``resolved``."""
+    seed = resolved.source.seed
+    train_pipeline = _pipeline(resolved.vocab_path, max_length, concat, stats, article_weight)
+    eval_pipeline = _pipeline(resolved.vocab_path, max_length, concat, stats)
     # A batch is padded up to its bucket's boundary: none past max_length (the model's
     # positions), so a boundary above it is clipped to it.
     bucket = trax.data.BucketByLength([min(b, max_length) for b in boundaries],

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import trax
 
-from trax_models import data
+from trax_models import data, sources
 from trax_models.sources import corpus, vocab
 
 SKY = "I want to fly in the sky."
@@ -80,14 +80,35 @@ def test_build_vocab_writes_what_trax_stores_atomically(tmp_path):
 
 
 def test_no_vocab_chosen_falls_back_to_the_default_corpus(tmp_path, monkeypatch):
-    assert vocab._fallback is corpus.default_vocab_path  # set by the package, not by vocab.py
     path, _ = vocab.build_vocab(["The home team won the final by three goals."] * 10,
                                 tmp_path / "f.subwords", target_size=60)
     monkeypatch.delenv("TRAX_MODELS_VOCAB", raising=False)
     monkeypatch.setattr(vocab, "_default", None)
-    monkeypatch.setattr(vocab, "_fallback", lambda: path)
-    assert vocab.resolve_vocab_path() == path
+    monkeypatch.setattr(corpus, "default_vocab_path", lambda vocab_size, **options: path)
+    assert sources.resolve_vocab() == path  # the default source's own: the default corpus's
     assert data.tokenize("The home team") == vocab.load_vocab(path).encode("The home team") + [1]
-    monkeypatch.setattr(vocab, "_fallback", None)
-    with pytest.raises(vocab.VocabError, match="no vocabulary chosen"):
-        vocab.resolve_vocab_path()
+    assert data.load_vocab().vocab_size == vocab.load_vocab(path).vocab_size
+    with pytest.raises(vocab.VocabError, match="no vocabulary file given.*data.load_vocab"):
+        vocab.load_vocab(None)  # the leaf loads a path it is given; it resolves nothing
+
+
+def test_one_function_resolves_the_vocabulary():
+    """Issue #35: sources.resolve_vocab decides; data.vocab_for is that function, and the leaf
+    vocab.py keeps no hook into the package above it (no fallback, no resolver of its own)."""
+    assert data.vocab_for is sources.resolve_vocab
+    assert not hasattr(vocab, "set_fallback") and not hasattr(vocab, "resolve_vocab_path")
+    assert not hasattr(sources, "source_vocab")
+
+
+def test_the_order_explicit_then_chosen_then_the_sources_own(course_vocab, tmp_path, monkeypatch):
+    own, _ = vocab.build_vocab(["The home team won the final by three goals."] * 10,
+                               tmp_path / "own.subwords", target_size=60)
+    monkeypatch.delenv("TRAX_MODELS_VOCAB", raising=False)
+    monkeypatch.setattr(vocab, "_default", None)
+    monkeypatch.setattr(corpus, "default_vocab_path", lambda vocab_size, **options: own)
+    assert sources.resolve_vocab("default") == own
+    monkeypatch.setenv("TRAX_MODELS_VOCAB", course_vocab.name)
+    assert sources.resolve_vocab("default", vocab_dir=course_vocab.parent) == str(course_vocab.resolve())
+    monkeypatch.setattr(vocab, "_default", (own, None))  # set_default_vocab wins over the variable
+    assert sources.resolve_vocab("default") == own
+    assert sources.resolve_vocab("default", vocab_file=str(course_vocab)) == str(course_vocab.resolve())

@@ -30,12 +30,19 @@ The package, leaf → root (each module imports only the ones above it; no cycle
     tfds.py      TFDS: cnn_dailymail, prepare_tfds, prepare_cnn_dailymail  (files, records)
     corpus.py    the default corpus on disk: ensure_corpus, read_split, default_vocab_path
                  (news, tfds, vocab)
-    __init__.py  this dispatch on ``source``: stream, pairs, source_vocab; sets the vocabulary
-                 used when none is chosen (``vocab.set_fallback``: the default corpus's)
+    __init__.py  this dispatch on ``source``: stream, pairs, facts_of; ``resolve_vocab``, the
+                 one function that decides a vocabulary; ``Source``, a source as a value
+
+Data flows one way: ``train`` resolves its source and vocabulary once
+(``trax_models.data.resolve`` → ``Source`` + ``resolve_vocab``) and hands the values down;
+no module here calls back up to find a vocabulary or a setting.
 """
+import dataclasses
 import hashlib
 import logging
+import os
 import pathlib
+import types
 
 from trax_models.sources import corpus, extractive, files, tfds, vocab
 from trax_models.sources.files import read_pairs, split_by_ratio
@@ -53,14 +60,11 @@ from trax_models.sources.tfds import (
 __all__ = ["DataError", "DataStats", "clean_pairs", "read_pairs", "split_by_ratio",
            "CNN_DM", "CNN_DM_KEYS", "check_cnn_dailymail", "cnn_dailymail",
            "prepare_cnn_dailymail", "prepare_tfds", "tfds_prepared", "SPLITS",
-           "stream", "pairs", "source_vocab"]
+           "stream", "pairs", "facts_of", "resolve_vocab", "Source"]
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")
-
-# tokenize(text) / load_vocab() with no vocabulary chosen use the default corpus's.
-vocab.set_fallback(corpus.default_vocab_path)
 
 
 def stream(source, split="train", seed=0, data_dir=None, stats=None, targets="reference",
@@ -144,18 +148,66 @@ def _source_key(source, options):
     return hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
 
 
-def source_vocab(source="default", vocab_size=2000, seed=0, **options):
-    """Path of the source's own subword vocabulary, built from its train split and cached.
+def resolve_vocab(source="default", vocab_file=None, vocab_dir=None,
+                  vocab_size=corpus.DEFAULT_VOCAB_SIZE, seed=0, **options):
+    """THE vocabulary resolution: the path of the vocabulary file to use with ``source``.
 
-    The default corpus ships its own (built with the corpus). For other sources the file is
-    ``<cache>/vocabs/<source id>-<vocab_size>.subwords`` (``trax_models.sources.corpus.cache_dir``).
+    Every other way to a vocabulary leads here (``trax_models.data.vocab_for`` is this
+    function; ``data.resolve``, ``tokenize``/``detokenize``/``load_vocab`` with no path call it).
+    Order:
+
+    1. ``vocab_file`` (a path, or a name inside ``vocab_dir`` as in the course);
+    2. else the user's choice: ``vocab.set_default_vocab``'s, else ``$TRAX_MODELS_VOCAB``;
+    3. else the source's own: the default corpus's (built with the corpus), or for any other
+       source one of ≈``vocab_size`` entries built from its train split (split with ``seed``)
+       and cached as ``<cache>/vocabs/<source id>-<vocab_size>.subwords``
+       (``trax_models.sources.corpus.cache_dir``; deterministic; first call ≈10–60 s).
+
+    Returns:
+      str, an absolute path.
+    Raises:
+      VocabError: a chosen file does not exist. DataError: the source cannot be read.
+      ValueError: the source's train split has no text to build a vocabulary from.
     """
+    vocab_file, vocab_dir = vocab.choice(vocab_file, vocab_dir)
+    if vocab_file is not None:
+        return vocab.check_path(vocab_file, vocab_dir)
     if source == "default":
-        return str(corpus.default_vocab_path(vocab_size=vocab_size, data_dir=options.get("data_dir"),
-                                             **_corpus_opts(options)))
+        return os.path.abspath(corpus.default_vocab_path(
+            vocab_size=vocab_size, data_dir=options.get("data_dir"), **_corpus_opts(options)))
     path = corpus.cache_dir() / "vocabs" / f"{_source_key(source, options)}-{vocab_size}.subwords"
     if not path.is_file():
         train = pairs(source, "train", seed=seed, **options)
         _, seconds = vocab.build_vocab(vocab.texts_of(train), path, target_size=vocab_size)
         log.info("built vocabulary %s in %.1f s", path, seconds)
-    return str(path)
+    return os.path.abspath(path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """A data source as a value: what it is, its split seed and its options (no I/O here).
+
+    ``name``: "default" | "cnn_dailymail" | a file path | {split: path}; ``seed``: a single
+    file's train/validation split (and the train stream's order); ``options``: ``data_dir``,
+    ``article_key``, ``summary_key``, ``eval_fraction``, ``fmt``, ``targets``, the default
+    corpus's ``corpus_seed``/``n_train``/…, read-only. The methods read it as the module's
+    functions do with the same arguments.
+    """
+    name: object = "default"
+    seed: int = 0
+    options: types.MappingProxyType = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "options", types.MappingProxyType(dict(self.options)))
+
+    def stream(self, split="train", stats=None):
+        """``stream(name, split, seed, stats, **options)``: endless raw pairs of a split."""
+        return stream(self.name, split, seed=self.seed, stats=stats, **self.options)
+
+    def pairs(self, split="validation", stats=None):
+        """``pairs(name, split, seed, stats, **options)``: one split's cleaned pairs."""
+        return pairs(self.name, split, seed=self.seed, stats=stats, **self.options)
+
+    def facts(self, split="validation"):
+        """``facts_of(name, split, **options)``: article → its reference's facts, or None."""
+        return facts_of(self.name, split, **self.options)

@@ -1,20 +1,25 @@
-"""Subword vocabularies: choose one, load it (cached), or build one from a corpus.
+"""Subword vocabularies: load one (cached), build one from a corpus, remember the user's choice.
 
 The course tokenizes with trax's ``SubwordTextEncoder`` and the file
 ``summarize32k.subword.subwords`` (33,021 entries; id 0 = ``<pad>``, id 1 = ``<EOS>``).
 Here the vocabulary is a choice, not a hard-coded path:
 
     set_default_vocab("summarize32k.subword.subwords", "../shared/data")  # the course's
-    load_vocab()                      # the default: $TRAX_MODELS_VOCAB, else the one above,
-                                      # else the fallback (set_fallback; trax_models.sources
-                                      # sets the default corpus's own vocab, built on demand)
+    load_vocab("my.subwords")         # the encoder of a file (cached; checked usable)
     build_vocab(texts, "my.subwords", target_size=4000)   # a new one from your text
+
+Which file a run uses is decided in ONE place, ``trax_models.sources.resolve_vocab``: the
+``vocab_file`` passed; else the user's choice here (``set_default_vocab``, else
+``$TRAX_MODELS_VOCAB``: ``choice``); else the source's own (the default corpus's, or one built
+from the source's training split). ``trax_models.data.load_vocab()`` / ``tokenize(text)``
+with no path go through it. This module only checks and loads a path it is given.
 
 A built vocabulary keeps the course's reserved ids (0 = pad, 1 = EOS: ``trax_models.tokens``),
 so ``preprocess``'s SEP = 0 / EOS = 1 convention holds for every vocabulary.
 
 The leaf of ``trax_models.sources``: it imports no other module of the package (only the
-project's leaf ``trax_models.atomic``), so the corpus, which builds vocabularies, sits above it.
+project's leaf ``trax_models.atomic``) and calls none: the corpus, which builds vocabularies,
+sits above it.
 """
 import collections
 import functools
@@ -29,7 +34,6 @@ from trax.data import text_encoder
 from trax_models.atomic import atomic_write
 
 _default = None  # (vocab_file, vocab_dir) set by set_default_vocab
-_fallback = None  # function () -> path, used when no vocabulary is chosen (set_fallback)
 
 
 class VocabError(FileNotFoundError):
@@ -41,41 +45,39 @@ def set_default_vocab(vocab_file, vocab_dir=None):
     ``tokenize``/``detokenize``/``make_streams`` use when none is passed. ``None`` resets it."""
     global _default
     if vocab_file is not None:
-        resolve_vocab_path(vocab_file, vocab_dir)  # fail now (and keep the old choice)
+        check_path(vocab_file, vocab_dir)  # fail now (and keep the old choice)
     _default = None if vocab_file is None else (str(vocab_file), vocab_dir and str(vocab_dir))
 
 
-def set_fallback(resolve):
-    """Use ``resolve()`` (-> path) for the vocabulary when none is chosen; ``None`` unsets it.
+def choice(vocab_file=None, vocab_dir=None):
+    """(vocab_file, vocab_dir): the arguments when a file is given; else the user's choice —
+    ``set_default_vocab``'s, else ``$TRAX_MODELS_VOCAB`` — else ``(None, vocab_dir)``.
 
-    ``trax_models.sources`` sets the default corpus's vocabulary (``corpus.default_vocab_path``)
-    when it is imported, i.e. before any caller can reach this module.
-    """
-    global _fallback
-    _fallback = resolve
-
-
-def has_default():
-    """True when set_default_vocab or $TRAX_MODELS_VOCAB chose a vocabulary."""
-    return _default is not None or bool(os.environ.get("TRAX_MODELS_VOCAB"))
-
-
-def resolve_vocab_path(vocab_file=None, vocab_dir=None):
-    """The absolute path of the chosen vocabulary file.
-
-    Order: the arguments; else ``set_default_vocab``'s choice; else ``$TRAX_MODELS_VOCAB``;
-    else the fallback (``set_fallback``): the default corpus's vocabulary (built and cached on
-    first use, ≈10–30 s). Raises ``VocabError`` naming the path when the file does not exist.
+    One step of ``trax_models.sources.resolve_vocab`` (which adds the source's own vocabulary
+    when nothing is chosen); reads state only, checks nothing.
     """
     if vocab_file is None and _default is not None:
         vocab_file, vocab_dir = _default
     if vocab_file is None and os.environ.get("TRAX_MODELS_VOCAB"):
         vocab_file = os.environ["TRAX_MODELS_VOCAB"]
+    return vocab_file, vocab_dir
+
+
+def has_default():
+    """True when set_default_vocab or $TRAX_MODELS_VOCAB chose a vocabulary."""
+    return choice()[0] is not None
+
+
+def check_path(vocab_file, vocab_dir=None):
+    """The absolute path of the vocabulary file ``vocab_file`` (inside ``vocab_dir``, as in the
+    course). No resolution: a path in, the checked path out.
+
+    Raises ``VocabError`` naming the path when the file does not exist (or none is given).
+    """
     if vocab_file is None:
-        if _fallback is None:
-            raise VocabError("no vocabulary chosen: pass vocab_file=<path of a *.subwords file> "
-                             "or call set_default_vocab(path).")
-        return str(_fallback())
+        raise VocabError("no vocabulary file given: pass vocab_file=<path of a *.subwords file> "
+                         "(trax_models.data.load_vocab() with none loads the one chosen by "
+                         "set_default_vocab, else the default corpus's).")
     path = pathlib.Path(vocab_dir or "", vocab_file).expanduser()
     if not path.is_file():
         raise VocabError(
@@ -121,12 +123,14 @@ def _check_usable(encoder, path):
 
 
 def load_vocab(vocab_file=None, vocab_dir=None):
-    """The ``SubwordTextEncoder`` for the chosen vocabulary (see ``resolve_vocab_path``).
+    """The ``SubwordTextEncoder`` of the vocabulary file ``vocab_file`` (in ``vocab_dir``).
 
     Loaded once per file and cached (trax's own ``tokenize`` re-reads the file every call).
     ``.encode(str) -> list[int]``, ``.decode(list[int]) -> str``, ``.vocab_size -> int``.
+    A path is required here: ``trax_models.data.load_vocab()`` resolves a missing one
+    (``trax_models.sources.resolve_vocab``).
     """
-    path = resolve_vocab_path(vocab_file, vocab_dir)
+    path = check_path(vocab_file, vocab_dir)
     return _load(path, os.path.getmtime(path))
 
 
