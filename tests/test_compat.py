@@ -173,7 +173,7 @@ def test_signature_free_file_into_uninitialized_model_says_what_to_do(tmp_path):
         tiny_model().init_from_file(str(tmp_path / "s.pkl.gz"))
 
 
-# --- 5. sentencepiece vocabularies without t5 ---------------------------------------------
+# --- 5. sentencepiece vocabularies without t5 (for users of trax.data itself) ------------
 def test_sentencepiece_tokenize_detokenize_round_trip(tmp_path):
     import sentencepiece
 
@@ -193,7 +193,7 @@ def test_sentencepiece_tokenize_detokenize_round_trip(tmp_path):
         next(trax.data.Tokenize(**spec)(iter([text])))
 
 
-# --- 6. PadToLength -----------------------------------------------------------------------
+# --- 6. PadToLength (for users of trax.data itself) ---------------------------------------
 def test_pad_to_length_default_pad_value_and_multiple():
     example = (np.arange(1, 6), np.arange(1, 4))
     padded = next(trax.data.PadToLength(len_map={0: 8, 1: 6})(iter([example])))
@@ -210,24 +210,7 @@ def test_pad_to_length_default_pad_value_and_multiple():
         assert len(old[0]) == 6  # trax pads by the remainder, not to the next multiple
 
 
-# --- 7. Memory-efficient trainer ----------------------------------------------------------
-def test_memory_efficient_loop_frees_accelerators_each_step(tmp_path):
-    # use_memory_efficient_trainer=2 frees accelerator memory every step; its optimizer is a
-    # function (trax's memory-efficient API), not an optimizer instance.
-    def make_loop(output_dir):
-        return tiny_loop(output_dir, optimizer=lambda: trax.optimizers.Adam(0.01),
-                         use_memory_efficient_trainer=2)
-
-    with compat.unpatched("_free_accelerators"), pytest.raises(AttributeError, match="xla_bridge"):
-        make_loop(tmp_path / "unpatched").run(1)
-    with only_unknown_warnings() as caught:
-        loop = make_loop(tmp_path / "patched")
-        loop.run(2)
-    assert [str(w.message) for w in caught] == []
-    assert loop.step == 2
-    assert all(np.isfinite(w).all() for w in flat(loop.model.weights))
-
-
+# --- 8. Layer.pure_fn under jit ------------------------------------------------------------
 def _jit_then_eager(layer, x):
     """Run layer.pure_fn under jit on a layer whose sublayers have no rng yet, then eagerly."""
     import jax
@@ -289,6 +272,66 @@ def test_loop_trains_data_parallel_on_two_devices(tmp_path):
     assert n_devices == 2 and np.isfinite(loss)
     assert "device_put_replicated" in out["for_n_devices"]  # removed from jax
     assert out["pmap"].startswith("ValueError") and "sharding" in out["pmap"].lower()
+
+
+# --- 12. Joining the processes: train's call, not the import's -----------------------------
+JOIN_SCRIPT = """
+import json, os
+import trax_models  # TRAX_MODELS_NUM_PROCESSES=2 without a coordinator: no join, no exit
+import jax
+from jax._src import xla_bridge
+from trax_models import compat
+from trax_models.errors import UserError
+out = {"started": xla_bridge.backends_are_initialized()}
+try:
+    compat.start_processes()
+except UserError as e:
+    out["inconsistent"] = str(e)
+jax.numpy.zeros(1)  # JAX starts: too late to join
+try:
+    compat.start_processes({**os.environ, "TRAX_MODELS_COORDINATOR": "localhost:1"})
+except UserError as e:
+    out["late"] = str(e)
+print(json.dumps(out))
+"""
+
+
+def test_importing_the_package_joins_no_processes():
+    env = {**os.environ, "TRAX_MODELS_NUM_PROCESSES": "2", "TRAX_MODELS_PROCESS_ID": "1"}
+    env.pop("TRAX_MODELS_COORDINATOR", None)
+    done = subprocess.run([sys.executable, "-c", JOIN_SCRIPT], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["started"] is False
+    assert "TRAX_MODELS_COORDINATOR" in out["inconsistent"]
+    assert "cannot join the 2 training processes" in out["late"]
+    assert compat.start_processes({}) is False  # one process: nothing to join
+
+
+# train calls compat.start_processes() first; jax.distributed.initialize refuses to run once
+# anything has started JAX's backend, so no module the CLI imports may start it.
+CLI_SCRIPT = """
+import json, traceback
+from jax._src import xla_bridge
+real, where = xla_bridge.backends, []
+def backends():
+    if not where:
+        where.extend(f"{f.filename}:{f.lineno}" for f in traceback.extract_stack()
+                     if "/trax_models/" in f.filename)
+    return real()
+xla_bridge.backends = backends
+import trax_models.__main__  # every command's modules
+print(json.dumps(where[-1:] if xla_bridge.backends_are_initialized() else []))
+"""
+
+
+def test_importing_the_cli_starts_no_jax_backend():
+    done = subprocess.run([sys.executable, "-c", CLI_SCRIPT], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    started_at = json.loads(done.stdout.strip().splitlines()[-1])
+    assert started_at == [], f"importing the CLI starts JAX's backend at {started_at[0]}"
 
 
 # --- Trax without TensorFlow until it is used (trax_models.trax_import) --------------------

@@ -172,3 +172,297 @@ def test_leaf_to_root_without_a_cycle():
     assert not graph["trax_models.sources.entities"]  # pure functions of a random.Random
     assert graph["trax_models.sources.news"] == {"trax_models.sources.entities"}  # and a seed
     assert _cycle_free_order(graph)[-1] == "trax_models.sources"  # the dispatch is the root
+
+
+# --- trax is changed in one place -------------------------------------------------------------
+# compat.py patches trax; trax_import.py (the import of trax that compat calls) installs the
+# lazy trax.fastmath.tf / trax.trax2keras modules and swaps two modules' `tf` for
+# compat.loop_without_tensorflow. No other module assigns into trax.
+MAY_CHANGE_TRAX = {ROOT / "compat.py", ROOT / "trax_import.py"}
+
+
+def _trax_rooted(node, names):
+    """Is ``node`` a trax module or class: a trax-bound name, or an attribute chain on one?"""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+        if node.func.id in ("getattr", "vars"):
+            return _trax_rooted(node.args[0], names)
+    if isinstance(node, ast.Call) and _called(node) == "import_module" and node.args:
+        return _is_trax_string(node.args[0])
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "sys.modules":
+        return _is_trax_string(node.slice)
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def _called(call):
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _is_trax_string(node):
+    return (isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and node.value.split(".")[0] == "trax")
+
+
+def _trax_names(tree):
+    """Names bound to trax modules, classes or functions: imports, then plain aliases."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names
+                      if a.name.split(".")[0] == "trax"}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module and (
+                node.module.split(".")[0] == "trax"):
+            names |= {a.asname or a.name for a in node.names}
+    aliases = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value]
+    grew = True
+    while grew:  # `Layer = tl.base.Layer`, `mod = sys.modules["trax.x"]`, ...: aliases too
+        grew = False
+        for node in aliases:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if _trax_rooted(node.value, names):
+                new = {t.id for t in targets if isinstance(t, ast.Name)} - names
+                names |= new
+                grew |= bool(new)
+    return names
+
+
+def trax_assignments(source):
+    """[(line, text)] of each place in ``source`` that assigns into a trax module or class."""
+    tree = ast.parse(source)
+    names = _trax_names(tree)
+    found = []
+
+    def into_trax(target):
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return any(into_trax(t) for t in target.elts)
+        if isinstance(target, ast.Starred):
+            return into_trax(target.value)
+        if isinstance(target, ast.Attribute):  # trax_training.x = ..., tl.Foo.bar = ...
+            return _trax_rooted(target.value, names)
+        if isinstance(target, ast.Subscript):  # X.__dict__[k] = ..., sys.modules["trax"] = ...
+            value = target.value
+            if ast.unparse(value) == "sys.modules":
+                return _is_trax_string(target.slice)
+            if isinstance(value, ast.Attribute) and value.attr == "__dict__":
+                return _trax_rooted(value.value, names)
+            return (isinstance(value, ast.Call) and getattr(value.func, "id", "") == "vars"
+                    and bool(value.args) and _trax_rooted(value.args[0], names))
+        return False
+
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target] if not isinstance(node, ast.AnnAssign) or node.value else []
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.withitem)):
+            target = node.optional_vars if isinstance(node, ast.withitem) else node.target
+            targets = [target] if target is not None else []
+        elif isinstance(node, ast.Call) and node.args:
+            name = _called(node)
+            if name in ("setattr", "delattr", "object") and _trax_rooted(node.args[0], names):
+                found.append((node.lineno, ast.unparse(node)))  # also mock.patch.object(...)
+            elif name == "patch" and _is_trax_string(node.args[0]):  # mock.patch("trax.x")
+                found.append((node.lineno, ast.unparse(node)))
+        if any(into_trax(t) for t in targets):
+            found.append((node.lineno, ast.unparse(node).splitlines()[0]))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("source", [
+    "from trax.supervised import training as trax_training\ntrax_training.unpickle = None",
+    "import trax.layers as tl\ntl.Serial.forward = lambda self, x: x",
+    "import trax\ntrax.layers.base.Layer.pure_fn = None",
+    "from trax.layers import Serial\nSerial.x = 1",
+    "from trax import layers as tl\nsetattr(tl.base, 'x', 1)",
+    "from trax import fastmath\ndef f():\n    fastmath.numpy.tree_unflatten += 1",
+    "import sys\nm = sys.modules['trax.fastmath.numpy']\nm.x = 1",
+    "import importlib\nm = importlib.import_module('trax.data.inputs')\nm.tf, y = 1, 2",
+    "from trax import layers as tl\nLayer = tl.base.Layer\nLayer.x = 1",
+    "from trax import layers as tl\ndel tl.Serial",
+    "from trax import layers as tl\ntl.Serial.__dict__['x'] = 1",
+    "from trax import layers as tl\nvars(tl)['x'] = 1",
+    "import sys\nsys.modules['trax.layers'] = None",
+    "from unittest import mock\nwith mock.patch('trax.layers.Serial'):\n    pass",
+    "from trax import layers as tl\nfrom unittest import mock\nmock.patch.object(tl, 'Dense', 1)",
+])
+def test_the_trax_assignment_check_catches(source):
+    assert trax_assignments(source), source
+
+
+@pytest.mark.parametrize("source", [
+    "from trax import layers as tl\nmodel = tl.Serial()\nmodel.weights = 1",
+    "from trax.supervised import training\nloop = training.Loop(1, 2)\nloop._step = 3",
+    "from trax import layers as tl\nx = tl.Serial\ny = tl.Dense(3)\ny.n_in = 1",
+    "import numpy as np\nnp.x = 1",  # not trax (and not this test's business)
+])
+def test_the_trax_assignment_check_passes(source):
+    assert not trax_assignments(source), source
+
+
+@pytest.mark.parametrize("path", [p for p in ALL_MODULES if p not in MAY_CHANGE_TRAX],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_compat_changes_trax(path):
+    found = trax_assignments(path.read_text(encoding="utf-8"))
+    assert not found, (f"{path.relative_to(ROOT)} assigns into trax: {found} — patch trax in "
+                       "compat.py (with a test in tests/test_compat.py), nowhere else")
+
+
+# --- the fast path holds only options a user reaches (issue #35) ------------------------------
+# Users reach the package through its CLIs, the config and the notebooks, all of which run
+# package code: a module below may export (``__all__``) only names that the package (itself
+# included) or a notebook uses, and give a default to a parameter only if some call there
+# passes it. tests/ and benchmarks/ are no users: benchmark-only variants live in
+# benchmarks/fast_variants.py. Add a module here once its benchmark-only options have moved.
+OPTIONS_CHECKED = ("trax_models.models.fast_model", "trax_models.models.precision")
+
+
+def _user_sources():
+    """{label: ast} of every package module and every notebook code cell (magics dropped)."""
+    import json
+    sources = {module_name(p): ast.parse(p.read_text(encoding="utf-8")) for p in ALL_MODULES}
+    for nb in sorted((ROOT.parent / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(nb.read_text(encoding="utf-8"))["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            code = "".join(cell["source"])
+            code = "\n".join(line for line in code.splitlines()
+                             if not line.lstrip().startswith(("%", "!")))
+            try:
+                sources[f"{nb.name}[{i}]"] = ast.parse(code)
+            except SyntaxError:
+                continue
+    return sources
+
+
+def _refs_to(tree, module, label):
+    """{local name → public name of ``module``} plus ``attrs`` {alias of module}: how ``tree``
+    names ``module``'s functions (imports, ``alias.f``, and plain aliases ``mm = alias.f``)."""
+    direct, modules = {}, set()
+    package = label.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {a.asname for a in node.names if a.name == module and a.asname}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for a in node.names:
+                if f"{base}.{a.name}" == module:
+                    modules.add(a.asname or a.name)
+                elif base == module:
+                    direct[a.asname or a.name] = a.name
+    if label == module:  # the module's own code names its definitions plainly
+        direct.update({n.name: n.name for n in tree.body
+                       if isinstance(n, (ast.FunctionDef, ast.ClassDef))})
+
+    def target(node):
+        if isinstance(node, ast.Name) and node.id in direct:
+            return direct[node.id]
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in modules):
+            return node.attr
+        return None
+    grew = True
+    while grew:  # `block = fast_model.DecoderBlock if ... else ...`, `mm = precision.matmul`
+        grew = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                    node.targets[0], ast.Name) and node.targets[0].id not in direct:
+                found = [target(n) for n in ast.walk(node.value) if target(n)]
+                if found:
+                    direct[node.targets[0].id] = found[0]
+                    grew = True
+    return target
+
+
+def _public(tree):
+    """{name: (defaulted parameters [(name, position or None)])} of ``__all__``'s functions and
+    classes (a class: its ``__init__``'s, less self)."""
+    names = next((ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                  and any(getattr(t, "id", "") == "__all__" for t in n.targets)), [])
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in names:
+            init = next((f for f in node.body if isinstance(f, ast.FunctionDef)
+                         and f.name == "__init__"), None)
+            out[node.name] = _defaulted(init.args, skip=1) if init else []
+        elif isinstance(node, ast.FunctionDef) and node.name in names:
+            out[node.name] = _defaulted(node.args)
+    out.update({n: [] for n in names if n not in out})  # constants
+    return out
+
+
+def _defaulted(args, skip=0):
+    positional = (args.posonlyargs + args.args)[skip:]
+    first = len(positional) - len(args.defaults)
+    return ([(a.arg, i) for i, a in enumerate(positional) if i >= first]
+            + [(a.arg, None) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None])
+
+
+def unreached_options(module, module_tree, sources):
+    """["module.f" (exported, used by no user) or "module.f(p=…)" (no user passes p)].
+
+    A use inside the module counts once its enclosing top-level definition is used: by a
+    user, or (transitively) by the module's own top-level statements or used definitions."""
+    public = _public(module_tree)
+    defs = {n.name: n for n in module_tree.body if isinstance(n, (ast.FunctionDef,
+                                                                   ast.ClassDef))}
+    used, passed = set(), {name: set() for name in public}
+
+    def visit(tree, target):
+        """Mark what ``tree`` uses and passes; returns the names it uses."""
+        names = set()
+        for node in ast.walk(tree):
+            name = target(node)
+            if name and not isinstance(getattr(node, "ctx", None), ast.Store):
+                names.add(name)
+            if isinstance(node, ast.Call) and target(node.func) in public:
+                got = passed[target(node.func)]
+                if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                        k.arg is None for k in node.keywords):
+                    got.add("*")
+                got |= set(range(len(node.args))) | {k.arg for k in node.keywords}
+        return names
+
+    for label, tree in sources.items():
+        used |= visit(tree, _refs_to(tree, module, label))
+    own = _refs_to(module_tree, module, module)
+    todo = [n for n in module_tree.body if not isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    todo += [defs[n] for n in used if n in defs]
+    seen = set()
+    while todo:
+        node = todo.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            new = visit(node, own)
+            used |= new
+            todo += [defs[n] for n in new if n in defs]
+    out = [f"{module}.{name}" for name in public if name not in used]
+    for name, params in public.items():
+        got = passed[name]
+        out += [f"{module}.{name}({p}=…)" for p, i in params
+                if "*" not in got and p not in got and i not in got]
+    return out
+
+
+def test_the_fast_path_exports_and_defaults_only_what_users_reach():
+    sources = _user_sources()
+    planted = ast.parse("__all__ = ['Block', 'Unused']\n"
+                        "def Block(d, mode, attention='blocked', max_len=2048): pass\n"
+                        "def Unused(): pass\n")
+    user = {"trax_models.user": ast.parse(
+        "from trax_models.models import planted as p\nblock = p.Block\n"
+        "block(1, 'train', max_len=8)\n")}
+    assert unreached_options("trax_models.models.planted", planted, user) == [
+        "trax_models.models.planted.Unused", "trax_models.models.planted.Block(attention=…)"]
+    for module in OPTIONS_CHECKED:
+        path = ROOT.parent.joinpath(*module.split(".")).with_suffix(".py")
+        found = unreached_options(module, ast.parse(path.read_text(encoding="utf-8")),
+                                  {k: v for k, v in sources.items() if k != module})
+        assert not found, (f"{found}: no CLI, config or notebook reaches these — move a "
+                           "benchmark-only variant to benchmarks/ (fast_variants.py), or drop it")

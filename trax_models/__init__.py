@@ -1,7 +1,9 @@
 """trax_models — the course "NLP with Attention Models", week 2, on trax 1.4.1 and today's JAX.
 
-``import trax_models`` first adapts trax to this stack (see ``trax_models.compat``); the
-course's graded functions live in the modules the README's course map lists.
+``import trax_models`` first adapts trax to this stack; ``trax_models.compat``'s docstring lists
+all the import does (trax imported quietly, TensorFlow deferred, trax patched, JAX's
+persistent compilation cache pointed at a folder). The course's graded functions live in the
+modules the README's course map lists.
 """
 from trax_models import signals
 

@@ -1,9 +1,20 @@
 """The one place where trax 1.4.1 is adapted to today's stack (Python 3.11, jax 0.10, numpy 2).
 
-Imported by ``trax_models/__init__.py`` before anything else touches trax. Nothing else in
-the package monkeypatches trax. Every patch says what it fixes and has a test in
-``tests/test_compat.py`` that fails without it: each patch is installed with ``_patch``, which
-keeps the original, and ``unpatched(name)`` puts the original back for a test to show the bug.
+Imported by ``trax_models/__init__.py`` before anything else touches trax. What importing it
+does, and all it does: sets ``TF_CPP_MIN_LOG_LEVEL=3`` unless set (1) and warning filters for
+trax's known spam (``silence_known_spam``); imports trax quietly, with TensorFlow deferred to
+its first use (``trax_import.import_trax``; absl's logger at WARNING); points JAX's persistent
+compilation cache at a folder (2); and installs the patches below. It starts no JAX backend
+and joins no processes: ``start_processes()`` (12) is a call, made by ``train``.
+
+Only this module and ``trax_import`` (the import of trax it calls) change trax:
+``tests/test_layout.py::test_only_compat_changes_trax`` fails if another module of the
+package assigns into a trax module or class. Every patch says what it fixes and has a test
+in ``tests/test_compat.py`` that fails without it: each patch is installed with ``_patch``,
+which keeps the original, and ``unpatched(name)`` puts the original back for a test to show
+the bug. Patches 5 and 6 have no caller in this package: they fix trax's own API
+(``trax.data.Tokenize``/``detokenize`` with sentencepiece, ``trax.data.PadToLength``) for
+learners who use trax directly, as the course does.
 """
 import contextlib
 import functools
@@ -13,6 +24,7 @@ import pickle
 import sys
 import warnings
 
+from trax_models.errors import UserError
 from trax_models.trax_import import (  # noqa: F401
     _cheap_stack,
     _quiet_fd2,
@@ -34,9 +46,6 @@ def silence_known_spam():
     # trax's checkpoint writers open gzip.GzipFile(fileobj=GFile) without mode=.
     warnings.filterwarnings("ignore", message=r"GzipFile was opened for writing",
                             category=FutureWarning, module=r"trax\.")
-    # the memory-efficient trainer jits with backend='cpu' (still works, now deprecated).
-    warnings.filterwarnings("ignore", message=r"backend and device argument on jit",
-                            category=DeprecationWarning, module=r"trax\.")
 
 
 silence_known_spam()
@@ -64,7 +73,8 @@ tf = deferred_tensorflow()  # compat's own TF (tf.io.gfile for gs:// paths): imp
 # build/jax-cache), else ``<cache>/jax-<jax version>`` with <cache> = ``$TRAX_MODELS_CACHE``
 # or ``~/.cache/trax_models`` (the corpus's cache). Safe to delete; keyed by jax version
 # (JAX also keys each entry by program, flags and backend). ``TRAX_MODELS_JAX_CACHE=0``
-# turns it off.
+# turns it off. Set at import on purpose, so every CLI and notebook gets it without a call;
+# a folder set before (``jax.config``, ``$JAX_COMPILATION_CACHE_DIR``) is kept.
 def compilation_cache_dir():
     """The folder of the persistent compilation cache (None when turned off)."""
     if os.environ.get("TRAX_MODELS_JAX_CACHE", "1") == "0":
@@ -278,22 +288,11 @@ _patch("PadToLength", functools.wraps(trax.data.inputs.PadToLength)(PadToLength)
        (trax.data.inputs, "PadToLength"), (trax.data, "PadToLength"))
 
 
-# --- 7. Loop(use_memory_efficient_trainer=2): freeing accelerator memory ------------------
-# ReversibleSerialTrainer._free_accelerators (run every step when free_accelerators_on_step,
-# i.e. use_memory_efficient_trainer=2) calls jax.lib.xla_bridge.get_backend().live_buffers(),
-# both removed from jax. Same job on today's API: delete live arrays held on accelerators
-# (never CPU arrays: on a CPU-only machine those are the weights and stack themselves).
-def _free_accelerators(self, exceptions=(), keep_constants=True):
-    keep = {id(x) for x in trax.fastmath.tree_flatten(exceptions)}
-    for x in jax.live_arrays():
-        on_cpu = all(d.platform == "cpu" for d in x.devices())
-        if on_cpu or id(x) in keep or (keep_constants and not x.shape) or x.is_deleted():
-            continue
-        x.delete()
-
-
-_patch("_free_accelerators", _free_accelerators,
-       (trax.optimizers.trainer.ReversibleSerialTrainer, "_free_accelerators"))
+# --- 7. (none) Loop(use_memory_efficient_trainer=2) is not patched ----------------------
+# trax's ReversibleSerialTrainer._free_accelerators calls the removed
+# jax.lib.xla_bridge.get_backend().live_buffers(): on this stack that option fails with an
+# AttributeError. Nothing in the package or the course uses it, and a fix (deleting arrays
+# held on accelerators) does nothing on a CPU, so no test here could show it works.
 
 
 # --- 8. Layer.pure_fn under jit: no leaked tracer ------------------------------------------
@@ -382,41 +381,44 @@ _patch("subword_load_from_file", _load_from_file,
 
 
 # --- 12. Multi-process training: joining the processes --------------------------------------
-# jax.distributed.initialize must run before anything starts jax's backend, and importing the
-# package does (module-level PRNG keys): so the processes join here, at import, when
-# TRAX_MODELS_NUM_PROCESSES > 1 (with TRAX_MODELS_COORDINATOR=host:port of process 0 and
-# TRAX_MODELS_PROCESS_ID). CPU processes exchange gradients through gloo.
+# Not a patch and not run at import: ``train`` calls it first, before anything starts jax's
+# backend (jax.distributed.initialize must come before that; importing the package starts
+# nothing, tests/test_compat.py checks it). When TRAX_MODELS_NUM_PROCESSES > 1 (with
+# TRAX_MODELS_COORDINATOR=host:port of process 0 and TRAX_MODELS_PROCESS_ID) the processes
+# join; CPU processes exchange gradients through gloo.
 def start_processes(environ=os.environ):
-    """Join the run's processes as the TRAX_MODELS_* variables say; False for one process."""
+    """Join the run's processes as the TRAX_MODELS_* variables say; False for one process.
+
+    Raises UserError for inconsistent variables, or when the process cannot join (the
+    coordinator is unreachable, or JAX already started in this process).
+    """
     try:
         count = int(environ.get("TRAX_MODELS_NUM_PROCESSES", "1"))
         index = int(environ.get("TRAX_MODELS_PROCESS_ID", "0"))
         coordinator = environ.get("TRAX_MODELS_COORDINATOR", "")
-        if count < 1 or not 0 <= index < count or (count > 1 and ":" not in coordinator):
-            raise ValueError
-    except ValueError:
-        raise SystemExit("error: TRAX_MODELS_NUM_PROCESSES (≥ 1), TRAX_MODELS_PROCESS_ID "
-                         "(0 .. count - 1) and TRAX_MODELS_COORDINATOR (host:port) are not "
-                         "consistent — set all three, the same count and coordinator in "
-                         "every process") from None
-    if count == 1:
-        return False
-    jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    try:
         # A process that dies is noticed after the heartbeat timeout: the others then stop
         # (jax's coordination service ends them) instead of waiting in a collective forever.
         timeout = int(environ.get("TRAX_MODELS_HEARTBEAT_S", "100"))
+        if count < 1 or not 0 <= index < count or (count > 1 and ":" not in coordinator):
+            raise ValueError
+    except ValueError:
+        raise UserError("TRAX_MODELS_NUM_PROCESSES (≥ 1), TRAX_MODELS_PROCESS_ID (0 .. count "
+                        "- 1), TRAX_MODELS_COORDINATOR (host:port) and TRAX_MODELS_HEARTBEAT_S "
+                        "(seconds) are not consistent — set the first three, the same count "
+                        "and coordinator in every process") from None
+    if count == 1:
+        return False
+    if jax.distributed.is_initialized():  # joined already (an earlier train in this process)
+        return True
+    try:
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
         jax.distributed.initialize(coordinator, num_processes=count, process_id=index,
                                    heartbeat_timeout_seconds=timeout,
                                    shutdown_timeout_seconds=timeout)
     except RuntimeError as e:
-        raise SystemExit(f"error: process {index} cannot join the {count} training processes "
-                         f"at {coordinator}: {str(e).splitlines()[0]}") from None
+        raise UserError(f"process {index} cannot join the {count} training processes at "
+                        f"{coordinator}: {str(e).splitlines()[0]}") from None
     return True
-
-
-start_processes()
-
 
 
 # --- 13. Multi-process training: the update over every process's device ------------------

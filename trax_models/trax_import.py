@@ -9,7 +9,8 @@ while trax imports and replayed only if the import fails. Fast: trax's ``assert_
 decorators call ``inspect.stack()`` at import; a frames-only stand-in is used meanwhile.
 Without TensorFlow: see "Trax without TensorFlow" below; decoding (``summarize``) never
 imports TensorFlow, the data pipeline and training import it when they first use it.
-A leaf module: it imports nothing of trax_models.
+A leaf module: it imports nothing of trax_models. With compat, the only module that changes
+trax (its lazy modules, and the swap in ``loop_without_tensorflow``; ``tests/test_layout.py``).
 """
 import collections.abc
 import contextlib

@@ -1,7 +1,8 @@
 """Training on two processes (jax.distributed, localhost coordinator, CPU, one device each):
 the same losses as one process on the same global batch, one writer, and resume after a kill
-of either process. Each process runs ``python -m trax_models train`` (compat joins them from
-the TRAX_MODELS_* variables); compat's patches 12-13 make it work (see test_compat_*)."""
+of either process. Each process runs ``python -m trax_models train`` (train joins them
+with ``compat.start_processes`` from the TRAX_MODELS_* variables); compat's patches 12-13 make
+it work (see test_compat_*)."""
 import json
 import os
 import signal

@@ -20,7 +20,6 @@ encodes the sources and caches the encoder output and cross-attention keys/value
 """
 import warnings
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from trax import shapes
@@ -32,7 +31,7 @@ from trax_models.tokens import EOS, PROMPT_END
 
 __all__ = ["TruncationWarning", "LanguageModelAdapter", "EncoderDecoderAdapter"]
 
-_RNG = jax.random.PRNGKey(0)  # eval/predict mode: no dropout, the rng is unused
+_RNG = np.zeros(2, np.uint32)  # PRNGKey(0) without starting JAX at import; unused: no dropout
 
 
 class TruncationWarning(UserWarning):

@@ -64,7 +64,7 @@ __all__ = ["View", "collect", "render", "write_html", "teacher_forced", "token_p
 TOP_K = 5                   # vocabulary candidates shown per step
 ATTENTION_BUDGET = 300_000  # attention weights kept per page (a row keeps its strongest keys)
 SCALE = 1000                # attention weights are stored in thousandths
-_RNG = jax.random.PRNGKey(0)  # eval mode: no dropout, the rng is unused
+_RNG = np.zeros(2, np.uint32)  # PRNGKey(0) without starting JAX at import; unused: no dropout
 
 
 @dataclasses.dataclass

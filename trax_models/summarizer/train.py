@@ -6,8 +6,8 @@
                              (refused, stopped) is removed again (RunFolder.undo)
     1. _prepare_output_dir   --fresh removes the old run's files (those its manifest lists);
                              stale temporary files of ours go
-    2. _prepare_data         vocabulary, the course's pipeline, bucketed batch streams (the
-                             first batch of each is read here: no usable data is refused now)
+    2. _prepare_data         source and vocabulary resolved once (data.resolve), the pipeline,
+                             batch streams (the first batch read here: no usable data refused)
     3. _run_record           the settings config.json stores (model = the registry's config)
     4. make_loop             trax's Loop (``summarizer.loop``), resumed from a checkpoint
     5. _check_resume + run   a changed setting on resume: warned, or refused for the model
@@ -34,9 +34,9 @@ import pathlib
 import sys
 import time
 
-import jax
+import jax.experimental.multihost_utils  # binds jax too: _sync meets the processes
 
-from trax_models import data, sources
+from trax_models import compat, data
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, evaluate, registry, report
@@ -225,26 +225,27 @@ def _prepare_output_dir(run, config):
 
 
 def _prepare_data(config, kind, stats):
-    """(vocab path, vocab size, train batches, eval batches) for the model kind's layout."""
+    """(data.Data, vocab size, train batches, eval batches) for the model kind's layout: the
+    one place the source and vocabulary are resolved; all later steps get the ``data.Data``."""
     try:
         try:
-            vocab_path = data.vocab_for(config.source, config.vocab_file,
-                                        vocab_size=config.vocab_size, **config.source_options())
+            resolved = data.resolve(config.source, seed=config.seed, vocab_file=config.vocab_file,
+                                    vocab_size=config.vocab_size, **config.source_options())
         except data.DataError:
             raise
         except ValueError as e:  # build_vocab's "no text"
             raise data.DataError(f"{config.source}: no vocabulary ({e})") from None
-        vocab_size = data.load_vocab(vocab_path).vocab_size
+        vocab_size = resolved.vocab.vocab_size
         if config.model_vocab_size is not None and config.model_vocab_size < vocab_size:
             raise UserError(f"--model_vocab_size {config.model_vocab_size} is smaller than the "
-                            f"vocabulary ({vocab_size} subwords in {vocab_path}): pass at least "
-                            f"{vocab_size}, or leave it unset")
-        train_batches, eval_batches = (kind.streams or data.make_streams)(
-            config.source, vocab_file=vocab_path, max_length=config.max_length,
-            boundaries=config.boundaries, batch_sizes=config.batch_sizes,
-            shuffle_buffer=config.shuffle_buffer, seed=config.seed, stats=stats,
-            concat=not kind.pairs, article_weight=_article_weight(config, kind),
-            **config.source_options())
+                            f"vocabulary ({vocab_size} subwords in {resolved.vocab_path}): pass "
+                            f"at least {vocab_size}, or leave it unset")
+        layout = dict(max_length=config.max_length, boundaries=config.boundaries,
+                      batch_sizes=config.batch_sizes, shuffle_buffer=config.shuffle_buffer,
+                      stats=stats, concat=not kind.pairs, article_weight=_article_weight(config, kind))
+        train_batches, eval_batches = (kind.streams(  # the model's own (t5's): the resolved values
+            resolved.source.name, vocab_file=resolved.vocab_path, seed=resolved.source.seed,
+            **layout, **resolved.source.options) if kind.streams else data.make_streams(resolved, **layout))
         train_batches = BatchStream(train_batches)
         train_batches.peek()  # no usable data: refused here, not inside the Loop
         eval_batches = iter(eval_batches)
@@ -254,7 +255,7 @@ def _prepare_data(config, kind, stats):
                         "split with usable pairs") from None
     except (data.DataError, FileNotFoundError) as e:
         raise UserError(str(e)) from None
-    return vocab_path, vocab_size, train_batches, eval_batches
+    return resolved, vocab_size, train_batches, eval_batches
 
 
 def _article_weight(config, kind):
@@ -329,6 +330,7 @@ def train(config):
         anything is written), unusable data, another process writing the directory, a
         checkpoint that does not fit or is damaged, or a failed write (disk full).
     """
+    compat.start_processes()  # TRAX_MODELS_NUM_PROCESSES > 1: join them before JAX starts
     check(config)
     out = pathlib.Path(config.output_dir).expanduser()
     config = dataclasses.replace(config, output_dir=str(out))
@@ -368,8 +370,7 @@ def _write_error(e, out):
 def _sync(name):
     """All processes meet here (a no-op for one process)."""
     if jax.process_count() > 1:
-        from jax.experimental import multihost_utils
-        multihost_utils.sync_global_devices(name)
+        jax.experimental.multihost_utils.sync_global_devices(name)
 
 
 def _train(config, out, run):
@@ -386,7 +387,7 @@ def _train(config, out, run):
     print(f"data: {config.source} (preparing the pipeline; the default corpus and its "
           "vocabulary are generated on first use)", flush=True)
     stats = data.DataStats()
-    vocab_path, vocab_size, train_batches, eval_batches = _prepare_data(config, kind, stats)
+    resolved, vocab_size, train_batches, eval_batches = _prepare_data(config, kind, stats)
     if stats.not_utf8:  # a file source's pairs are all read (and counted) by now
         print(f"warning: {stats.not_utf8:,} pair(s) of {config.source} are not UTF-8 and were "
               "read as Windows-1252 (Latin-1) — if accents look wrong, convert the file to "
@@ -406,7 +407,7 @@ def _train(config, out, run):
     t0 = time.perf_counter()
     loop = make_loop(config, model_config, train_batches, eval_batches,
                      on_step=on_step, on_eval=progress.on_eval,
-                     fingerprint=checkpoint.fingerprint(kind.name, model_config, vocab_path))
+                     fingerprint=checkpoint.fingerprint(kind.name, model_config, resolved.vocab_path))
     _check_resume(out, record)  # after the Loop's load: a shape misfit is named first
     if config.init_from and loop.step == 0:  # a resumed run has its own weights already
         base, _ = checkpoint.load_model(config.init_from, mode="train")
@@ -414,7 +415,7 @@ def _train(config, out, run):
         print(f"fine-tuning: starting from the weights of {config.init_from}", flush=True)
     if chief:
         run.claim(checkpoint.CONFIG_FILE, checkpoint.VOCAB_FILE)
-        checkpoint.save_config(out, record, vocab_path)
+        checkpoint.save_config(out, record, resolved.vocab_path)
     t_build = time.perf_counter() - t0
 
     n_weights = count_weights(loop.model)
@@ -449,7 +450,7 @@ def _train(config, out, run):
         print(f"process {jax.process_index()}: done at step {loop.step}", flush=True)
         return results
     run.claim("loss_curve.png", "results.json")
-    _report(config, kind, model_config, loop, vocab_path, out, results)
+    _report(config, kind, model_config, loop, resolved, out, results)
     results["seconds"]["total"] = round(time.perf_counter() - t_start, 1)
     atomic_write_text(out / "results.json", json.dumps(results, indent=2) + "\n")
     print(f"done in {results['seconds']['total']:.0f} s; results: {out / 'results.json'}; "
@@ -471,7 +472,7 @@ def _noting_events(on_step, run):
     return noting
 
 
-def _report(config, kind, model_config, loop, vocab_path, out, results):
+def _report(config, kind, model_config, loop, resolved, out, results):
     """Loss curve, the last eval metrics and the held-out ROUGE report, into ``results``."""
     eval_hist = {name: loop.history.get("eval", f"metrics/{name}")
                  for name in ("CrossEntropyLoss", "Accuracy")}
@@ -481,20 +482,19 @@ def _report(config, kind, model_config, loop, vocab_path, out, results):
     print(f"loss curve: {out / 'loss_curve.png'}; TensorBoard: tensorboard --logdir {out}")
     if kind.streams:  # several tasks (t5): each one's own metric on held-out examples
         return results.update(heldout=t5_evaluate.report(
-            config, kind.name, model_config, loop.eval_model.weights, vocab_path))
+            config, kind.name, model_config, loop.eval_model.weights, resolved.vocab_path))
     if config.rouge_articles <= 0:
         return
     t = time.perf_counter()
     try:
-        held_out = data.pairs(config.source, "validation", seed=config.seed,
-                              **config.source_options())
+        held_out = resolved.source.pairs("validation")
     except (data.DataError, FileNotFoundError) as e:
         raise UserError(str(e)) from None
     summarizer = Summarizer(kind.name, model_config, loop.eval_model.weights,  # as summarize
-                            vocab_file=vocab_path, max_new_tokens=config.max_summary_len,
+                            vocab_file=resolved.vocab_path, max_new_tokens=config.max_summary_len,
                             copy=DEFAULT_COPY, lead_prior=DEFAULT_LEAD_PRIOR)
     results["heldout"] = evaluate.summarize_and_score(
         summarizer, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
         max_new_tokens=config.max_summary_len, batch_size=16,
-        facts_of=sources.facts_of(config.source, "validation", **config.source_options()))
+        facts_of=resolved.source.facts("validation"))
     results["seconds"]["heldout"] = round(time.perf_counter() - t, 1)
