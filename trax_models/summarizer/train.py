@@ -242,10 +242,9 @@ def _prepare_data(config, kind, stats):
                             f"at least {vocab_size}, or leave it unset")
         layout = dict(max_length=config.max_length, boundaries=config.boundaries,
                       batch_sizes=config.batch_sizes, shuffle_buffer=config.shuffle_buffer,
-                      stats=stats, concat=not kind.pairs, article_weight=_article_weight(config, kind))
-        train_batches, eval_batches = (kind.streams(  # the model's own (t5's): the resolved values
-            resolved.source.name, vocab_file=resolved.vocab_path, seed=resolved.source.seed,
-            **layout, **resolved.source.options) if kind.streams else data.make_streams(resolved, **layout))
+                      stats=stats, concat=not kind.pairs,
+                      article_weight=_article_weight(config, kind))
+        train_batches, eval_batches = (kind.streams or data.make_streams)(resolved, **layout)
         train_batches = BatchStream(train_batches)
         train_batches.peek()  # no usable data: refused here, not inside the Loop
         eval_batches = iter(eval_batches)

@@ -1,17 +1,17 @@
 """The multi-task model's batches: each task's examples, mixed, through the course's pipeline.
 
-    make_streams("default", vocab_file=..., tasks="summarize,question", mixing="equal", ...)
+    make_streams(data.resolve("default", tasks="summarize,question", mixing="equal"), ...)
         -> (train batches, eval batches)       # what ``train --model t5`` trains on
     parse_tasks("summarize,stsb=300") -> {"summarize": 3000, "stsb": 300}
 
 The registry's ``t5`` row hands ``make_streams`` to ``train`` in place of ``data.make_streams``,
-with the same arguments, so the rest of a run — bucketing, the Loop, checkpoints, exact resume
-after a kill — is the encoder–decoder's. Each task's stream is its training examples
-(``tasks.examples``, always the generator's seed 0) in a new seeded order every epoch; the
-streams are interleaved by ``mixing.mixture`` (trax's ``data.Parallel``) at the strategy's
-rates, then tokenized, shuffled, bucketed and padded exactly as (article, summary) pairs are
-(``data.input_pipeline(concat=False)``). The eval batches mix the held-out "validation"
-examples at the same rates.
+with the same arguments (the resolved ``data.Data`` and the batch layout), so the rest of a
+run — bucketing, the Loop, checkpoints, exact resume after a kill — is the encoder–decoder's.
+Each task's stream is its training examples (``tasks.examples``, always the generator's seed
+0) in a new seeded order every epoch; the streams are interleaved by ``mixing.mixture``
+(trax's ``data.Parallel``) at the strategy's rates, then tokenized, shuffled, bucketed and
+padded exactly as (article, summary) pairs are (``data.input_pipeline(concat=False)``). The
+eval batches mix the held-out "validation" examples at the same rates.
 """
 import numpy as np
 import trax
@@ -72,16 +72,18 @@ def task_stream(task, n, split="train", seed=0):
     return stream
 
 
-def make_streams(source="default", *, vocab_file=None, max_length=256, boundaries=(128,),
-                 batch_sizes=(16, 16), shuffle_buffer=1024, seed=0, stats=None, tasks=None,
-                 mixing=None, **ignored):
+def make_streams(resolved, *, max_length=256, boundaries=(128,), batch_sizes=(16, 16),
+                 shuffle_buffer=1024, stats=None, **ignored):
     """(train batches, eval batches) of (inputs, targets, mask), as ``data.make_streams`` with
-    ``concat=False``, from the task mixture (``tasks``: ``parse_tasks``'s spec; ``mixing``:
-    ``Mixing.parse``'s, default ``DEFAULT_MIXING``). ``source`` must be "default": every
-    task is written from the default corpus's generator."""
-    if source != "default":
-        raise UserError(f"--source {source}: the multi-task model writes its tasks from the "
+    ``concat=False``, from the task mixture of ``resolved`` (train's ``data.Data``): its
+    source's options ``tasks`` (``parse_tasks``'s spec) and ``mixing`` (``Mixing.parse``'s,
+    default ``DEFAULT_MIXING``), its seed (the order) and its vocabulary. The source must be
+    "default": every task is written from the default corpus's generator."""
+    source, vocab_file, seed = resolved.source, resolved.vocab_path, resolved.source.seed
+    if source.name != "default":
+        raise UserError(f"--source {source.name}: the multi-task model writes its tasks from the "
                         "default corpus's generator — leave --source out")
+    tasks, mixing = source.options.get("tasks"), source.options.get("mixing")
     sizes = parse_tasks(tasks)
     rates = mixing_lib.rates(sizes, mixing_lib.Mixing.parse(mixing or DEFAULT_MIXING))
     train = mixing_lib.mixture({t: task_stream(t, n, "train", seed) for t, n in sizes.items()},
