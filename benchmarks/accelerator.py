@@ -25,7 +25,7 @@ it). Sections of the JSON:
   decode       the jitted KV-cache decoder (``Summarizer.generate``) on make train's
                architecture, random weights, EOS made impossible: new tokens/s at batch 1 and 8
   memory       (runs first) for each of the course preset's buckets (16×128 … 1×2,048 tokens):
-               the estimate of ``trax_models.summarizer.presets.training_memory`` (what the
+               the estimate of ``training_memory`` (what the
                README plans with), XLA's own figure for the compiled loss-and-gradient step
                plus Adam's two slots, and on a GPU the measured peak
                (``memory_stats()['peak_bytes_in_use']`` after running that step with the slots
@@ -87,6 +87,26 @@ SIZES = {
 SECTIONS = ("memory", "train", "decode", "recipe")  # the order they run in
 TRAIN_IMPLS = {"course-full": ("course", "fast-fused", "fast-bf16"), "make-train": ("pointer",)}
 
+
+def training_memory(model, batch, length, max_len=None, bytes_per_float=4):
+    """Bytes one training step of the graded ``TransformerLM`` needs on one device: a plan.
+
+    ``model``: vocab_size, d_model, d_ff, n_layers, n_heads. Weights count 4 times (the
+    weights, their gradient, Adam's two slots); the positional table (max_len × d_model,
+    default ``length``) is one of trax's weights. Activations kept for the backward pass, per
+    token: per layer ≈ 12·d_model (LayerNorm inputs and outputs, q, k, v, the attention output,
+    residuals, dropout masks) + 3·d_ff (the feed-forward's two activations and its mask)
+    + 3·n_heads·length (scores, softmax weights, their dropout mask); the head ≈ 3·vocab
+    (logits, log-probabilities, their gradient). ``run`` checks it against XLA's plan and, on a GPU, the measured peak.
+    """
+    V, d, ff, n, h = (model[k] for k in ("vocab_size", "d_model", "d_ff", "n_layers", "n_heads"))
+    per_layer = 2 * d + 4 * (d * d + d) + 2 * d + (d * ff + ff) + (ff * d + d)
+    weights = V * d + n * per_layer + 2 * d + (d * V + V) + (max_len or length) * d
+    activations = batch * length * (n * (12 * d + 3 * ff + 3 * h * length) + 3 * V + 3 * d)
+    out = {"weights": weights, "weights_bytes": 4 * weights * bytes_per_float,
+           "activations_bytes": activations * bytes_per_float}
+    out["total"] = out["weights_bytes"] + out["activations_bytes"]
+    return out
 
 def device_info():
     import jax
@@ -233,13 +253,12 @@ def memory_section(size):
     """Estimate vs XLA's compiled figure vs (GPU) the measured peak, per course bucket."""
     import jax
 
-    from trax_models.summarizer import presets
     cfg = size["memory"]
     model = {k: cfg[k] for k in ("vocab_size", "d_model", "d_ff", "n_layers", "n_heads")}
     device = jax.devices()[0]
     rows = []
     for batch, length in cfg["buckets"]:
-        estimate = presets.training_memory(model, batch, length, max_len=bench_train.MAX_LEN)
+        estimate = training_memory(model, batch, length, max_len=bench_train.MAX_LEN)
         compiled, peak = _step_memory(dict(model, batch=batch, length=length), device)
         row = {"batch": batch, "length": length, "estimate_bytes": estimate["total"],
                "estimate": estimate, "xla_compiled_bytes": compiled}

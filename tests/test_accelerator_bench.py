@@ -12,7 +12,6 @@ from trax import shapes
 
 from benchmarks import accelerator
 from trax_models.model import TransformerLM
-from trax_models.summarizer import presets
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -57,8 +56,8 @@ def test_memory_plan_counts_the_models_weights():
     model = TransformerLM(**args, max_len=96, mode="train")
     model.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(0))
     count = sum(int(np.prod(w.shape)) for w in jax.tree_util.tree_leaves(model.weights))
-    plan = presets.training_memory(args, batch=4, length=64, max_len=96)
+    plan = accelerator.training_memory(args, batch=4, length=64, max_len=96)
     assert plan["weights"] == count
     assert plan["weights_bytes"] == 4 * 4 * count  # weights, gradient, Adam's two slots
-    longer = presets.training_memory(args, batch=4, length=128, max_len=96)
+    longer = accelerator.training_memory(args, batch=4, length=128, max_len=96)
     assert longer["activations_bytes"] > 2 * plan["activations_bytes"]  # attention is L²

@@ -16,11 +16,12 @@ vocabulary), CNN/DailyMail through
 the summary only, Adam 0.01 with ``warmup_and_rsqrt_decay(1000, 0.01)``. It needs the prepared
 data set (``--data_dir``), the course's vocabulary file (``--vocab_file``) and a GPU for
 useful speed: 54,096,404 weights, ≈206 MiB in f32 (×4 with the gradient and Adam's two slots).
-``training_memory`` is the plan for one device: what that costs per bucket.
+``benchmarks/accelerator.py``'s ``training_memory`` plans what that costs per bucket on one
+device.
 """
 from trax_models.errors import UserError
 
-__all__ = ["PRESETS", "resolve", "training_memory"]
+__all__ = ["PRESETS", "resolve"]
 
 COURSE_VOCAB_FILE = "summarize32k.subword.subwords"
 
@@ -47,25 +48,3 @@ def resolve(name):
     if name not in PRESETS:
         raise UserError(f"unknown --preset {name!r} — choose from {', '.join(PRESETS)}")
     return dict(PRESETS[name])
-
-
-def training_memory(model, batch, length, max_len=None, bytes_per_float=4):
-    """Bytes one training step of the graded ``TransformerLM`` needs on one device: a plan.
-
-    ``model``: vocab_size, d_model, d_ff, n_layers, n_heads. Weights count 4 times (the
-    weights, their gradient, Adam's two slots); the positional table (max_len × d_model,
-    default ``length``) is one of trax's weights. Activations kept for the backward pass, per
-    token: per layer ≈ 12·d_model (LayerNorm inputs and outputs, q, k, v, the attention output,
-    residuals, dropout masks) + 3·d_ff (the feed-forward's two activations and its mask)
-    + 3·n_heads·length (scores, softmax weights, their dropout mask); the head ≈ 3·vocab
-    (logits, log-probabilities, their gradient). ``benchmarks/accelerator.py`` checks it
-    against XLA's plan and, on a GPU, the measured peak.
-    """
-    V, d, ff, n, h = (model[k] for k in ("vocab_size", "d_model", "d_ff", "n_layers", "n_heads"))
-    per_layer = 2 * d + 4 * (d * d + d) + 2 * d + (d * ff + ff) + (ff * d + d)
-    weights = V * d + n * per_layer + 2 * d + (d * V + V) + (max_len or length) * d
-    activations = batch * length * (n * (12 * d + 3 * ff + 3 * h * length) + 3 * V + 3 * d)
-    out = {"weights": weights, "weights_bytes": 4 * weights * bytes_per_float,
-           "activations_bytes": activations * bytes_per_float}
-    out["total"] = out["weights_bytes"] + out["activations_bytes"]
-    return out
