@@ -104,6 +104,32 @@ def test_cli_errors_are_one_line(argv, message, tmp_path, capsys):
     assert not out.exists()                                       # nothing done
 
 
+def _decoders(layer):
+    if isinstance(layer, seq2seq.AttentionDecoder):
+        yield layer
+    for sub in layer.sublayers:
+        yield from _decoders(sub)
+
+
+def test_scheduled_sampling_reaches_the_rnn_decoder(tmp_path):
+    """--scheduled-sampling P: the study's RNN decoders train on their own predictions with
+    probability P; the run records it; outside [0, 1] it is refused before anything runs."""
+    cfg = dict(study.CONFIGS["tiny"], scheduled_sampling=0.25)
+    (decoder,) = _decoders(study._build("bahdanau", 12, cfg, 16))
+    assert decoder._own_prob == 0.25
+    (teacher,) = _decoders(study._build("bahdanau", 12, study.CONFIGS["tiny"], 16))
+    assert teacher._own_prob == 0.0
+    out = tmp_path / "out"
+    assert entry.main(["attention-study", "--size", "tiny", "--out", str(out), "--tasks", "copy",
+                       "--attention", "bahdanau", "--scheduled-sampling", "0.5", "--quiet"]) == 0
+    result = json.loads((out / "attention_study.json").read_text())
+    assert result["config"]["scheduled_sampling"] == 0.5
+    bad = tmp_path / "bad"
+    assert entry.main(["attention-study", "--size", "tiny", "--out", str(bad),
+                       "--scheduled-sampling", "1.5"]) == 2
+    assert not bad.exists()
+
+
 def test_a_window_wider_than_the_source_cannot_apply():
     with pytest.raises(UserError, match="attention windowed cannot apply: window of half-width"):
         study.check_applicable(["windowed"], ["copy"], [3])

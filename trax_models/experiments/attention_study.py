@@ -197,7 +197,7 @@ def _build(name, vocab_size, cfg, max_len):
         return tl.Serial(core, tl.Select([0], n_in=2))            # → log-probs only
     attention = None if name == "none" else name
     return seq2seq.Seq2Seq(vocab_size, vocab_size, cfg["d_model"], cfg["n_units"], attention,
-                           mode="train")
+                           scheduled_sampling=cfg.get("scheduled_sampling", 0.0), mode="train")
 
 
 def _decode(name, model, src, max_len, cfg, hard):

@@ -100,6 +100,11 @@ def attention_study_parser():
                              "size's list; all of them at --size default)")
     parser.add_argument("--hard", action="store_true",
                         help="decode hard monotonic attention (only with --attention monotonic)")
+    parser.add_argument("--scheduled-sampling", type=float, default=0.0, metavar="P",
+                        help="RNN models only: in training, each decoder input is the model's "
+                             "own previous prediction with probability P instead of the true "
+                             "token (scheduled sampling; 0 = teacher forcing). The Transformer "
+                             "is always teacher-forced")
     parser.add_argument("--out", default=STUDY_OUT, metavar="DIR",
                         help="output folder for attention_study.json and attention_study.md")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
@@ -120,8 +125,13 @@ def attention_study_cli(argv):
     attention_study.check_applicable(
         models or cfg["models"] or attention_study.MODELS, tasks or list(alignment_tasks.TASKS),
         [1 << 30], args.hard)                                  # fail before creating --out
+    if not 0.0 <= args.scheduled_sampling <= 1.0:
+        raise UserError(f"--scheduled-sampling {args.scheduled_sampling:g}: a probability, "
+                        "from 0 (teacher forcing) to 1")
+    cfg = dict(cfg, scheduled_sampling=args.scheduled_sampling)
     out = _writable(args.out)
-    result = attention_study.run(args.size, tasks, models, args.hard, args.seed, args.quiet)
+    result = attention_study.run(args.size, tasks, models, args.hard, args.seed, args.quiet,
+                                 cfg=cfg)
     table = attention_study.markdown(result)
     atomic_write_text(out / "attention_study.json", json.dumps(result, indent=1))
     atomic_write_text(out / "attention_study.md", table)
