@@ -100,7 +100,8 @@ def attention_study_parser():
                              "size's list; all of them at --size default)")
     parser.add_argument("--hard", action="store_true",
                         help="decode hard monotonic attention (only with --attention monotonic)")
-    parser.add_argument("--scheduled-sampling", type=float, default=0.0, metavar="P",
+    parser.add_argument("--scheduled-sampling", "--scheduled_sampling", type=float, default=0.0,
+                        metavar="P",
                         help="RNN models only: in training, each decoder input is the model's "
                              "own previous prediction with probability P instead of the true "
                              "token (scheduled sampling; 0 = teacher forcing). The Transformer "
