@@ -1,7 +1,9 @@
-"""Checkpoint directory: atomic files (also under a real kill -9), config + vocab, load_model,
-one clear error for a checkpoint of another shape, and for contents of another structure in
-either format (with the digest header, or without it as trax and earlier versions wrote)."""
+"""Checkpoint directory: atomic files (also under a real kill -9), config + vocab, one
+self-describing checkpoint (model kind and settings once, vocabulary digest, weights, optimizer
+state, step, data position) loaded by load_model / load_weights / resume, one clear error for a
+checkpoint of another model, shape or structure, and for one of an older format (retrain)."""
 import gzip
+import hashlib
 import json
 import pickle
 import shutil
@@ -18,10 +20,11 @@ from tests.summarizer._tiny_run import TINY, assert_clean_failure, run, tiny_run
 from trax_models.atomic import atomic_write
 from trax_models.errors import UserError
 from trax_models.sources.vocab import build_vocab
-from trax_models.summarizer import checkpoint
+from trax_models.summarizer import checkpoint, registry
+from trax_models.summarizer.generate import Summarizer
 from trax_models.summarizer.loop import make_loop
 from trax_models.summarizer.streams import synthetic_batches
-from trax_models.weights import flat_weights, load_flat_weights
+from trax_models.weights import flat_weights
 
 from .conftest import tiny_train_config
 
@@ -37,14 +40,26 @@ def tiny_config(output_dir, **overrides):
 def trained_dir(tmp_path, vocab_size=VOCAB, **overrides):
     """A checkpoint directory as `train` writes it (config.json, vocab copy, model.pkl.gz)."""
     config = tiny_config(tmp_path / "run", **overrides)
-    loop = make_loop(config, config.model_config(vocab_size), synthetic_batches(seed=1),
-                     synthetic_batches(seed=2))
-    loop.run(config.steps)
     vocab, _ = build_vocab(["a tiny vocabulary"], tmp_path / "my.subwords", target_size=30)
+    model_config = config.model_config(vocab_size)
     checkpoint.save_config(config.output_dir, {
-        "model": config.model, "model_args": config.model_config(vocab_size).as_dict(),
-        "data": {}, "train": {}}, vocab)
+        "model": config.model, "model_args": model_config.as_dict(), "data": {}, "train": {}},
+        vocab)
+    loop = make_loop(config, model_config, synthetic_batches(seed=1), synthetic_batches(seed=2),
+                     fingerprint=_description(config, vocab_size))
+    loop.run(config.steps)
     return config, loop
+
+
+def _description(config, vocab_size=VOCAB):
+    """What `train` passes make_loop: the checkpoint's description of the model."""
+    return checkpoint.fingerprint(config.model, config.model_config(vocab_size),
+                                  f"{config.output_dir}/{checkpoint.VOCAB_FILE}")
+
+
+def _make_loop(config, vocab_size=VOCAB):
+    return make_loop(config, config.model_config(vocab_size), synthetic_batches(seed=1),
+                     synthetic_batches(seed=2), fingerprint=_description(config, vocab_size))
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -86,15 +101,21 @@ def test_kill_9_during_checkpoint_writes_leaves_a_loadable_checkpoint(tmp_path):
     np.testing.assert_array_equal(saved["flat_weights"][0][:3], np.arange(3) + saved["step"])
 
 
-def test_loop_checkpoint_is_one_file_with_rng_and_data_position(tmp_path):
+def test_loop_checkpoint_is_one_self_describing_file(tmp_path):
     config, loop = trained_dir(tmp_path)
     files = sorted(p.name for p in (tmp_path / "run").iterdir() if p.is_file())
     assert "model.pkl.gz" in files
     assert not [f for f in files if f.endswith(".npy.gz") or ".tmp-" in f]
     saved = checkpoint.read_checkpoint(tmp_path / "run" / "model.pkl.gz")
+    assert checkpoint.description(saved) == _description(config)  # kind, settings, vocabulary
+    assert saved["model"] == "transformer_lm" and saved["model_args"]["d_model"] == 16
     assert saved["step"] == 4 and saved["data_position"] == [4]
     assert saved["rng"].shape == (2,)
     assert len(saved["slots_per_task"][0]) == 2 * len(saved["flat_weights"])  # Adam m and v
+    # each thing once: no copy of the settings, no format marker or signature of trax's
+    assert set(saved) == {*checkpoint.DESCRIPTION, "step", "flat_weights", "flat_state",
+                          "flat_eval_state", "slots_per_task", "history", "rng",
+                          "data_position"}
 
 
 def test_load_model_gives_the_trained_weights_in_eval_and_predict_mode(tmp_path):
@@ -113,6 +134,48 @@ def test_load_model_gives_the_trained_weights_in_eval_and_predict_mode(tmp_path)
     np.testing.assert_allclose(second[:, 0], expected[:, 1], atol=1e-5)
 
 
+@pytest.mark.parametrize("model", ["transformer_lm", "pointer_lm"])
+def test_from_checkpoint_initialises_no_model_and_gets_the_trained_weights(tmp_path,
+                                                                          monkeypatch, model):
+    """summarize builds its predict models from the checkpoint's description and weights;
+    loading initialises no eval model to take weights from (the structure is traced)."""
+    config, loop = trained_dir(tmp_path, model=model)
+
+    def no_init(*args, **kwargs):
+        raise AssertionError("a model was initialised to load the weights into")
+    monkeypatch.setattr(checkpoint, "init_compiled", no_init)
+    summarizer = Summarizer.from_checkpoint(config.output_dir, max_new_tokens=4)
+    monkeypatch.undo()
+    assert summarizer.kind is registry.kind(model)
+    assert summarizer.config == config.model_config(VOCAB)
+    assert summarizer.vocab_file.endswith("vocab.subwords")
+    got, want = flat_weights(summarizer.weights), flat_weights(loop.eval_model)
+    assert len(got) == len(want) and all(isinstance(w, np.ndarray) for w in got)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, np.asarray(w))
+    ids = summarizer.generate([[5, 6, 7]], max_new_tokens=4)
+    loaded, _ = checkpoint.load_model(config.output_dir)
+    assert ids == Summarizer(model, config.model_config(VOCAB), loaded.weights,
+                             max_new_tokens=4).generate([[5, 6, 7]], max_new_tokens=4)
+
+
+def test_config_json_without_the_model_settings_is_described_by_the_checkpoint(tmp_path):
+    """The checkpoint alone says what its weights are: config.json need not repeat it."""
+    config, _ = trained_dir(tmp_path)
+    path = tmp_path / "run" / checkpoint.CONFIG_FILE
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({k: v for k, v in record.items()
+                                if k not in ("model", "model_args")}))
+    loaded = checkpoint.load_config(config.output_dir)
+    assert loaded["model"] == "transformer_lm"
+    assert loaded["model_args"] == config.model_config(VOCAB).as_dict()
+    Summarizer.from_checkpoint(config.output_dir, max_new_tokens=4)
+    assert _make_loop(config).step == 4
+    path.write_text(json.dumps(_without(record, "model_args")))  # one without the other
+    with pytest.raises(UserError, match="lacks 'model' or 'model_args'"):
+        checkpoint.load_config(config.output_dir)
+
+
 def test_save_config_copies_the_vocabulary(tmp_path):
     config, _ = trained_dir(tmp_path)
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
@@ -121,49 +184,31 @@ def test_save_config_copies_the_vocabulary(tmp_path):
         tmp_path / "my.subwords").read_text()
 
 
-def test_another_vocab_size_is_refused_naming_both_shapes(tmp_path):
+def test_another_vocab_size_or_model_is_refused_naming_what_differs(tmp_path):
     config, _ = trained_dir(tmp_path)
+    with pytest.raises(UserError, match=r"vocab_size 40 in the weights, 50 there"):
+        _make_loop(config, 50)
     with pytest.raises(UserError, match=r"\(40, 16\) in the checkpoint but \(50, 16\)"):
         make_loop(config, config.model_config(50), synthetic_batches(seed=1),
-                           synthetic_batches(seed=2))
+                  synthetic_batches(seed=2))  # no description to compare: the shapes say it
     cfg = json.loads((tmp_path / "run" / "config.json").read_text())
     cfg["model_args"]["d_model"] = 32
     cfg["model_args"]["n_heads"] = 4
     (tmp_path / "run" / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(UserError, match=r"Embedding weight #0 has shape \(40, 16\) in the "
-                                        r"checkpoint but \(40, 32\) in the model"):
-        checkpoint.load_model(config.output_dir)
+    for load in (checkpoint.load_model, checkpoint.load_weights, Summarizer.from_checkpoint):
+        with pytest.raises(UserError, match=r"config.json does not describe the weights .*"
+                                            r"d_model 16 in the weights, 32 there"):
+            load(config.output_dir)
 
 
 def test_another_depth_is_refused(tmp_path):
     config, _ = trained_dir(tmp_path)
     deeper = tiny_config(config.output_dir, n_layers=2)
+    with pytest.raises(UserError, match="n_layers 1 in the weights, 2 there"):
+        _make_loop(deeper)
     with pytest.raises(UserError, match="does not fit the model"):
         make_loop(deeper, deeper.model_config(VOCAB), synthetic_batches(seed=1),
-                           synthetic_batches(seed=2))
-
-
-@pytest.mark.parametrize("missing", [3, 1])
-def test_a_pointer_checkpoint_of_before_the_match_terms_loads_with_them_off(tmp_path, missing):
-    """pointer_lm checkpoints written before the head gained γ, wc and κ (2 Dec 2026) hold
-    three weight arrays fewer, or one (κ): they load, with those zero (terms off); two fewer
-    is refused."""
-    config, _ = trained_dir(tmp_path, model="pointer_lm")
-    path = config.output_dir + "/" + checkpoint.CHECKPOINT_FILE
-    current, _ = checkpoint.load_model(config.output_dir)
-    flat = [np.asarray(w) for w in flat_weights(current)]
-    batch = next(synthetic_batches(seed=5))[0]
-    trained_out = np.asarray(current(batch))
-    contents = checkpoint.read_checkpoint(path)
-    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-missing]))
-    old, _ = checkpoint.load_model(config.output_dir)
-    assert not any(np.asarray(w).any() for w in flat_weights(old)[-missing:])
-    load_flat_weights(current, flat[:-missing] + [np.zeros_like(w) for w in flat[-missing:]])
-    np.testing.assert_allclose(np.asarray(old(batch)), np.asarray(current(batch)), atol=1e-6)
-    assert not np.allclose(np.asarray(old(batch)), trained_out, atol=1e-4)  # the terms mattered
-    checkpoint.write_checkpoint(path, dict(contents, flat_weights=flat[:-2]))
-    with pytest.raises(UserError, match="does not fit the model"):
-        checkpoint.load_model(config.output_dir)
+                  synthetic_batches(seed=2))
 
 
 @pytest.mark.parametrize("make, message", [
@@ -171,8 +216,9 @@ def test_a_pointer_checkpoint_of_before_the_match_terms_loads_with_them_off(tmp_
     (lambda d: d, "has no config.json"),
 ])
 def test_missing_directory_or_config_is_a_user_error(tmp_path, make, message):
-    with pytest.raises(UserError, match=message):
-        checkpoint.load_model(make(tmp_path))
+    for load in (checkpoint.load_model, checkpoint.load_weights):
+        with pytest.raises(UserError, match=message):
+            load(make(tmp_path))
 
 
 def test_corrupt_checkpoint_is_a_user_error(tmp_path):
@@ -182,16 +228,36 @@ def test_corrupt_checkpoint_is_a_user_error(tmp_path):
         checkpoint.read_checkpoint(path)
 
 
-# --- The structure of the contents, checked for both formats right after unpickling ---------
+# --- Older formats: refused, never upgraded ----------------------------------------------------
 
 def write_headerless(path, contents):
     """A checkpoint as trax's Loop and this program before the digest wrote it: a gzipped
-    pickle without the "trax_models checkpoint v2" header (only the gzip CRC vouches for it)."""
+    pickle without a "trax_models checkpoint" header."""
     with gzip.open(path, "wb") as f:
         pickle.dump(contents, f)
 
 
-WRITERS = {"headerless": write_headerless, "with digest": checkpoint.write_checkpoint}
+def write_v2(path, contents):
+    """A checkpoint of format v2 (digest header, the settings in a "fingerprint")."""
+    payload = pickle.dumps(contents)
+    digest = hashlib.sha256(payload).hexdigest().encode("ascii")
+    with gzip.open(path, "wb") as f:
+        f.write(b"trax_models checkpoint v2 sha256:" + digest + b"\n" + payload)
+
+
+def _v2_contents(contents):
+    """``contents`` as format v2 held them."""
+    v2 = {k: v for k, v in contents.items() if k not in checkpoint.DESCRIPTION}
+    return dict(v2, fingerprint=checkpoint.description(contents), version_timestamp="Mar-10-2021")
+
+
+OLDER = {
+    "v2": lambda path, c: write_v2(path, _v2_contents(c)),
+    "headerless": lambda path, c: write_headerless(path, _v2_contents(c)),
+    "trax's three files": lambda path, c: write_headerless(
+        path, dict(_v2_contents(c), flat_weights=2, slots_per_task=2)),
+}
+OLDER_MESSAGE = "this checkpoint was written by an older trax_models .*; retrain"
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +275,19 @@ def run_dir(saved, tmp_path):
     config = tiny_config(tmp_path / "run")
     return config, tmp_path / "run" / checkpoint.CHECKPOINT_FILE
 
+
+@pytest.mark.parametrize("older", OLDER)
+def test_a_checkpoint_of_an_older_format_is_refused_retrain(saved, run_dir, older):
+    config, path = run_dir
+    OLDER[older](path, saved[1])
+    for load in (checkpoint.read_checkpoint, lambda p: checkpoint.load_model(p.parent),
+                 lambda p: Summarizer.from_checkpoint(p.parent), lambda p: _make_loop(config)):
+        with pytest.raises(UserError, match=OLDER_MESSAGE) as e:
+            load(path)
+        assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+# --- The structure of the contents, checked right after unpickling ------------------------------
 
 def _without(contents, key):
     return {k: v for k, v in contents.items() if k != key}
@@ -228,10 +307,14 @@ BROKEN = {
                                "its 'flat_weights' is a list of dict,"),
     "weights of objects": (lambda c: dict(c, flat_weights=[np.array(["w"], object)] * 22),
                            "its 'flat_weights' is a list of ndarray, not a list of numeric"),
-    "fingerprint a str": (lambda c: dict(c, fingerprint="transformer_lm"),
-                          "its 'fingerprint' is a str"),
-    "fingerprint model_args a list": (lambda c: dict(c, fingerprint={"model_args": [16]}),
-                                      "its 'fingerprint' is a dict, not None or a dict whose"),
+    "model a list": (lambda c: dict(c, model=["transformer_lm"]),
+                     "its 'model' is a list of str, not a model kind's name"),
+    "model_args a list": (lambda c: dict(c, model_args=[16]),
+                          "its 'model_args' is a list of int, not a dict of model settings"),
+    "vocab_sha256 an int": (lambda c: dict(c, vocab_sha256=7),
+                            "its 'vocab_sha256' is an int, not None or a SHA-256"),
+    "no model_args": (lambda c: _without(c, "model_args"),
+                      "it has no 'model_args', which describes its weights"),
     "step a str": (lambda c: dict(c, step="4"), "its 'step' is a str, not a whole number"),
     "step negative": (lambda c: dict(c, step=-1), "its 'step' is an int, not a whole number"),
     "history a list": (lambda c: dict(c, history=[]), "its 'history' is an empty list, not trax's"),
@@ -240,6 +323,7 @@ BROKEN = {
     "history table a list": (lambda c: dict(c, history={"_values": {"train": []}}),
                              "its 'history' is a dict, not trax's"),
     "slots a str": (lambda c: dict(c, slots_per_task="m, v"), "its 'slots_per_task' is a str"),
+    "slots an int": (lambda c: dict(c, slots_per_task=2), "its 'slots_per_task' is an int"),
     "slots that are strings": (lambda c: dict(c, slots_per_task=[["m", "v"]]),
                                "its 'slots_per_task' is a list of list,"),
     "state a str": (lambda c: dict(c, flat_state="state"), "its 'flat_state' is a str"),
@@ -250,15 +334,13 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("name", BROKEN)
-def test_contents_of_another_structure_are_one_line_in_either_format(saved, tmp_path, writer,
-                                                                     name):
+def test_contents_of_another_structure_are_one_line(saved, tmp_path, name):
     """Each was a KeyError, TypeError or AttributeError traceback in summarize, evaluate or
-    resume (or loaded: a headerless file's contents were not checked at all)."""
+    resume."""
     change, message = BROKEN[name]
     path = tmp_path / checkpoint.CHECKPOINT_FILE
-    WRITERS[writer](path, change(saved[1]))
+    checkpoint.write_checkpoint(path, change(saved[1]))
     for for_training in (False, True):
         with pytest.raises(UserError) as e:
             checkpoint.read_checkpoint(path, for_training=for_training)
@@ -267,39 +349,38 @@ def test_contents_of_another_structure_are_one_line_in_either_format(saved, tmp_
         assert "restore it from a copy" in text and "train --fresh" in text
 
 
-def test_a_pickled_list_is_refused_in_either_format(tmp_path):
+def test_a_pickled_list_is_refused(tmp_path):
     path = tmp_path / checkpoint.CHECKPOINT_FILE
-    for write in WRITERS.values():
-        write(path, [np.zeros(3)])
-        with pytest.raises(UserError, match="it holds a list, not a checkpoint"):
-            checkpoint.read_checkpoint(path)
+    checkpoint.write_checkpoint(path, [np.zeros(3)])
+    with pytest.raises(UserError, match="it holds a list, not a checkpoint"):
+        checkpoint.read_checkpoint(path)
 
 
-@pytest.mark.parametrize("key", ["step", "slots_per_task", "flat_state", "history"])
-def test_resuming_needs_what_trax_reads_summarizing_does_not(saved, run_dir, key):
+@pytest.mark.parametrize("key", ["step", "slots_per_task", "flat_state", "flat_eval_state",
+                                 "history", "rng"])
+def test_resuming_needs_what_summarizing_does_not(saved, run_dir, key):
     config, path = run_dir
-    write_headerless(path, _without(saved[1], key))
+    checkpoint.write_checkpoint(path, _without(saved[1], key))
     checkpoint.load_model(config.output_dir)  # the weights are all summarize needs
+    checkpoint.load_weights(config.output_dir)
     with pytest.raises(UserError, match=f"it has no '{key}', which resuming training needs"):
-        make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))
+        _make_loop(config)
 
 
-@pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("change, message", [
     (lambda w: w[:-1], "the checkpoint holds 21 weight arrays but the model has 22"),
     (lambda w: [w[0].T] + w[1:], r"Embedding weight #0 has shape \(16, 40\) in the checkpoint "
                                  r"but \(40, 16\)"),
 ], ids=["fewer", "transposed"])
-def test_weights_of_another_count_or_shape_name_both_in_either_format(saved, run_dir, writer,
-                                                                      change, message):
+def test_weights_of_another_count_or_shape_name_both(saved, run_dir, change, message):
     config, path = run_dir
-    WRITERS[writer](path, dict(saved[1], flat_weights=change(saved[1]["flat_weights"])))
+    checkpoint.write_checkpoint(path, dict(saved[1],
+                                           flat_weights=change(saved[1]["flat_weights"])))
+    for load in (checkpoint.load_model, checkpoint.load_weights, Summarizer.from_checkpoint):
+        with pytest.raises(UserError, match=message):
+            load(config.output_dir)
     with pytest.raises(UserError, match=message):
-        checkpoint.load_model(config.output_dir)
-    with pytest.raises(UserError, match=message):
-        make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))
+        _make_loop(config)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -313,79 +394,33 @@ def test_weights_of_another_count_or_shape_name_both_in_either_format(saved, run
     (lambda c: dict(c, flat_eval_state=c["flat_eval_state"] + [np.zeros(2)]),
      r"\(eval model state: 5 arrays"),
     (lambda c: dict(c, rng=c["rng"][:1]), r"\(RNG key: #0 has shape \(1,\) in the checkpoint"),
-], ids=["fewer slots", "two tasks", "a slot reshaped", "fewer states", "one more eval state", "a short RNG key"])
+], ids=["fewer slots", "two tasks", "a slot reshaped", "fewer states", "one more eval state",
+        "a short RNG key"])
 def test_resuming_from_slots_state_or_rng_that_do_not_fit_is_refused(saved, run_dir, change,
                                                                     message):
     """trax matched these by shape: fewer slots trained on with fresh ones, silently; an
     extra state array or a short RNG key ended in an IndexError or TypeError traceback."""
     config, path = run_dir
-    write_headerless(path, change(saved[1]))
+    checkpoint.write_checkpoint(path, change(saved[1]))
     with pytest.raises(UserError, match=message) as e:
-        make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))
+        _make_loop(config)
     assert str(path) in str(e.value) and "train --fresh" in str(e.value)
 
 
-def test_a_headerless_checkpoint_of_the_right_structure_loads_and_resumes(saved, run_dir):
-    config, path = run_dir
-    write_headerless(path, dict(saved[1], input_signature="not read: the loop has its own"))
-    model, _ = checkpoint.load_model(config.output_dir)
-    np.testing.assert_array_equal(flat_weights(model)[0], saved[1]["flat_weights"][0])
-    loop = make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                     synthetic_batches(seed=2))
-    assert loop.step == 4
-
-
-def _side_file(path, arrays):
-    """trax's three-file format: the arrays, np.save'd one after the other into a gzip file."""
-    with gzip.open(path, "wb") as f:
-        for a in arrays:
-            np.save(f, a)
-
-
-def test_trax_three_file_weights_are_read_from_their_side_file_to_the_end(tmp_path):
-    """trax's reader stopped silently at the first array it could not read; a missing side
-    file was a FileNotFoundError traceback."""
-    path, side = tmp_path / "model.pkl.gz", tmp_path / "model.weights.npy.gz"
-    arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.ones(4, np.int32)]
-    write_headerless(path, {"flat_weights": 2, "step": 3})  # 2: the side file's gzip level
-    _side_file(side, arrays)
-    got = checkpoint.read_checkpoint(path)["flat_weights"]
-    assert [a.tolist() for a in got] == [a.tolist() for a in arrays]
-    with gzip.open(side, "rb") as f:
-        raw = f.read()
-    with gzip.open(side, "wb") as f:
-        f.write(raw[:-4])  # the gzip stream intact, the last array cut
-    with pytest.raises(UserError, match=f"{side} is not a readable checkpoint: it is damaged"):
-        checkpoint.read_checkpoint(path)
-    side.write_bytes(side.read_bytes()[:20])  # the gzip stream cut
-    with pytest.raises(UserError, match="damaged"):
-        checkpoint.read_checkpoint(path)
-    side.unlink()
-    with pytest.raises(UserError, match=f"{side} is missing: {path} \\(trax's three-file"):
-        checkpoint.read_checkpoint(path)
-    _side_file(side, [np.array(["w"])])
-    with pytest.raises(UserError, match="'flat_weights' is a list of ndarray, not a list of"):
-        checkpoint.read_checkpoint(path)
-
-
-def test_trax_three_file_checkpoint_resumes_with_its_side_files_checked(saved, run_dir):
-    config, path = run_dir
-    contents = saved[1]
-    write_headerless(path, dict(contents, flat_weights=2, slots_per_task=2))
-    _side_file(path.parent / "model.weights.npy.gz", contents["flat_weights"])
-    checkpoint.load_model(config.output_dir)  # summarizing reads no slots
-    with pytest.raises(UserError, match="model.opt_slots0.npy.gz is missing"):
-        make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))
-    _side_file(path.parent / "model.opt_slots0.npy.gz", contents["slots_per_task"][0][:-1])
-    with pytest.raises(UserError, match="optimizer slots: 43 arrays in the checkpoint, 44"):
-        make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))
-    _side_file(path.parent / "model.opt_slots0.npy.gz", contents["slots_per_task"][0])
-    loop = make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=1),
-                     synthetic_batches(seed=2))
-    assert loop.step == 4
+def test_resume_restores_weights_slots_states_step_history_and_rng(saved, run_dir):
+    """Through trax's public setters (no trax reader, nothing patched): all of it."""
+    config, _ = run_dir
+    loop, contents = _make_loop(config), saved[1]
+    assert loop.step == 4 and loop.last_checkpoint_step == 4
+    for got, want in [(flat_weights(loop.model), contents["flat_weights"]),
+                      (flat_weights(loop.eval_model), contents["flat_weights"]),
+                      (loop._flat()[3][0], contents["slots_per_task"][0])]:
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(np.asarray(g), w)
+    assert loop.history.to_dict() == contents["history"]
+    np.testing.assert_array_equal(np.asarray(loop._rng), contents["rng"])
+    assert loop.tasks[0].labeled_data.position == 4
 
 
 # --- Through the command line: one error: line, no traceback --------------------------------
@@ -401,13 +436,10 @@ def cli_run(tmp_path_factory):
 
 
 @pytest.fixture
-def legacy_copy(cli_run, tmp_path):
-    """A copy of ``cli_run`` whose checkpoint is headerless and has no fingerprint, as this
-    program wrote them before the digest: (run dir, data file, contents)."""
+def run_copy(cli_run, tmp_path):
+    """A copy of ``cli_run``: (run dir, data file, contents)."""
     out, data, contents = cli_run
     shutil.copytree(out, tmp_path / "run")
-    contents = dict(contents, fingerprint=None)
-    write_headerless(tmp_path / "run" / checkpoint.CHECKPOINT_FILE, contents)
     return tmp_path / "run", data, contents
 
 
@@ -424,20 +456,41 @@ def _assert_one_line(code, err, *words):
     assert all(w in err for w in words), err
 
 
+def test_train_writes_the_description_once_into_its_checkpoint(cli_run):
+    out, _, contents = cli_run
+    config = json.loads((out / checkpoint.CONFIG_FILE).read_text())
+    assert checkpoint.description(contents) == checkpoint.fingerprint(
+        config["model"], config["model_args"], out / checkpoint.VOCAB_FILE)
+
+
 @pytest.mark.parametrize("command", ["summarize", "evaluate"])
 @pytest.mark.parametrize("change, message", [
     (lambda c: _without(c, "flat_weights"), "it has no 'flat_weights'"),  # was a KeyError
     (lambda c: dict(c, flat_weights=None), "its 'flat_weights' is None"),  # a TypeError
-    (lambda c: dict(c, fingerprint="x"), "its 'fingerprint' is a str"),  # an AttributeError
-    (lambda c: dict(c, flat_weights=2), "model.weights.npy.gz is missing: "),  # not found
+    (lambda c: dict(c, model_args="x"), "its 'model_args' is a str"),  # an AttributeError
     (lambda c: [c], "it holds a list, not a checkpoint"),
-], ids=["no flat_weights", "flat_weights None", "fingerprint a str", "no side file", "a list"])
-def test_summarize_and_evaluate_refuse_a_headerless_checkpoint_in_one_line(
-        legacy_copy, tmp_path, command, change, message):
-    out, _, contents = legacy_copy
-    write_headerless(out / checkpoint.CHECKPOINT_FILE, change(contents))
+], ids=["no flat_weights", "flat_weights None", "model_args a str", "a list"])
+def test_summarize_and_evaluate_refuse_a_checkpoint_of_another_structure_in_one_line(
+        run_copy, tmp_path, command, change, message):
+    out, _, contents = run_copy
+    checkpoint.write_checkpoint(out / checkpoint.CHECKPOINT_FILE, change(contents))
     code, _, err = _summarize(out, tmp_path, command)
     _assert_one_line(code, err, str(out / checkpoint.CHECKPOINT_FILE), message, "--fresh")
+
+
+@pytest.mark.parametrize("command", ["summarize", "evaluate", "train"])
+def test_every_command_refuses_an_older_checkpoint_in_one_line(run_copy, tmp_path, command):
+    out, data, contents = run_copy
+    OLDER["v2"](out / checkpoint.CHECKPOINT_FILE, contents)
+    older = (out / checkpoint.CHECKPOINT_FILE).read_bytes()
+    if command == "train":
+        code, _, err = run(["train", "--source", data, *TINY, "--steps", "3",
+                            "--output_dir", out])
+    else:
+        code, _, err = _summarize(out, tmp_path, command)
+    _assert_one_line(code, err, str(out / checkpoint.CHECKPOINT_FILE),
+                     "written by an older trax_models", "retrain")
+    assert (out / checkpoint.CHECKPOINT_FILE).read_bytes() == older  # not overwritten
 
 
 @pytest.mark.parametrize("change, message", [
@@ -445,24 +498,14 @@ def test_summarize_and_evaluate_refuse_a_headerless_checkpoint_in_one_line(
     (lambda c: dict(c, flat_state=["x"] * 4), "its 'flat_state' is a list of str"),
     (lambda c: dict(c, slots_per_task=[c["slots_per_task"][0][:-2]]), "(optimizer slots: "),
 ], ids=["no history", "state of strings", "fewer slots"])
-def test_train_refuses_to_resume_from_a_headerless_checkpoint_in_one_line(legacy_copy, change,
-                                                                         message):
-    out, data, contents = legacy_copy
-    write_headerless(out / checkpoint.CHECKPOINT_FILE, change(contents))
+def test_train_refuses_to_resume_from_a_checkpoint_that_does_not_fit_in_one_line(
+        run_copy, change, message):
+    out, data, contents = run_copy
+    checkpoint.write_checkpoint(out / checkpoint.CHECKPOINT_FILE, change(contents))
     changed = (out / checkpoint.CHECKPOINT_FILE).read_bytes()
     code, _, err = run(["train", "--source", data, *TINY, "--steps", "3", "--output_dir", out])
     _assert_one_line(code, err, str(out / checkpoint.CHECKPOINT_FILE), message, "--fresh")
     assert (out / checkpoint.CHECKPOINT_FILE).read_bytes() == changed  # not overwritten
-
-
-def test_a_headerless_checkpoint_without_fingerprint_still_summarizes_and_resumes(
-        legacy_copy, tmp_path):
-    out, data, _ = legacy_copy
-    code, stdout, err = _summarize(out, tmp_path)
-    assert code == 0 and stdout.strip(), err
-    code, stdout, err = run(["train", "--source", data, *TINY, "--steps", "3",
-                             "--output_dir", out])
-    assert code == 0 and "resuming from" in stdout, err
 
 
 def _cut(path):
@@ -481,13 +524,11 @@ COPY_IT = "copy the vocabulary the model was trained with there"
     (_cut, "vocab.subwords", ["vocab.subwords is not a subword vocabulary", COPY_IT]),
 ], ids=["no config.json", "no vocabulary", "binary vocabulary", "empty vocabulary", "cut vocabulary"])
 def test_a_missing_or_damaged_config_or_vocabulary_beside_a_checkpoint_is_one_line(
-        cli_run, legacy_copy, tmp_path, damage, file, words):
-    """Each names the file and what to do, with a fingerprint (which compares the
-    vocabulary's SHA-256) or without one (a headerless checkpoint of before the digest): a
-    damaged vocabulary was a traceback, then a line that said to pass --vocab_file."""
-    current = shutil.copytree(cli_run[0], tmp_path / "current")
-    for directory in (legacy_copy[0], current):
-        damage(directory / file)
-        code, _, err = _summarize(directory, tmp_path)
-        _assert_one_line(code, err, str(directory), *words)
-        assert "--vocab_file" not in err  # summarize has no such flag
+        run_copy, tmp_path, damage, file, words):
+    """Each names the file and what to do: a damaged vocabulary was a traceback, then a line
+    that said to pass --vocab_file."""
+    directory = run_copy[0]
+    damage(directory / file)
+    code, _, err = _summarize(directory, tmp_path)
+    _assert_one_line(code, err, str(directory), *words)
+    assert "--vocab_file" not in err  # summarize has no such flag

@@ -31,5 +31,5 @@ def make_base(directory, vocab_file, model="pointer_lm", seed=1, **overrides):
                            vocab_file)
     fp = checkpoint.fingerprint(model, config, directory / checkpoint.VOCAB_FILE)
     checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE,
-                                {"flat_weights": flat, "fingerprint": fp, "step": 0})
+                                {**fp, "flat_weights": flat, "step": 0})
     return net

@@ -1,13 +1,21 @@
 """A trained model in one self-contained directory, written so that a kill never corrupts it.
 
-    DIR/config.json     {"model": a registry name, "model_args": its ModelConfig,
-                         "vocab": {"file": "vocab.subwords"}, "data": {...}, "train": {...}}
+    DIR/model.pkl.gz    THE checkpoint, self-describing, in ONE file (trax's Loop spreads them
+                        over three files written one after the other):
+                          model, model_args   the registry kind and its ModelConfig (once)
+                          vocab_sha256        SHA-256 of the vocabulary trained with
+                          flat_weights        weight arrays in trax's flat order
+                          flat_state, flat_eval_state, slots_per_task (the optimizer state),
+                          step, history, rng, data_position   what resuming reads
     DIR/vocab.subwords  copy of the vocabulary the model was trained with
-    DIR/model.pkl.gz    the Loop checkpoint: weights, optimizer slots, step, history, RNG key
-                        and data position, in ONE file (trax's own Loop spreads them over three
-                        files written one after the other; a kill between them leaves a set
-                        that does not belong together)
+    DIR/config.json     the run's record: {"vocab": {"file": "vocab.subwords"}, "data": {...},
+                        "train": {...}} (and, while ``train`` still writes them, "model" and
+                        "model_args": then they must agree with the checkpoint's)
     (plus the Loop's train/ eval/ TensorBoard event files, config.gin, loss_curve.png)
+
+The path from training to summaries: ``summarizer.loop.TrainLoop.save_checkpoint`` ->
+``write_checkpoint`` -> model.pkl.gz -> ``read_checkpoint`` -> ``TrainLoop.load_checkpoint``
+(resume), ``load_weights`` (``Summarizer.from_checkpoint``) or ``load_model`` (a model object).
 
 Every file here is written atomically: to a temporary file in the same directory, flushed
 and fsync'ed, then renamed over the old one (and the directory fsync'ed). A reader sees the
@@ -15,30 +23,28 @@ old file or the new one, never half of one.
 
 API::
 
-    load_config(DIR) -> dict
+    load_config(DIR) -> dict                       # config.json + the model's description
+    load_weights(DIR) -> (config, weights)         # for Summarizer: no model initialised
     load_model(DIR, mode='eval'|'train'|'predict', batch_size=1) -> (model, config)
-    save_config(DIR, config, vocab_file)       # copies the vocab in, writes config.json
+    save_config(DIR, config, vocab_file)           # copies the vocab in, writes config.json
     write_checkpoint(path, contents)
     read_checkpoint(path, for_training=False) -> dict   (SHA-256 verified, structure checked)
-    fingerprint(model, model_config, vocab_file) -> dict   (stored in each checkpoint)
+    fingerprint(model, model_config, vocab_file) -> dict   (the description a checkpoint holds)
 
 A checkpoint that does not fit the model (another size or vocabulary) is refused with a
 ``UserError`` that names the weight and both shapes: never a silent re-initialization. Every
 checkpoint carries the SHA-256 of its content (checked before unpickling: a flipped bit or a
-cut file is refused, naming the file) and the fingerprint of the model it belongs to (model
-kind, model_args, the vocabulary's SHA-256), compared on load with config.json and
-vocab.subwords: a config.json edited to another n_heads is refused, not loaded. The contents
-of every checkpoint, of either format, are checked right after unpickling: each key a reader
-uses present and of the right type (``_check_contents``), or one ``UserError`` naming the
-file and the key. A checkpoint is a pickle, and unpickling can run code: load only checkpoints
-you trust like code.
+cut file is refused, naming the file); its contents are checked right after unpickling: each
+key a reader uses present and of the right type (``_check_contents``), or one ``UserError``
+naming the file and the key. Checkpoints of an earlier format (our v2 header, no header as
+trax and earlier versions wrote, trax's three files) are refused, not upgraded: retrain. A
+checkpoint is a pickle, and unpickling can run code: load only checkpoints you trust like code.
 """
 import contextlib
 import errno
 import fcntl
 import gzip
 import hashlib
-import io
 import json
 import numbers
 import os
@@ -58,14 +64,16 @@ from trax_models.sources.vocab import VocabError, load_vocab
 from trax_models.summarizer import registry
 from trax_models.weights import load_flat_weights
 
-__all__ = ["CONFIG_FILE", "VOCAB_FILE", "CHECKPOINT_FILE", "write_checkpoint",
-           "read_checkpoint", "fingerprint", "check_fingerprint",
-           "save_config", "load_config", "load_model", "one_writer", "remove_stale_temporaries"]
+__all__ = ["CONFIG_FILE", "VOCAB_FILE", "CHECKPOINT_FILE", "DESCRIPTION", "write_checkpoint",
+           "read_checkpoint", "fingerprint", "description", "check_fingerprint", "save_config",
+           "load_config", "load_weights", "load_model", "one_writer", "remove_stale_temporaries"]
 
 CONFIG_FILE = "config.json"
 VOCAB_FILE = "vocab.subwords"
 CHECKPOINT_FILE = "model.pkl.gz"   # the Loop's basename 'model' + '.pkl.gz'
-MAGIC = b"trax_models checkpoint v2 sha256:"
+MAGIC = b"trax_models checkpoint v3 sha256:"  # the format: an older one is refused, not read
+_ANY_VERSION = b"trax_models checkpoint v"
+DESCRIPTION = ("model", "model_args", "vocab_sha256")  # what the weights are (``fingerprint``)
 
 
 def write_checkpoint(path, contents, compresslevel=2):
@@ -89,23 +97,26 @@ def _damaged(path, why):
                      f"it from a copy, or delete it and retrain (train --fresh)")
 
 
-def read_checkpoint(path, for_training=False):
-    """The dict ``write_checkpoint`` (or trax's Loop) saved in ``path``, verified.
+def _older(path):
+    return UserError(f"{path}: this checkpoint was written by an older trax_models (or by "
+                     "trax's own Loop), whose format this version does not read; retrain "
+                     "(python -m trax_models train --fresh --output_dir DIR)")
 
-    The whole gzip stream is read (its CRC-32 and length checked) and, for files written by
-    ``write_checkpoint``, the SHA-256 of the pickle compared with the one stored before it.
-    trax's own files (no digest) are accepted when the gzip stream is intact. Either way the
-    contents must have the structure our readers use (``_check_contents``); trax's
-    three-file format has its weights (and, for training, its one task's optimizer slots)
-    read from the side files into ``"flat_weights"`` (and ``"slots_per_task"``).
+
+def read_checkpoint(path, for_training=False):
+    """The dict ``write_checkpoint`` saved in ``path``, verified.
+
+    The whole gzip stream is read (its CRC-32 and length checked) and the SHA-256 of the
+    pickle compared with the one stored before it; then the contents must have the structure
+    our readers use (``_check_contents``).
 
     Args:
       for_training: also require what resuming training reads (step, optimizer slots, model
-        state, history); summarizing needs the weights only.
+        states, history, RNG key); summarizing needs the weights only.
 
     Raises:
-      UserError: no file, a damaged one, or contents of another structure (naming the file,
-        what is wrong and what to do).
+      UserError: no file, a damaged one, one of an older format (retrain), or contents of
+        another structure (naming the file, what is wrong and what to do).
     """
     path = pathlib.Path(path)
     if not path.is_file():
@@ -116,47 +127,23 @@ def read_checkpoint(path, for_training=False):
             raw = gz.read()  # to the end: gzip checks its CRC-32 and length there
     except (OSError, EOFError, zlib.error, ValueError) as e:
         raise _damaged(path, f"not an intact gzip file: {type(e).__name__}: {e}") from None
-    if raw.startswith(MAGIC):
-        header_end = len(MAGIC) + 65
-        digest, payload = raw[len(MAGIC):header_end - 1], raw[header_end:]
-        if raw[header_end - 1:header_end] != b"\n" or (
-                hashlib.sha256(payload).hexdigest().encode("ascii") != digest):
-            raise _damaged(path, "its SHA-256 digest does not match its content")
-    elif raw.startswith(MAGIC[:8]):
+    if not raw.startswith(MAGIC):
+        if raw.startswith(_ANY_VERSION) or not raw.startswith(MAGIC[:8]):
+            raise _older(path)  # our v2 header, or none (trax's pickle, our v1)
         raise _damaged(path, "its header is broken")
-    else:
-        payload = raw  # trax's own format: the gzip CRC is all there is
+    header_end = len(MAGIC) + 65
+    digest, payload = raw[len(MAGIC):header_end - 1], raw[header_end:]
+    if raw[header_end - 1:header_end] != b"\n" or (
+            hashlib.sha256(payload).hexdigest().encode("ascii") != digest):
+        raise _damaged(path, "its SHA-256 digest does not match its content")
     try:
         contents = pickle.loads(payload)
-    except Exception as e:  # any unpickling failure means a damaged (legacy) file
+    except Exception as e:  # the digest matched: written so, by hand or by a bug
         raise _damaged(path, f"unpickling failed: {type(e).__name__}") from None
     if not isinstance(contents, dict):
         raise _damaged(path, f"it holds a {type(contents).__name__}, not a checkpoint")
-    if isinstance(contents.get("flat_weights"), int):  # trax's three-file format
-        contents["flat_weights"] = _side_arrays(path, "weights")
-    if for_training and isinstance(contents.get("slots_per_task"), int):
-        contents["slots_per_task"] = [_side_arrays(path, "opt_slots0")]  # our loops: one task
     _check_contents(contents, path, for_training)
     return contents
-
-
-def _side_arrays(path, name):
-    """The arrays trax's three-file format keeps in ``model.NAME.npy.gz`` beside ``path``, read
-    to the end (trax's own reader stops silently at the first array it cannot read)."""
-    side = pathlib.Path(str(path)[:-len(".pkl.gz")] + f".{name}.npy.gz")
-    if not side.is_file():
-        raise UserError(f"{side} is missing: {path} (trax's three-file format) keeps part of its "
-                        "contents there — restore it from a copy, or delete them and retrain "
-                        "(train --fresh)")
-    try:
-        with open(side, "rb") as f, gzip.GzipFile(fileobj=f, mode="rb") as gz:
-            raw = io.BytesIO(gz.read())
-        arrays = []
-        while raw.tell() < len(raw.getbuffer()):
-            arrays.append(np.load(raw, allow_pickle=False))
-    except (OSError, EOFError, zlib.error, ValueError) as e:
-        raise _damaged(side, f"{type(e).__name__}: {e}") from None
-    return arrays
 
 
 def _arrays(value, none_too=False):
@@ -180,21 +167,22 @@ def _history(value):
 
 # What each key a reader uses must hold: (the description in messages, the test).
 _KEYS = {
+    "model": ("a model kind's name", lambda v: isinstance(v, str)),
+    "model_args": ("a dict of model settings", lambda v: isinstance(v, dict)),
+    "vocab_sha256": ("None or a SHA-256 in hex", lambda v: v is None or (
+        isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None)),
     "flat_weights": ("a list of numeric arrays", _arrays),
-    "fingerprint": ("None or a dict whose 'model_args' is a dict", lambda v: v is None or (
-        isinstance(v, dict) and isinstance(v.get("model_args") or {}, dict))),
     "step": ("a whole number >= 0", lambda v: isinstance(v, numbers.Integral)
              and not isinstance(v, bool) and v >= 0),
-    "slots_per_task": ("a list of lists of numeric arrays, one per task (or an int: trax's "
-                       "side files)", lambda v: isinstance(v, int) or (
-                           isinstance(v, (list, tuple)) and all(map(_arrays, v)))),
+    "slots_per_task": ("a list of lists of numeric arrays, one per task",
+                       lambda v: isinstance(v, (list, tuple)) and all(map(_arrays, v))),
     "flat_state": ("a list of numeric arrays", lambda v: _arrays(v, none_too=True)),
     "flat_eval_state": ("a list of numeric arrays", lambda v: _arrays(v, none_too=True)),
     "history": ("trax's History.to_dict()", _history),
     "rng": ("an array of unsigned integers",
             lambda v: isinstance(v, np.ndarray) and v.dtype.kind == "u"),
 }
-_TO_RESUME = ("step", "slots_per_task", "flat_state", "history")
+_TO_RESUME = ("step", "slots_per_task", "flat_state", "flat_eval_state", "history", "rng")
 
 
 def _kind(value):
@@ -211,24 +199,28 @@ def _kind(value):
 
 def _check_contents(contents, path, for_training):
     """UserError unless every key our readers use is present (the weights; for training,
-    ``_TO_RESUME`` too) and of the type ``_KEYS`` names. Run on both formats: a digest proves
-    the file is the one written, not that its writer (trax, an earlier version, a hand-made
-    pickle) wrote what we read — else a KeyError or TypeError deep in trax is all one sees."""
+    ``_TO_RESUME`` too; the description whole or not at all) and of the type ``_KEYS``
+    names. A digest proves the file is the one written, not that its writer (a hand-made
+    pickle, a bug) wrote what we read — else a KeyError or TypeError deep in trax."""
     for key in ("flat_weights", *(_TO_RESUME if for_training else ())):
         if key not in contents:
             raise _damaged(path, f"it has no {key!r}"
                            + (", which resuming training needs" if key != "flat_weights" else ""))
+    described = [key for key in DESCRIPTION if key in contents]
+    if described and len(described) < len(DESCRIPTION):
+        missing = next(key for key in DESCRIPTION if key not in contents)
+        raise _damaged(path, f"it has no {missing!r}, which describes its weights")
     for key, (what, fits) in _KEYS.items():
         if key in contents and not fits(contents[key]):
             raise _damaged(path, f"its {key!r} is {_kind(contents[key])}, not {what}")
 
 
 def fingerprint(model, model_config, vocab_file=None):
-    """What the weights of a checkpoint belong to: the model kind, its settings, the vocabulary.
+    """The description a checkpoint holds of its weights: the model kind, its settings, the
+    vocabulary's SHA-256 — ``{"model", "model_args", "vocab_sha256"}`` (``DESCRIPTION``).
 
-    Stored in each checkpoint (``contents["fingerprint"]``) and compared on load with
-    config.json and vocab.subwords: a config.json that no longer describes the weights (say
-    n_heads changed, which no weight shape shows) is refused.
+    ``TrainLoop`` writes it into each checkpoint; loading builds the model from it, and a
+    resumed run's own description must equal it (n_heads, which no weight shape shows, too).
     """
     args = model_config.as_dict() if hasattr(model_config, "as_dict") else dict(model_config)
     vocab_sha = None
@@ -237,11 +229,18 @@ def fingerprint(model, model_config, vocab_file=None):
     return {"model": model, "model_args": json.loads(json.dumps(args)), "vocab_sha256": vocab_sha}
 
 
+def description(contents):
+    """The checkpoint's description of its weights (``DESCRIPTION``'s keys), or None where it
+    has none (a checkpoint written by hand, as tests do: config.json describes it then)."""
+    return {k: contents[k] for k in DESCRIPTION} if "model" in contents else None
+
+
 def check_fingerprint(stored, actual, path, described_by, hint=None):
-    """UserError naming what differs between a checkpoint's fingerprint and ``actual``'s
-    (the fingerprint of config.json + vocab.subwords, or of a resumed run's settings)."""
+    """UserError naming what differs between a checkpoint's description ``stored`` (None:
+    there is none to compare) and ``actual`` (the description of a resumed run's settings, or
+    of config.json + vocab.subwords)."""
     if not stored:
-        return  # written before fingerprints (or by trax): the shape checks are all there is
+        return
     diffs = []
     if stored.get("model") != actual["model"]:
         diffs.append(f"model {stored.get('model')!r} in the weights, {actual['model']!r} there")
@@ -346,11 +345,26 @@ def save_config(directory, config, vocab_file=None):
 
 
 def load_config(directory):
-    """The ``config.json`` of a checkpoint directory, with ``vocab_path`` (absolute) added.
+    """The ``config.json`` of a checkpoint directory, with ``vocab_path`` (absolute) added and
+    "model" / "model_args" the checkpoint's own description where config.json has none.
 
     Raises:
-      UserError: the directory, its config.json or its vocabulary is missing or unreadable.
+      UserError: the directory, its config.json or its vocabulary is missing or unreadable, or
+        neither config.json nor the checkpoint says what the model is.
     """
+    config = _read_config(directory)
+    if "model" not in config:
+        path = pathlib.Path(directory).expanduser() / CHECKPOINT_FILE
+        if not path.is_file():
+            raise UserError(f"{pathlib.Path(directory).expanduser() / CONFIG_FILE} lacks "
+                            "'model' or 'model_args' — it is not a training config")
+        config = _described(config, read_checkpoint(path), path)
+    return config
+
+
+def _read_config(directory):
+    """config.json, checked: JSON, "model" and "model_args" together or not at all (then the
+    checkpoint must describe its weights), a usable vocabulary (``vocab_path`` added)."""
     directory = pathlib.Path(directory).expanduser()
     if not directory.is_dir():
         raise UserError(f"checkpoint directory {directory} does not exist — pass the "
@@ -363,13 +377,10 @@ def load_config(directory):
         config = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         raise UserError(f"{path} is not valid JSON ({e}) — restore it or retrain") from None
-    if not isinstance(config, dict) or "model" not in config or "model_args" not in config:
+    if not isinstance(config, dict) or ("model" in config) != ("model_args" in config):
         raise UserError(f"{path} lacks 'model' or 'model_args' — it is not a training config")
-    try:
-        registry.kind(config["model"]).config.from_dict(config["model_args"],
-                                                        source=f"{path} model_args")
-    except (UserError, TypeError) as e:
-        raise UserError(f"{e} — restore {path} or retrain") from None
+    if "model" in config:
+        _model_config(config["model"], config["model_args"], path)
     vocab = config.get("vocab") or {}
     if not isinstance(vocab, dict) or not isinstance(vocab.get("file", ""), str):
         raise UserError(f"{path}: 'vocab' must be {{\"file\": \"vocab.subwords\"}}, got "
@@ -379,7 +390,7 @@ def load_config(directory):
         if not vocab_path.is_file():
             raise UserError(f"{directory} lacks its vocabulary {vocab['file']} — copy the "
                             "vocabulary the model was trained with there")
-        try:  # a damaged one (cut, garbled) where no fingerprint compares its SHA-256
+        try:  # a damaged one (cut, garbled) where no description compares its SHA-256
             load_vocab(str(vocab_path))  # cached: the model's users load it again for free
         except VocabError as e:
             why = f" ({e.__cause__})" if e.__cause__ else ""
@@ -390,7 +401,61 @@ def load_config(directory):
     return config
 
 
+def _model_config(model, model_args, source):
+    """The registry's ModelConfig of a description; UserError naming ``source`` otherwise."""
+    try:
+        return registry.kind(model).config.from_dict(model_args, source=f"{source} model_args")
+    except (UserError, TypeError) as e:
+        raise UserError(f"{e} — restore {source} or retrain") from None
+
+
+def _described(config, contents, path):
+    """``config`` with the model the checkpoint ``contents`` describes ("model", "model_args");
+    config.json's own, where it has them, must agree (as must vocab.subwords' SHA-256)."""
+    stored = description(contents)
+    if stored is None:  # written by hand (tests): config.json alone describes the weights
+        if "model" not in config:
+            raise UserError(f"{path} does not say what model its weights belong to and "
+                            f"{path.parent / CONFIG_FILE} names none — retrain")
+        return config
+    check_fingerprint(stored, fingerprint(config.get("model", stored["model"]),
+                                          config.get("model_args", stored["model_args"]),
+                                          config.get("vocab_path")),
+                      path, path.parent / CONFIG_FILE)
+    _model_config(stored["model"], stored["model_args"], path)
+    return dict(config, model=stored["model"], model_args=stored["model_args"])
+
+
+def _load(directory, checkpoint_file):
+    """(config as ``load_config`` gives it, verified checkpoint contents, checkpoint path),
+    reading the checkpoint once."""
+    config = _read_config(directory)
+    path = pathlib.Path(directory).expanduser() / checkpoint_file
+    contents = read_checkpoint(path)
+    return _described(config, contents, path), contents, path
+
+
 # --- Models ---------------------------------------------------------------------------------
+
+def load_weights(directory, checkpoint_file=CHECKPOINT_FILE):
+    """The trained weights of a checkpoint directory as the model's weight tree, and its config:
+    what ``Summarizer`` takes (it builds its own predict models around them).
+
+    No model is initialised: the tree's structure and shapes come from tracing the eval
+    model's ``init`` abstractly (``jax.eval_shape``: no weights computed, nothing compiled);
+    the checkpoint's flat arrays are checked against them (a misfit names the weight and both
+    shapes) and put in their places.
+
+    Returns:
+      (config as ``load_config`` returns it, weights: nested tuples of NumPy arrays).
+    """
+    config, contents, path = _load(directory, checkpoint_file)
+    kind = registry.kind(config["model"])
+    model = kind.build(kind.config.from_dict(config["model_args"]), "eval")
+    model.weights = jax.eval_shape(lambda rng: model.init(kind.signature(), rng=rng)[0],
+                                   jax.random.PRNGKey(0))
+    return config, load_flat_weights(model, contents["flat_weights"], path)
+
 
 def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_FILE):
     """The trained model of a checkpoint directory, weights loaded, and its config.
@@ -406,22 +471,17 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
       (batch_size, 1); an encoder–decoder for (source (batch, 8), target) — with the
       checkpoint's weights; config as ``load_config`` returns it. (An encoder–decoder's
       predict model depends on the source length: ``decoding.EncoderDecoderDecoder`` builds
-      it.)
+      it.) The model is built from the checkpoint's description of its weights.
 
     Raises:
       UserError: missing/unreadable directory, config, vocab or checkpoint, or a checkpoint
         whose weight shapes differ from the config's model (message names both shapes).
     """
-    config = load_config(directory)
-    path = pathlib.Path(directory).expanduser() / checkpoint_file
-    contents = read_checkpoint(path)
-    check_fingerprint(contents.get("fingerprint"),
-                      fingerprint(config["model"], config["model_args"], config.get("vocab_path")),
-                      path, pathlib.Path(directory).expanduser() / CONFIG_FILE)
-    flat = list(contents["flat_weights"])
+    config, contents, path = _load(directory, checkpoint_file)
     kind = registry.kind(config["model"])
     model = kind.build(kind.config.from_dict(config["model_args"]), mode=mode)
     predict = mode == "predict"
+    # a usable model needs its state (predict mode: caches, positions): init traced once
     init_compiled(model, kind.signature(batch_size if predict else 1, 1 if predict else 8))
-    load_flat_weights(model, kind.upgrade(flat, model) if kind.upgrade else flat, path)
+    load_flat_weights(model, contents["flat_weights"], path)
     return model, config

@@ -28,9 +28,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from trax_models.data import tokenize
+from trax_models.data import load_vocab, tokenize
 from trax_models.errors import UserError
-from trax_models.sources import vocab
 from trax_models.summarizer import checkpoint, registry, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS, PAD
@@ -99,7 +98,7 @@ class Summarizer:
         self.lead_prior = float(lead_prior)
         if copy is not None:  # the vocabulary's masks, sized to the model's output rows
             ends_word, ends_sentence, ends_text, free = words.vocabulary_masks(
-                vocab.load_vocab(vocab_file), self.config.vocab_size)
+                load_vocab(vocab_file), self.config.vocab_size)
             self._constraint = (sampling.copy_units(ends_word, free) if copy == "words" else
                                 sampling.copy_units(ends_sentence, free & False, 96,
                                                     closers=ends_text, once=True,
@@ -121,10 +120,13 @@ class Summarizer:
 
     @classmethod
     def from_checkpoint(cls, directory, **kwargs):
-        """The summarizer of a checkpoint directory (config.json + vocab + model.pkl.gz)."""
-        model, config = checkpoint.load_model(directory, mode="eval")
+        """The summarizer of a checkpoint directory (model.pkl.gz + vocab.subwords + config.json):
+        the model kind, its settings and weights as the checkpoint describes them; no model
+        is initialised here (``checkpoint.load_weights``), the predict models are built when
+        first needed."""
+        config, weights = checkpoint.load_weights(directory)
         kwargs.setdefault("vocab_file", config.get("vocab_path"))
-        return cls(config["model"], config["model_args"], model.weights, **kwargs)
+        return cls(config["model"], config["model_args"], weights, **kwargs)
 
     # -- prompts ---------------------------------------------------------------------------------
 
@@ -293,7 +295,7 @@ class Summarizer:
         """Text of generated ids without EOS and the pad id (the prompt's separator, which an
         unconstrained model can write: never shown as "<pad>"); a copied sentence end that
         took the next sentence's opening quote along ('… said. "') leaves it out."""
-        text = vocab.load_vocab(self.vocab_file).decode(
+        text = load_vocab(self.vocab_file).decode(
             [int(i) for i in ids if int(i) not in (EOS, PAD)])
         return _DANGLING_OPEN.sub("", text) if self.copy else text
 

@@ -4,21 +4,21 @@
     TrainLoop            ``trax.supervised.training.Loop`` with atomic one-file checkpoints
     NonFiniteLossError   a NaN/inf loss or weights stopped training
 
-Private trax attributes used here (trax 1.4.1; each is read or overridden in ``TrainLoop``):
-``Loop._to_bits``, ``_trainer_per_task``, ``_batch_signature``, ``_model``, ``_eval_model``,
-``_history``, ``_rng``, ``_step``, ``_tasks``, ``_eval_tasks``, ``_output_dir``,
-``_log_step``, ``_log_n_weights``, ``_save_gin``, ``_log_training_progress``,
-``_run_one_step``, ``training._flatten_and_remove_empty`` and ``training.unpickle_from_file``
-(replaced during ``Loop.load_checkpoint`` by the contents already read and verified).
+``TrainLoop`` writes and reads its checkpoint itself (``checkpoint.write_checkpoint`` /
+``read_checkpoint``: one self-describing file) and restores it through trax's public
+``Loop.update_weights_and_state``, the trainers' ``slots`` setter and
+``trax.layers.unflatten_weights_and_state``; trax is not patched. The private names of
+trax's Loop it still needs are listed, one line each saying why, in ``PRIVATE_TRAX_NAMES``.
 """
-import contextlib
 import math
 import os
 
 import jax
 import numpy as np
 import trax
+from trax import fastmath
 from trax import layers as tl
+from trax.supervised import history as trax_history
 from trax.supervised import training as trax_training
 
 from trax_models.errors import UserError
@@ -26,7 +26,22 @@ from trax_models.summarizer import checkpoint, registry
 from trax_models.summarizer.streams import BatchStream, FixedBatches
 from trax_models.weights import check_weight_shapes
 
-__all__ = ["NonFiniteLossError", "TrainLoop", "make_loop"]
+__all__ = ["NonFiniteLossError", "TrainLoop", "make_loop", "PRIVATE_TRAX_NAMES"]
+
+# Every private name of trax's ``Loop`` (trax 1.4.1) this package uses, all of them here in
+# ``TrainLoop`` and nowhere else: trax offers no public hook or setter for these.
+PRIVATE_TRAX_NAMES = {
+    "_run_one_step": "overridden: a NaN/inf loss stops training; on_step gets each step's loss "
+                     "(trax's StepCallback sees no loss)",
+    "_log_step": "overridden: trax's per-step log lines go to the log, not stdout",
+    "_log_training_progress": "overridden: trax's own, minus its bare print('')",
+    "_log_n_weights": "called by that override at step 1, as trax's own does",
+    "_save_gin": "called by that override at step 1, as trax's own does",
+    "_trainer_per_task": "the trainers, whose .slots (the optimizer state) are saved and restored",
+    "_step": "set on resume (Loop.step is read-only)",
+    "_history": "set on resume (Loop.history is read-only)",
+    "_rng": "the training RNG key: saved, restored on resume, kept unchanged by evals",
+}
 
 
 class NonFiniteLossError(UserError):
@@ -38,27 +53,31 @@ class TrainLoop(trax_training.Loop):
 
     Differences from trax's Loop (all through overridden methods; trax is not patched):
 
-    * ``save_checkpoint`` writes ONE self-contained file (weights, optimizer slots, state,
-      step, history, RNG key) atomically (``checkpoint.write_checkpoint``); trax writes three
-      files one after the other, so a kill between them pairs new weights with an old step.
-      Weights that are no longer finite are never written.
-    * ``load_checkpoint`` refuses a checkpoint of another structure or shape (``UserError``
-      naming the key, or the weight, slot or state and both shapes; trax silently keeps freshly
-      initialized values where shapes differ), restores the RNG key and fast-forwards
-      ``BatchStream`` train data to the step.
+    * ``save_checkpoint`` writes ONE self-describing file (``checkpoint``'s module docstring:
+      the model's description, weights, optimizer slots, states, step, history, RNG key, data
+      position) atomically; trax writes three files one after the other, so a kill between
+      them pairs new weights with an old step. Weights that are no longer finite are never
+      written.
+    * ``load_checkpoint`` reads that file (trax's reader is not used) and refuses one of
+      another model, structure or shape (``UserError`` naming the setting, or the weight,
+      slot or state and both shapes; trax silently keeps freshly initialized values where
+      shapes differ); it restores the RNG key and fast-forwards ``BatchStream`` train data.
     * evals do not draw from the training RNG (so evaluating does not change training).
     * a NaN/inf loss stops training with ``NonFiniteLossError``.
     * ``on_step(step, loss, batch)`` / ``on_eval(step, metrics)`` callbacks for progress.
+
+    ``fingerprint``: ``checkpoint.fingerprint`` of the model trained — the description each
+    checkpoint holds, and what a checkpoint resumed from must hold.
     """
 
     def __init__(self, *args, on_step=None, on_eval=None, verbose=False, fingerprint=None,
                  **kwargs):
-        self._fingerprint = fingerprint  # checkpoint.fingerprint of the model trained
+        self._description = fingerprint
         self._on_step = on_step
         self._on_eval = on_eval
         self._verbose = verbose
         self.last_checkpoint_step = None
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # calls load_checkpoint
 
     def _log_step(self, msg, stdout=True):
         """trax's per-step log lines go to the log, not stdout (progress shows the same)."""
@@ -81,38 +100,40 @@ class TrainLoop(trax_training.Loop):
         self.log_summary(train_parameters, summary_writer, "training/", "train", stdout=False)
 
     def _checkpoint_path(self, basename):
-        return os.path.join(self._output_dir, basename + ".pkl.gz")
+        return os.path.join(self.output_dir, basename + ".pkl.gz")
+
+    def _flat(self):
+        """(flat weights, flat state, flat eval state, flat slots per task): the arrays a
+        checkpoint holds, in trax's flat order, and what a checkpoint's must fit."""
+        weights = self.model.weights
+        flat_weights, flat_state = tl.flatten_weights_and_state(weights, self.model.state)
+        _, flat_eval_state = tl.flatten_weights_and_state(weights, self.eval_model.state)
+        slots = [_flat_slots(t.slots) for t in self._trainer_per_task]
+        return flat_weights, flat_state, flat_eval_state, slots
 
     def save_checkpoint(self, basename):
         """Write ``<output_dir>/<basename>.pkl.gz`` atomically (see the class docstring)."""
-        if self._output_dir is None or not self.is_chief:
+        if self.output_dir is None or not self.is_chief:
             return
-        weights, state = self._model.weights, self._model.state
-        flat_weights, flat_state = tl.flatten_weights_and_state(weights, state)
-        _, flat_eval_state = tl.flatten_weights_and_state(weights, self._eval_model.state)
-        flat_weights = [np.asarray(w) for w in self._to_bits(flat_weights)]
+        flat_weights, flat_state, flat_eval_state, slots = self._flat()
+        flat_weights = _numpy(flat_weights)
         if not all(np.isfinite(w).all() for w in flat_weights if w.dtype.kind == "f"):
             raise NonFiniteLossError(
                 f"the weights are NaN/inf at step {self.step}: training stopped; "
                 f"{self._kept_checkpoint_message()} Lower --lr or raise --warmup_steps.")
-        slots_per_task = [
-            [np.asarray(s) for s in self._to_bits(trax_training._flatten_and_remove_empty(t.slots))]
-            for t in self._trainer_per_task]
-        as_numpy = lambda xs: [np.asarray(x) if hasattr(x, "shape") else x for x in xs]  # noqa
+        rng = self._rng
+        if jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key):
+            rng = jax.random.key_data(rng)
         contents = {
+            **(self._description or {}),  # model, model_args, vocab_sha256
             "step": self.step,
             "flat_weights": flat_weights,
-            "flat_state": as_numpy(flat_state),
-            "flat_eval_state": as_numpy(flat_eval_state),
-            "history": self._history.to_dict(),
-            "slots_per_task": slots_per_task,
-            "input_signature": self._batch_signature[:self._model.n_in],
-            "version_timestamp": "Mar-10-2021",  # trax's format marker
-            "rng": np.asarray(jax.random.key_data(self._rng)
-                              if jax.dtypes.issubdtype(self._rng.dtype, jax.dtypes.prng_key)
-                              else self._rng),
-            "data_position": [getattr(t.labeled_data, "position", None) for t in self._tasks],
-            "fingerprint": self._fingerprint,
+            "flat_state": _numpy(flat_state),
+            "flat_eval_state": _numpy(flat_eval_state),
+            "slots_per_task": [_numpy(s) for s in slots],
+            "history": self.history.to_dict(),
+            "rng": np.asarray(rng),
+            "data_position": [getattr(t.labeled_data, "position", None) for t in self.tasks],
         }
         checkpoint.write_checkpoint(self._checkpoint_path(basename), contents)
         if basename == "model":
@@ -125,47 +146,54 @@ class TrainLoop(trax_training.Loop):
                 f"{self._checkpoint_path('model')}.")
 
     def load_checkpoint(self, directory=None, filename=None):
-        """Resume from ``<directory>/<filename>.pkl.gz`` if it exists (see the class docstring)."""
-        directory = directory or self._output_dir
+        """Resume from ``<directory>/<filename>.pkl.gz`` if it exists (see the class docstring).
+
+        Everything is checked before anything is set: a refused checkpoint leaves the loop
+        as it was built.
+        """
+        directory = directory or self.output_dir
         if directory is None:
             return
         path = os.path.join(directory, (filename or "model") + ".pkl.gz")
         if not os.path.exists(path):
             return
         contents = checkpoint.read_checkpoint(path, for_training=True)  # verified, checked
-        check_weight_shapes(self._model, contents["flat_weights"], path)
-        if self._fingerprint is not None:  # what no shape shows: n_heads, the vocabulary
+        if self._description is not None:  # what no shape shows: n_heads, the vocabulary
             checkpoint.check_fingerprint(
-                contents.get("fingerprint"), self._fingerprint, path, "this run's settings",
+                checkpoint.description(contents), self._description, path,
+                "this run's settings",
                 hint="use the settings it was trained with, another --output_dir, or --fresh")
+        check_weight_shapes(self.model, contents["flat_weights"], path)
         self._check_training_state(contents, path)
-        # trax re-derives the weight tree from the model's input signature: this loop's own
-        # (what save_checkpoint writes), not one read from the file
-        signature = self._batch_signature[:self._model.n_in]
-        with _contents_for_trax(dict(contents, input_signature=signature)):
-            super().load_checkpoint(directory, filename)
-        if "rng" in contents:
-            self._rng = jax.numpy.asarray(contents["rng"], dtype=self._rng.dtype)
-        self.last_checkpoint_step = self._step
-        for task in self._tasks:
+        flat_weights = list(contents["flat_weights"])  # into the trees of this loop's models
+        weights, state = tl.unflatten_weights_and_state(
+            flat_weights, list(contents["flat_state"]), (self.model.weights, self.model.state))
+        _, eval_state = tl.unflatten_weights_and_state(
+            flat_weights, list(contents["flat_eval_state"]),
+            (self.model.weights, self.eval_model.state))
+        for trainer, flat_slots in zip(self._trainer_per_task, contents["slots_per_task"]):
+            trainer.slots, _ = fastmath.tree_unflatten(list(flat_slots), trainer.slots,
+                                                       copy_from_tree=[None, ()])
+        self.update_weights_and_state(weights, state)  # the model and the trainers' copies
+        self.eval_model.weights, self.eval_model.state = self.model.weights, eval_state
+        self._step = int(contents["step"])
+        self._history = trax_history.History.from_dict(contents["history"])
+        self._rng = jax.numpy.asarray(contents["rng"], dtype=self._rng.dtype)
+        self.last_checkpoint_step = self.step
+        for task in self.tasks:
             if isinstance(task.labeled_data, BatchStream):
-                task.labeled_data.skip_to(self._step)
+                task.labeled_data.skip_to(self.step)
 
     def _check_training_state(self, contents, path):
         """UserError unless the optimizer slots, model states and RNG key of ``contents`` fit
         this loop: where they do not, trax stops with an IndexError or silently keeps fresh
         values."""
-        _, state = tl.flatten_weights_and_state(self._model.weights, self._model.state)
-        _, eval_state = tl.flatten_weights_and_state(self._model.weights, self._eval_model.state)
-        slots = [s for t in self._trainer_per_task
-                 for s in trax_training._flatten_and_remove_empty(t.slots)]
+        _, state, eval_state, slots = self._flat()
         saved_slots = [s for task_slots in contents["slots_per_task"] for s in task_slots]
-        _check_fits(path, "optimizer slots", saved_slots, slots)
+        _check_fits(path, "optimizer slots", saved_slots, [s for t in slots for s in t])
         _check_fits(path, "model state", contents["flat_state"], state)
-        if "flat_eval_state" in contents:
-            _check_fits(path, "eval model state", contents["flat_eval_state"], eval_state)
-        if "rng" in contents:
-            _check_fits(path, "RNG key", [contents["rng"]], [self._rng])
+        _check_fits(path, "eval model state", contents["flat_eval_state"], eval_state)
+        _check_fits(path, "RNG key", [contents["rng"]], [self._rng])
 
     def _run_one_step(self, task_index, task_changed):
         loss, stats = super()._run_one_step(task_index, task_changed)
@@ -175,7 +203,7 @@ class TrainLoop(trax_training.Loop):
                 f"the training loss is {value} at step {self.step}: training stopped; "
                 f"{self._kept_checkpoint_message()} Lower --lr or raise --warmup_steps.")
         if self._on_step is not None:
-            self._on_step(self.step, value, getattr(self._tasks[task_index].labeled_data,
+            self._on_step(self.step, value, getattr(self.tasks[task_index].labeled_data,
                                                     "last_batch", None))
         return loss, stats
 
@@ -183,10 +211,25 @@ class TrainLoop(trax_training.Loop):
         rng = self._rng  # evals run in eval mode: keep the training RNG sequence unchanged
         super().run_evals(summary_writers)
         self._rng = rng
-        if self._on_eval is not None and self._eval_tasks:
+        if self._on_eval is not None and self.eval_tasks:
             metrics = {name: float(self.history.get("eval", f"metrics/{name}")[-1][1])
-                       for task in self._eval_tasks for name in task.metric_names}
+                       for task in self.eval_tasks for name in task.metric_names}
             self._on_eval(self.step, metrics)
+
+
+def _flat_slots(slots):
+    """An optimizer's slots tree as a flat list: its arrays, without the empty slots (None,
+    ()) of weightless layers — what trax's own checkpoints hold."""
+    return [s for s in fastmath.tree_flatten(slots) if s is not None and not _empty(s)]
+
+
+def _empty(x):
+    return isinstance(x, tuple) and not x
+
+
+def _numpy(arrays):
+    """Host copies of device arrays (other values as they are), to pickle."""
+    return [np.asarray(a) if hasattr(a, "shape") else a for a in arrays]
 
 
 def _check_fits(path, what, saved, expected):
@@ -210,18 +253,6 @@ def _rows_of_this_process(batches):
     for batch in batches:
         rows = len(batch[0]) // count
         yield tuple(x[index * rows:(index + 1) * rows] for x in batch)
-
-
-@contextlib.contextmanager
-def _contents_for_trax(contents):
-    """trax's ``Loop.load_checkpoint`` reads the file again with ``unpickle_from_file`` (no
-    digest check, and unaware of the digest header): hand it the verified contents instead."""
-    original = trax_training.unpickle_from_file
-    trax_training.unpickle_from_file = lambda *args, **kwargs: dict(contents)
-    try:
-        yield
-    finally:
-        trax_training.unpickle_from_file = original
 
 
 def make_loop(config, model_config, train_batches, eval_batches, on_step=None, on_eval=None,
