@@ -11,7 +11,6 @@ from trax import shapes
 from trax.fastmath import numpy as jnp
 from trax.layers.base import LayerError
 
-from trax_models import attention as att
 from trax_models import model as mdl
 from trax_models.predict import set_position
 
@@ -149,8 +148,9 @@ def test_state_is_static_shape_arrays_and_cache_bytes_match_formula(models):
     d_head = CFG['d_model'] // CFG['n_heads']
     assert len(caches) == 2 * CFG['n_layers']
     assert all(a.shape == (BATCH * CFG['n_heads'], CFG['max_len'], d_head) for a in caches)
-    assert sum(a.nbytes for a in caches) == att.kv_cache_bytes(
-        BATCH, CFG['n_layers'], CFG['max_len'], CFG['d_model'])
+    # model.py's formula: batch × n_layers × cache_len × d_model × 2 (keys, values) × 4 bytes
+    assert sum(a.nbytes for a in caches) == (
+        BATCH * CFG['n_layers'] * CFG['max_len'] * CFG['d_model'] * 2 * 4)
 
 
 def test_jitted_pure_fn_step_equals_eager(models):

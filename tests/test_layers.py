@@ -1,9 +1,8 @@
-"""The course's custom tl.Fn layer and the single-example batch helpers."""
-import jax
+"""The course's custom tl.Fn layer."""
 import numpy as np
 from trax import shapes
 
-from trax_models.layers import Addition, add_batch_axis, log_probs_at
+from trax_models.layers import Addition
 
 
 def test_addition_layer_adds_two_inputs():
@@ -13,15 +12,3 @@ def test_addition_layer_adds_two_inputs():
     layer.init((shapes.signature(x), shapes.signature(y)))
     np.testing.assert_array_equal(layer((x, y)), [[11.0, 22.0]])
 
-
-def test_add_batch_axis():
-    batch = add_batch_axis([5, 6, 7, 0])
-    assert isinstance(batch, jax.Array)
-    assert batch.shape == (1, 4) and batch.dtype == np.int32
-    np.testing.assert_array_equal(batch[0], [5, 6, 7, 0])
-
-
-def test_log_probs_at_reads_one_position():
-    output = np.arange(2 * 3 * 4).reshape(2, 3, 4)
-    np.testing.assert_array_equal(log_probs_at(output, 1), output[0, 1])
-    np.testing.assert_array_equal(log_probs_at(output, 2, example=1), output[1, 2])

@@ -27,7 +27,6 @@ __all__ = [
     "compute_attention_output_closure",
     "CausalAttention",
     "CachedDotProductAttn",
-    "kv_cache_bytes",
     "causal_mask",
 ]
 
@@ -205,8 +204,3 @@ class CachedDotProductAttn(tl.Layer):
         mask = (key_position <= query_position)[None]  # (1, n, max_len): past and self only
         self.state = (keys, values, position + n)
         return DotProductAttention(q, keys, values, mask)  # (batch·heads, n, d_head)
-
-
-def kv_cache_bytes(batch, n_layers, max_len, d_model, bytes_per_value=4):
-    """Memory of predict mode's KV caches: batch × layers × max_len × d_model × 2 × 4 bytes."""
-    return batch * n_layers * max_len * d_model * 2 * bytes_per_value

@@ -34,7 +34,7 @@ fail with UnexpectedTracerError.
 Keep prompt + output ≤ cache_len (≤ max_len): eager calls raise "KV cache full" beyond it, but
 under jit nothing can check, and the cache write and PositionalEncoding's slice would clamp.
 
-KV-cache memory: batch × n_layers × cache_len × d_model × 2 × 4 bytes (``kv_cache_bytes``);
+KV-cache memory: batch × n_layers × cache_len × d_model × 2 (keys, values) × 4 bytes (float32);
 the course model (6 layers, d_model 512, cache_len = max_len = 4096) needs 100.7 MB per sequence.
 """
 from trax import layers as tl
@@ -42,10 +42,10 @@ from trax import shapes
 from trax.fastmath import numpy as jnp
 
 from trax_models import predict
-from trax_models.attention import CausalAttention, kv_cache_bytes
+from trax_models.attention import CausalAttention
 
 __all__ = ["PositionalEncoder", "FeedForward", "DecoderBlock", "TransformerLM", "init_predict",
-           "count_params", "kv_cache_bytes"]
+           "count_params"]
 
 
 def PositionalEncoder(vocab_size, d_model, dropout, max_len, mode):

@@ -239,8 +239,6 @@ def test_the_refused_set_and_the_other_refusals():
         with pytest.raises(ValueError, match=message) as info:
             ed.EncoderDecoder(V, cross_attention=name)
         assert "\n" not in str(info.value)
-    with pytest.raises(ValueError, match="is for cross-attention"):
-        ed.MultiHeadAttention(16, 2, causal=True, normalise='smoothed')
 
 
 def test_a_variant_trains_a_step_with_finite_gradients():

@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from trax import layers as tl
 from trax import shapes
 
 from trax_models.models import attention_family as af
@@ -17,8 +18,9 @@ TGT = np.array([[7, 6, 5, 1, 0], [3, 8, 9, 4, 1]], np.int32)
 
 
 def _model(attention, mode='eval', scheduled_sampling=0.0):
-    model = seq2seq.Seq2Seq(V, V, D, N, attention, scheduled_sampling, mode,
-                            return_attention=True)
+    """Seq2Seq less its last Select: (src, tgt) → (log-probs, attention weights (batch, T, S))."""
+    full = seq2seq.Seq2Seq(V, V, D, N, attention, scheduled_sampling, mode)
+    model = tl.Serial(*full.sublayers[:2])
     model.init((shapes.signature(SRC), shapes.signature(TGT)), rng=jax.random.PRNGKey(3))
     return model
 

@@ -58,7 +58,6 @@ from trax_models import data, predict
 from trax_models.attention import (
     CausalAttention,
     DotProductAttention,
-    causal_mask,
     compute_attention_heads_closure,
     compute_attention_output_closure,
 )
@@ -157,28 +156,24 @@ class ComputeOnce(tl.Layer):
         return outputs
 
 
-def masked_attention(q, k, v, mask, n_heads, causal=False):
-    """The graded ``DotProductAttention`` with a key padding mask (and optionally causal).
+def masked_attention(q, k, v, mask, n_heads):
+    """The graded ``DotProductAttention`` with a key padding mask.
 
     Args:
       q: (batch·n_heads, L_q, d_head); k, v: (batch·n_heads, L_k, d_head) — heads folded
         into the batch axis as ``compute_attention_heads_closure`` does (row b·n_heads + h).
       mask: (batch, L_k) bool, False at padding keys.
       n_heads: heads per example (to broadcast the mask).
-      causal: also mask key j > query i.
 
     Returns:
       (batch·n_heads, L_q, d_head). With v = identity (L_k × L_k) it returns the attention
       weights themselves: each row sums to 1 and padding keys get 0.
     """
     mask = jnp.repeat(mask, n_heads, axis=0)[:, None, :]  # (B·H, 1, L_k): row b·H + h
-    if causal:
-        length_q, length_k = q.shape[1], k.shape[1]
-        mask = mask & causal_mask(length_q, length_k)
     return DotProductAttention(q, k, v, mask)  # (B·H, L_q, d_head)
 
 
-def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train', normalise='softmax'):
+def MultiHeadAttention(d_feature, n_heads, mode='train', normalise='softmax'):
     """Multi-head attention: queries from one input, keys and values from another.
 
     Inputs:
@@ -196,11 +191,10 @@ def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train', normalise
     Args:
       d_feature: model width, divisible by ``n_heads``.
       n_heads: number of heads.
-      causal: also mask keys after the query's position (self-attention, L_q = L_k).
       mode: 'train' | 'eval' | 'predict'. In predict mode the key/value projections are
         computed on the first call and replayed (``ComputeOnce``): for cross-attention,
-        whose keys/values (the encoder output) do not change while decoding. ``causal``
-        self-attention in predict mode is ``attention.CausalAttention``'s job (KV cache).
+        whose keys/values (the encoder output) do not change while decoding. (The decoder's
+        causal self-attention is the graded ``attention.CausalAttention``, KV cache included.)
       normalise: cross-attention only: 'softmax' (the graded ``DotProductAttention``),
         'sharpened', 'smoothed' or 'local_m' (``cross_attention.CrossAttention``).
     """
@@ -208,19 +202,14 @@ def MultiHeadAttention(d_feature, n_heads, causal=False, mode='train', normalise
     if d_feature % n_heads:
         raise ValueError(f"MultiHeadAttention: d_feature={d_feature} is not divisible by "
                          f"n_heads={n_heads}; choose d_feature = n_heads × d_head.")
-    if causal and mode == 'predict':
-        raise ValueError("MultiHeadAttention: causal=True in predict mode would replay stale "
-                         "keys; use trax_models.attention.CausalAttention(mode='predict').")
-    if xattn.check(normalise) != 'softmax' and causal:
-        raise ValueError(f"MultiHeadAttention: normalise={normalise!r} is for cross-attention; "
-                         "causal self-attention keeps normalise='softmax'.")
+    xattn.check(normalise)
     d_head = d_feature // n_heads
 
     def heads():
         return tl.Fn('AttnHeads', compute_attention_heads_closure(n_heads, d_head), n_out=1)
 
     def attend(q, k, v, mask):
-        return masked_attention(q, k, v, mask, n_heads, causal=causal)
+        return masked_attention(q, k, v, mask, n_heads)
 
     return tl.Serial(
         tl.Parallel(

@@ -307,14 +307,15 @@ def _free_run_jit(weights, enc, mask, rng, attention, max_len, temperature, hard
 
 
 def Seq2Seq(input_vocab_size, target_vocab_size=None, d_model=32, n_units=64,
-            attention='bahdanau', scheduled_sampling=0.0, mode='train', return_attention=False):
+            attention='bahdanau', scheduled_sampling=0.0, mode='train'):
     """Encoder–decoder: (src (batch, S), tgt (batch, T)) → log-probs (batch, T, target_vocab).
 
     ``attention``: 'bahdanau' | 'dot' | 'general' | None | a family mechanism (see the module
     docstring and ``attention_family.MECHANISMS``); ``n_units``
-    (even) is the decoder width and the encoder output width (n/2 per direction). With
-    ``return_attention`` the model also outputs the weights (batch, T, S). Modes 'train' |
-    'eval'. Train it on (src, tgt, tgt, mask) batches with ``tl.CrossEntropyLoss``.
+    (even) is the decoder width and the encoder output width (n/2 per direction). Modes
+    'train' | 'eval'. Train it on (src, tgt, tgt, mask) batches with ``tl.CrossEntropyLoss``.
+    The attention weights: ``decode`` returns them (free running); teacher-forced, the first
+    two sublayers (encoder, ``AttentionDecoder``) output (log-probs, weights (batch, T, S)).
     """
     if n_units % 2:
         raise ValueError(f"n_units must be even (two directions of n_units/2), got {n_units}")
@@ -323,7 +324,7 @@ def Seq2Seq(input_vocab_size, target_vocab_size=None, d_model=32, n_units=64,
         BiLSTMEncoder(input_vocab_size, d_model, n_units),      # src → H, mask (tgt waits below)
         AttentionDecoder(target_vocab_size, d_model, n_units, attention, scheduled_sampling,
                          mode),                                  # H, mask, tgt → log-probs, α
-        [] if return_attention else tl.Select([0], n_in=2),
+        tl.Select([0], n_in=2),                                  # log-probs
     )
 
 

@@ -3,6 +3,12 @@
 Settings come from the defaults, then the preset (``--preset cpu|course``,
 ``summarizer.presets``), then gin (``TrainConfig.<flag> = ...`` in a --gin_file or --gin_param,
 plus any trax configurable), then the flags given (``with_overrides``).
+
+Two names, one number: the flag ``--max_length`` (``TrainConfig.max_length``, the course's
+name: the longest article + summary a training example may have) is also the model's
+``max_len`` (its positions: trax's and the graded ``TransformerLM``'s argument, and the key in
+a checkpoint's "model_args"). ``MODEL_ARGS`` is the one place that maps the flags to the
+model's argument names; ``TrainConfig.model_config`` and ``fine_tuning_config`` read it.
 """
 import dataclasses
 import math
@@ -16,6 +22,12 @@ from trax_models.summarizer import checkpoint, presets, registry
 from trax_models.t5 import streams as t5_streams
 
 __all__ = ["TrainConfig", "RULES", "check", "check_fields", "fine_tuning_config", "with_overrides"]
+
+# TrainConfig field (= flag) -> the model's argument (``registry.ModelConfig``, trax's name,
+# checkpoints' "model_args"). Only --max_length differs (see the module docstring).
+MODEL_ARGS = {"d_model": "d_model", "d_ff": "d_ff", "n_layers": "n_layers",
+              "n_heads": "n_heads", "dropout": "dropout", "max_length": "max_len"}
+_SHAPE = ("d_model", "d_ff", "n_layers", "n_heads", "max_length")  # what fine-tuning keeps
 
 
 @dataclasses.dataclass
@@ -31,7 +43,8 @@ class TrainConfig:
     vocab_file: str = None           # subword vocabulary; default: the source's own
     vocab_size: int = 2000           # size of a vocabulary built for the source
     model_vocab_size: int = None     # the model's output rows (default: the vocabulary's size)
-    max_length: int = 512            # longest article + summary (articles truncated to fit)
+    max_length: int = 512            # longest article + summary (articles truncated to fit);
+                                     # also the model's max_len (MODEL_ARGS)
     boundaries: tuple = (256, 384)   # bucket boundaries (token lengths)
     batch_sizes: tuple = (16, 12, 8)  # one per bucket, +1 for the longest bucket
     shuffle_buffer: int = 2048
@@ -72,9 +85,8 @@ class TrainConfig:
     def model_config(self, vocab_size):
         """The model's ``registry.ModelConfig`` for a vocabulary of ``vocab_size``."""
         return registry.kind(self.model).config(
-            vocab_size=self.model_vocab_size or vocab_size, d_model=self.d_model, d_ff=self.d_ff,
-            n_layers=self.n_layers, n_heads=self.n_heads, dropout=self.dropout,
-            max_len=self.max_length)
+            vocab_size=self.model_vocab_size or vocab_size,
+            **{arg: getattr(self, field) for field, arg in MODEL_ARGS.items()})
 
     def source_options(self):
         keys = ("data_dir", "article_key", "summary_key", "eval_fraction", "tasks", "mixing")
@@ -205,7 +217,7 @@ def check(config):
     if list(config.boundaries) != sorted(set(config.boundaries)):
         raise UserError(f"--boundaries must increase: {list(config.boundaries)}")
     # the report decodes up to max_summary_len tokens after an article of ≥ 1 token (+ EOS,
-    # and the decoder-only models' separator) within the model's max_length positions
+    # and the decoder-only models' separator) within the model's max_len (= --max_length)
     longest = config.max_length - (1 if registry.kind(config.model).pairs else 3)
     if config.rouge_articles and config.max_summary_len > longest:
         raise UserError(f"--max_summary_len {config.max_summary_len} does not fit --max_length "
@@ -256,11 +268,8 @@ def fine_tuning_config(config):
     """``config`` with the vocabulary of ``--init_from``'s run; its model settings must match."""
     base = checkpoint.load_config(config.init_from)
     args = base["model_args"]
-    mine = {"model": config.model, "d_model": config.d_model, "d_ff": config.d_ff,
-            "n_layers": config.n_layers, "n_heads": config.n_heads,
-            "max_length": config.max_length}
-    theirs = {"model": base["model"], "max_length": args.get("max_len"),
-              **{k: args.get(k) for k in ("d_model", "d_ff", "n_layers", "n_heads")}}
+    mine = {"model": config.model, **{k: getattr(config, k) for k in _SHAPE}}
+    theirs = {"model": base["model"], **{k: args.get(MODEL_ARGS[k]) for k in _SHAPE}}
     differ = [k for k in mine if theirs[k] is not None and mine[k] != theirs[k]]
     if differ:
         raise UserError(f"--init_from {config.init_from}: its model has " + ", ".join(

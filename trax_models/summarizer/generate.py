@@ -155,8 +155,11 @@ class Summarizer:
             article[i, :len(a)] = a
         return padded, self.adapter.lengths(prompts), article
 
-    def _run(self, method, padded, lengths, article, max_new, width=1, seed=0, scalar=0.0,
-             ngram=0, penalty=1.0):
+    def _run(self, method, padded, lengths, article, max_new, width=1, seed=0, temperature=1.0,
+             length_penalty=0.0, ngram=0, penalty=1.0):
+        """One batch through the jitted loop of ``method``. ``temperature`` is read by 'sample'
+        only, ``length_penalty`` (GNMT's alpha) by 'beam' only; ``penalty`` is the repetition
+        penalty r (1 = off), ``ngram`` the no-repeat n-gram size (0 = off)."""
         rows, lp = padded.shape[0] * width, padded.shape[1]
         key = (self._arch, rows, lp, max_new)
         if key not in _MODELS:
@@ -176,7 +179,8 @@ class Summarizer:
             _remember(_LOOPS, loop_key, jax.jit(loop))
         params, prompts = self.adapter.loop_inputs(self.weights, padded, width)
         return _LOOPS[loop_key](params, start_state, prompts, jnp.asarray(lengths),
-                                jax.random.PRNGKey(seed), jnp.float32(scalar),
+                                jax.random.PRNGKey(seed),
+                                jnp.float32(length_penalty if method == "beam" else temperature),
                                 jnp.float32(penalty), jnp.asarray(article))
 
     # -- decoding --------------------------------------------------------------------------------
@@ -214,7 +218,7 @@ class Summarizer:
         max_new = self._max_new(max_new_tokens)
         padded, lengths, article = self._batch(prompts, max_new)
         out = self._run(method, padded, lengths, article, max_new, seed=seed,
-                        scalar=temperature, ngram=ngram, penalty=penalty)
+                        temperature=temperature, ngram=ngram, penalty=penalty)
         return [self._whole(sampling.cut_at_eos(row)) for row in np.asarray(out)]
 
     def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None,
@@ -236,7 +240,7 @@ class Summarizer:
         max_new = self._max_new(max_new_tokens)
         padded, lengths, article = self._batch(prompts, max_new)
         seqs, scores = self._run("beam", padded, lengths, article, max_new, width=int(beam_width),
-                                 scalar=length_penalty, ngram=ngram, penalty=penalty)
+                                 length_penalty=length_penalty, ngram=ngram, penalty=penalty)
         seqs, scores = np.asarray(seqs), np.asarray(scores)
         return [[(self._whole(sampling.cut_at_eos(s)), float(v)) for s, v in zip(seqs[i], scores[i])
                  if np.isfinite(v)] for i in range(len(seqs))]

@@ -20,15 +20,16 @@ __all__ = ["ROUGE_TYPES", "rouge", "rouge_with_ci", "split_sentences", "bleu",
            "evaluate_texts"]
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-_scorers = {}
+_scorers = []
 
 
-def _rouge_scorer(use_stemmer):
-    if use_stemmer not in _scorers:  # building a scorer loads NLTK's stemmer: do it once
+def _rouge_scorer():
+    """rouge-score's scorer with Porter stemming (as papers on CNN/DailyMail report ROUGE)."""
+    if not _scorers:  # building a scorer loads NLTK's stemmer: do it once
         from rouge_score import rouge_scorer  # lazy: nltk + scipy, ≈1 s; summarize needs neither
 
-        _scorers[use_stemmer] = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=use_stemmer)
-    return _scorers[use_stemmer]
+        _scorers.append(rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True))
+    return _scorers[0]
 
 
 def _check_pairs(predictions, references):
@@ -41,27 +42,26 @@ def _check_pairs(predictions, references):
     return predictions, references
 
 
-def _scores(predictions, references, use_stemmer):
+def _scores(predictions, references):
     """Per pair: {type: rouge-score Score}; rougeLsum sees one sentence per line."""
     predictions, references = _check_pairs(predictions, references)
-    scorer = _rouge_scorer(use_stemmer)
+    scorer = _rouge_scorer()
     for pred, ref in zip(predictions, references):
         # rouge-score takes (target, prediction); rougeLsum splits both on newlines
         yield scorer.score("\n".join(split_sentences(ref)), "\n".join(split_sentences(pred)))
 
 
-def rouge(predictions, references, use_stemmer=True):
-    """Mean ROUGE-1/2/L/Lsum F1 over pairs: ``{'rouge1': f, ..., 'rougeLsum': f}``."""
+def rouge(predictions, references):
+    """Mean ROUGE-1/2/L/Lsum F1 over pairs, words stemmed: ``{'rouge1': f, ..., 'rougeLsum': f}``."""
     totals, n = dict.fromkeys(ROUGE_TYPES, 0.0), 0
-    for scores in _scores(predictions, references, use_stemmer):
+    for scores in _scores(predictions, references):
         n += 1
         for key in ROUGE_TYPES:
             totals[key] += scores[key].fmeasure
     return {key: total / n for key, total in totals.items()}
 
 
-def rouge_with_ci(predictions, references, use_stemmer=True, confidence=0.95, n_samples=1000,
-                  seed=0):
+def rouge_with_ci(predictions, references, confidence=0.95, n_samples=1000, seed=0):
     """``rouge`` plus bootstrap confidence intervals of the mean F1 (rouge-score's
     ``BootstrapAggregator``, ``n_samples`` resamples of the pairs).
 
@@ -71,7 +71,7 @@ def rouge_with_ci(predictions, references, use_stemmer=True, confidence=0.95, n_
     from rouge_score import scoring
 
     aggregator = scoring.BootstrapAggregator(confidence_interval=confidence, n_samples=n_samples)
-    for scores in _scores(predictions, references, use_stemmer):
+    for scores in _scores(predictions, references):
         aggregator.add_scores(scores)
     state = np.random.get_state()  # the aggregator draws from NumPy's global RNG: seed it,
     np.random.seed(seed)           # and give the caller's RNG back untouched
@@ -79,7 +79,7 @@ def rouge_with_ci(predictions, references, use_stemmer=True, confidence=0.95, n_
         bounds = aggregator.aggregate()
     finally:
         np.random.set_state(state)
-    means = rouge(predictions, references, use_stemmer)
+    means = rouge(predictions, references)
     key = f"ci{round(confidence * 100)}"
     means[key] = {t: [float(bounds[t].low.fmeasure), float(bounds[t].high.fmeasure)]
                   for t in ROUGE_TYPES}
