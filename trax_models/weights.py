@@ -20,7 +20,7 @@ from trax_models.errors import UserError
 __all__ = ["flat_weights", "count_weights", "weight_names", "check_weight_shapes",
            "load_flat_weights"]
 
-_HINT = ("Use the model settings the weights were trained with (the checkpoint's config.json), "
+_HINT = ("Use the model settings the weights were trained with (the checkpoint names them), "
          "or start a new --output_dir; with the same settings, the checkpoint holds an older "
          "layout of this model's weights: retrain it.")
 

@@ -416,13 +416,12 @@ def test_a_checkpoint_of_the_positional_layout_is_refused_with_a_user_error(tmp_
                          d_ff=32, n_layers=1, n_heads=2, lr=0.01, eval_batches=1, max_length=32,
                          seed=3, dropout=0.0, steps=2, warmup_steps=1, checkpoint_every=2,
                          eval_every=100)
-    loop = make_loop(config, config.model_config(40), synthetic_batches(seed=1),
-                     synthetic_batches(seed=2))
-    loop.run(config.steps)
     vocab, _ = build_vocab(["a tiny vocabulary"], tmp_path / "v.subwords", target_size=30)
-    checkpoint.save_config(config.output_dir, {
-        "model": "pointer_lm", "model_args": config.model_config(40).as_dict(), "data": {},
-        "train": {}}, vocab)
+    loop = make_loop(config, config.model_config(40), synthetic_batches(seed=1),
+                     synthetic_batches(seed=2),
+                     fingerprint=checkpoint.describe("pointer_lm", config.model_config(40), vocab))
+    loop.run(config.steps)
+    checkpoint.save_config(config.output_dir, {"data": {}, "train": {}}, vocab)
     model, _ = checkpoint.load_model(config.output_dir)
     head = model.sublayers[-1].weights
     assert list(head) == sorted(head)

@@ -31,11 +31,10 @@ def tiny_summarizer(kind, directory, copy=None, seed=0, max_new_tokens=12, max_l
     row = registry.kind(kind)
     model = row.build(row.config.from_dict(args), "eval")
     model.init(row.signature(1, 8), rng=jax.random.PRNGKey(seed))
-    checkpoint.save_config(directory, {"model": kind, "model_args": args,
-                                       "data": {"source": "default"}}, vocab_path)
-    checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE,
-                                {"flat_weights": [np.asarray(w) for w in flat_weights(model)],
-                                 "step": 0})
+    checkpoint.save_config(directory, {"data": {"source": "default"}}, vocab_path)
+    checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE, {
+        **checkpoint.describe(kind, args, directory / checkpoint.VOCAB_FILE),
+        "flat_weights": [np.asarray(w) for w in flat_weights(model)], "step": 0})
     summarizer = Summarizer(kind, args, model.weights, vocab_file=str(vocab_path),
                             max_new_tokens=max_new_tokens, copy=copy)
     return summarizer, directory

@@ -23,11 +23,10 @@ def _make_checkpoint(directory, d_model=16, seed=0):
     args = dict(ARGS, vocab_size=vocab_size, d_model=d_model)
     model = TransformerLM(**args, mode="eval")
     model.init(shapes.ShapeDtype((1, 8), np.int32), rng=jax.random.PRNGKey(seed))
-    checkpoint.save_config(directory, {"model": "transformer_lm", "model_args": args,
-                                       "data": {"source": "default"}}, vocab_path)
-    checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE,
-                                {"flat_weights": [np.asarray(w) for w in flat_weights(model)],
-                                 "step": 0})
+    checkpoint.save_config(directory, {"data": {"source": "default"}}, vocab_path)
+    checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE, {
+        **checkpoint.describe("transformer_lm", args, directory / checkpoint.VOCAB_FILE),
+        "flat_weights": [np.asarray(w) for w in flat_weights(model)], "step": 0})
     return model
 
 

@@ -38,13 +38,12 @@ def tiny_config(output_dir, **overrides):
 
 
 def trained_dir(tmp_path, vocab_size=VOCAB, **overrides):
-    """A checkpoint directory as `train` writes it (config.json, vocab copy, model.pkl.gz)."""
+    """A checkpoint directory as `train` writes it (config.json of the training settings,
+    vocab copy, model.pkl.gz: the model's description, weights, optimizer state)."""
     config = tiny_config(tmp_path / "run", **overrides)
     vocab, _ = build_vocab(["a tiny vocabulary"], tmp_path / "my.subwords", target_size=30)
     model_config = config.model_config(vocab_size)
-    checkpoint.save_config(config.output_dir, {
-        "model": config.model, "model_args": model_config.as_dict(), "data": {}, "train": {}},
-        vocab)
+    checkpoint.save_config(config.output_dir, {"data": {}, "train": {}}, vocab)
     loop = make_loop(config, model_config, synthetic_batches(seed=1), synthetic_batches(seed=2),
                      fingerprint=_description(config, vocab_size))
     loop.run(config.steps)
@@ -53,8 +52,8 @@ def trained_dir(tmp_path, vocab_size=VOCAB, **overrides):
 
 def _description(config, vocab_size=VOCAB):
     """What `train` passes make_loop: the checkpoint's description of the model."""
-    return checkpoint.fingerprint(config.model, config.model_config(vocab_size),
-                                  f"{config.output_dir}/{checkpoint.VOCAB_FILE}")
+    return checkpoint.describe(config.model, config.model_config(vocab_size),
+                               f"{config.output_dir}/{checkpoint.VOCAB_FILE}")
 
 
 def _make_loop(config, vocab_size=VOCAB):
@@ -81,7 +80,8 @@ WRITER = textwrap.dedent("""
     from trax_models.summarizer import checkpoint
     big = np.arange(3_000_000, dtype=np.float32)  # ≈12 MB: a write takes a while
     for i in range(10_000):
-        checkpoint.write_checkpoint(sys.argv[1], {"step": i, "flat_weights": [big + i]})
+        checkpoint.write_checkpoint(sys.argv[1], {**checkpoint.describe("transformer_lm", {}),
+                                                  "step": i, "flat_weights": [big + i]})
         print(i, flush=True)
 """)
 
@@ -159,19 +159,36 @@ def test_from_checkpoint_initialises_no_model_and_gets_the_trained_weights(tmp_p
                              max_new_tokens=4).generate([[5, 6, 7]], max_new_tokens=4)
 
 
-def test_config_json_without_the_model_settings_is_described_by_the_checkpoint(tmp_path):
-    """The checkpoint alone says what its weights are: config.json need not repeat it."""
+def test_load_config_then_load_weights_read_the_checkpoint_once(tmp_path, monkeypatch):
+    """summarize's order: the second reader gets the first's contents while the file (its
+    SHA-256 header) is the same; a rewritten checkpoint is read again."""
+    config, _ = trained_dir(tmp_path)
+    reads, read = [], checkpoint.read_checkpoint
+    monkeypatch.setattr(checkpoint, "read_checkpoint", lambda p, **k: reads.append(p) or read(p))
+    checkpoint.load_config(config.output_dir)
+    checkpoint.load_weights(config.output_dir)
+    assert len(reads) == 1
+    checkpoint.load_config(config.output_dir)
+    path = tmp_path / "run" / checkpoint.CHECKPOINT_FILE
+    contents = read(path)
+    checkpoint.write_checkpoint(path, dict(contents, model_args=dict(contents["model_args"],
+                                                                     n_heads=4)))
+    assert checkpoint.load_weights(config.output_dir)[0]["model_args"]["n_heads"] == 4
+    assert len(reads) == 3
+
+
+def test_the_checkpoint_alone_says_what_the_model_is(tmp_path):
+    """config.json holds the training settings; what the weights are, the checkpoint alone."""
     config, _ = trained_dir(tmp_path)
     path = tmp_path / "run" / checkpoint.CONFIG_FILE
     record = json.loads(path.read_text())
-    path.write_text(json.dumps({k: v for k, v in record.items()
-                                if k not in ("model", "model_args")}))
+    assert "model" not in record and "model_args" not in record
     loaded = checkpoint.load_config(config.output_dir)
     assert loaded["model"] == "transformer_lm"
     assert loaded["model_args"] == config.model_config(VOCAB).as_dict()
     Summarizer.from_checkpoint(config.output_dir, max_new_tokens=4)
     assert _make_loop(config).step == 4
-    path.write_text(json.dumps(_without(record, "model_args")))  # one without the other
+    path.write_text(json.dumps(dict(record, model="transformer_lm")))  # one without the other
     with pytest.raises(UserError, match="lacks 'model' or 'model_args'"):
         checkpoint.load_config(config.output_dir)
 
@@ -188,13 +205,13 @@ def test_another_vocab_size_or_model_is_refused_naming_what_differs(tmp_path):
     config, _ = trained_dir(tmp_path)
     with pytest.raises(UserError, match=r"vocab_size 40 in the weights, 50 there"):
         _make_loop(config, 50)
-    with pytest.raises(UserError, match=r"\(40, 16\) in the checkpoint but \(50, 16\)"):
+    with pytest.raises(UserError, match=r"vocab_size 40 in the weights, 50 there"):
         make_loop(config, config.model_config(50), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))  # no description to compare: the shapes say it
-    cfg = json.loads((tmp_path / "run" / "config.json").read_text())
-    cfg["model_args"]["d_model"] = 32
-    cfg["model_args"]["n_heads"] = 4
-    (tmp_path / "run" / "config.json").write_text(json.dumps(cfg))
+                  synthetic_batches(seed=2))  # no description passed: the default one
+    cfg = json.loads((tmp_path / "run" / "config.json").read_text())  # naming a model by hand
+    args = dict(config.model_config(VOCAB).as_dict(), d_model=32, n_heads=4)
+    (tmp_path / "run" / "config.json").write_text(json.dumps(
+        dict(cfg, model="transformer_lm", model_args=args)))
     for load in (checkpoint.load_model, checkpoint.load_weights, Summarizer.from_checkpoint):
         with pytest.raises(UserError, match=r"config.json does not describe the weights .*"
                                             r"d_model 16 in the weights, 32 there"):
@@ -206,9 +223,9 @@ def test_another_depth_is_refused(tmp_path):
     deeper = tiny_config(config.output_dir, n_layers=2)
     with pytest.raises(UserError, match="n_layers 1 in the weights, 2 there"):
         _make_loop(deeper)
-    with pytest.raises(UserError, match="does not fit the model"):
+    with pytest.raises(UserError, match="n_layers 1 in the weights, 2 there"):
         make_loop(deeper, deeper.model_config(VOCAB), synthetic_batches(seed=1),
-                  synthetic_batches(seed=2))
+                  synthetic_batches(seed=2))  # no description passed: the default one
 
 
 @pytest.mark.parametrize("make, message", [
@@ -315,6 +332,8 @@ BROKEN = {
                             "its 'vocab_sha256' is an int, not None or a SHA-256"),
     "no model_args": (lambda c: _without(c, "model_args"),
                       "it has no 'model_args', which describes its weights"),
+    "no description": (lambda c: {k: v for k, v in c.items() if k not in checkpoint.DESCRIPTION},
+                       "it has no 'model', which describes its weights"),
     "step a str": (lambda c: dict(c, step="4"), "its 'step' is a str, not a whole number"),
     "step negative": (lambda c: dict(c, step=-1), "its 'step' is an int, not a whole number"),
     "history a list": (lambda c: dict(c, history=[]), "its 'history' is an empty list, not trax's"),
@@ -459,8 +478,13 @@ def _assert_one_line(code, err, *words):
 def test_train_writes_the_description_once_into_its_checkpoint(cli_run):
     out, _, contents = cli_run
     config = json.loads((out / checkpoint.CONFIG_FILE).read_text())
-    assert checkpoint.description(contents) == checkpoint.fingerprint(
-        config["model"], config["model_args"], out / checkpoint.VOCAB_FILE)
+    assert "model" not in config and "model_args" not in config  # the checkpoint's alone
+    args = contents["model_args"]
+    assert (args["d_model"], args["n_layers"], args["n_heads"]) == (16, 1, 2)  # TINY's
+    assert checkpoint.description(contents) == checkpoint.describe(  # train's default kind
+        "pointer_lm", registry.kind("pointer_lm").config.from_dict(args),
+        out / checkpoint.VOCAB_FILE)
+    assert checkpoint.load_config(out)["model_args"] == args
 
 
 @pytest.mark.parametrize("command", ["summarize", "evaluate"])

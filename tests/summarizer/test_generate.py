@@ -13,6 +13,7 @@ from trax import shapes
 from trax_models.decoding import greedy_decode
 from trax_models.errors import UserError
 from trax_models.model import TransformerLM
+from trax_models.summarizer import checkpoint
 from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer, TruncationWarning
 
 ARGS = dict(vocab_size=40, d_model=16, d_ff=32, n_layers=2, n_heads=2, dropout=0.0, max_len=96)
@@ -238,9 +239,10 @@ def test_summarize_cli_errors(ckpt, tmp_path, capsys, monkeypatch):
 
 def test_summarize_cli_mismatched_checkpoint(tmp_path, capsys, make_checkpoint, news_texts):
     make_checkpoint(tmp_path, d_model=16)
-    config = json.loads((tmp_path / "config.json").read_text())
-    config["model_args"]["d_model"] = 32  # the weights are d_model 16
-    (tmp_path / "config.json").write_text(json.dumps(config))
+    path = tmp_path / checkpoint.CHECKPOINT_FILE
+    contents = checkpoint.read_checkpoint(path)
+    contents["model_args"]["d_model"] = 32  # the weights are d_model 16
+    checkpoint.write_checkpoint(path, contents)
     text = tmp_path / "a.txt"
     text.write_text(news_texts[0])
     assert _main(["summarize", "--checkpoint", str(tmp_path), str(text)]) == 2

@@ -1,6 +1,5 @@
 """``train --preset``: named settings under gin and the flags; the course's full-size run at toy
 scale on the shared CNN/DailyMail sample (resolves, trains a few steps, resumes)."""
-import json
 
 import pytest
 
@@ -54,7 +53,7 @@ def test_course_preset_trains_and_resumes_at_toy_scale(cnn_dm_sample, course_voc
              "--output_dir", str(out), *TOY]
     first = train(config_from_args([*flags, "--steps", "2"]))
     assert first["steps"] == 2
-    saved = json.loads((out / checkpoint.CONFIG_FILE).read_text())
+    saved = checkpoint.load_config(out)  # config.json + the checkpoint's model description
     assert saved["model"] == "transformer_lm" and saved["model_args"]["vocab_size"] == 33300
     assert saved["data"]["source"] == "cnn_dailymail" and saved["data"]["boundaries"] == [128]
     assert saved["train"]["lr"] == 0.01 and saved["train"]["warmup_steps"] == 1000

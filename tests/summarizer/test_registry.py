@@ -84,12 +84,12 @@ def test_encoder_decoder_cross_attention_setting():
     old = dict(ARGS, n_encoder_layers=None, n_decoder_layers=None)   # a run's stored model_args
     default = registry.EncoderDecoderConfig.from_dict(old)
     assert default.cross_attention == "softmax" and default.as_dict() == old
-    stored = checkpoint.fingerprint("encoder_decoder", old)
-    checkpoint.check_fingerprint(stored, checkpoint.fingerprint("encoder_decoder", default), "p", "c")
+    stored = checkpoint.describe("encoder_decoder", old)
+    checkpoint.check_fingerprint(stored, checkpoint.describe("encoder_decoder", default), "p", "c")
     smoothed = registry.EncoderDecoderConfig.from_dict(dict(ARGS, cross_attention="smoothed"))
     assert smoothed.as_dict() == dict(old, cross_attention="smoothed")
     with pytest.raises(UserError, match="cross_attention None in the weights, 'smoothed' there"):
-        checkpoint.check_fingerprint(stored, checkpoint.fingerprint("encoder_decoder", smoothed),
+        checkpoint.check_fingerprint(stored, checkpoint.describe("encoder_decoder", smoothed),
                                      "p", "c")
     model = registry.kind("encoder_decoder").build(smoothed, "eval")
     model.init(registry.kind("encoder_decoder").signature())

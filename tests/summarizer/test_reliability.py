@@ -128,30 +128,23 @@ def test_random_byte_flips_are_refused_or_harmless(run_copy, tmp_path):
         assert pickle.dumps(contents) == pickle.dumps(good_contents)  # the gzip header only
 
 
-# --- 3. config.json that does not match the weights ---------------------------------------------
+# --- 3. a description that does not match the weights -------------------------------------------
 
-def _edit_config(directory, **model_args):
-    path = directory / checkpoint.CONFIG_FILE
-    config = json.loads(path.read_text())
-    config["model_args"].update(model_args)
-    path.write_text(json.dumps(config))
-
-
-def test_config_json_with_other_n_heads_is_refused(run_copy, tmp_path):
-    out, _ = run_copy
-    _edit_config(out, n_heads=4)  # 16 / 4: every weight shape stays the same
-    code, _, err = _summarize(out, tmp_path)
-    assert_clean_failure(code, err)
-    assert "n_heads 2 in the weights, 4 there" in err
+def _edit_checkpoint(directory, **model_args):
+    """Change the model settings the checkpoint stores (its weights stay); its description."""
+    path = directory / checkpoint.CHECKPOINT_FILE
+    contents = checkpoint.read_checkpoint(path, for_training=True)
+    contents["model_args"] = {**contents["model_args"], **model_args}
+    checkpoint.write_checkpoint(path, contents)
+    return checkpoint.description(contents)
 
 
 def test_resuming_with_other_n_heads_is_refused(run_copy):
     out, data = run_copy
-    _edit_config(out, n_heads=4)  # the edit _check_resume could not see
     flags = [f if f != "2" or TINY[i - 1] != "--n_heads" else "4" for i, f in enumerate(TINY)]
     code, _, err = run(["train", "--source", data, *flags, "--steps", "3", "--output_dir", out])
-    assert_clean_failure(code, err)
-    assert "n_heads 2 in the weights, 4 there" in err
+    assert_clean_failure(code, err)  # every weight shape fits: the checkpoint's n_heads does not
+    assert "n_heads 2 in the weights, 4 there" in err and "--fresh" in err
 
 
 def test_a_changed_vocabulary_is_refused(run_copy, tmp_path):
@@ -163,11 +156,17 @@ def test_a_changed_vocabulary_is_refused(run_copy, tmp_path):
     assert "vocabulary" in err
 
 
-@pytest.mark.parametrize("edit, message", [({"foo": 1}, "unknown model setting"),
-                                           ({"d_model": "abc"}, "positive integer")])
-def test_config_json_extra_keys_and_wrong_types_are_one_line(run_copy, tmp_path, edit, message):
+@pytest.mark.parametrize("where, edit, message", [
+    ("checkpoint", {"foo": 1}, "unknown model setting"),
+    ("checkpoint", {"d_model": "abc"}, "positive integer"),
+    ("config.json", {"n_heads": 4}, "n_heads 2 in the weights, 4 there")])  # 16 / 4: shapes fit
+def test_model_settings_that_do_not_fit_are_one_line(run_copy, tmp_path, where, edit, message):
     out, _ = run_copy
-    _edit_config(out, **edit)
+    stored = _edit_checkpoint(out, **(edit if where == "checkpoint" else {}))
+    if where == "config.json":  # named by hand: train writes them into the checkpoint alone
+        path = out / checkpoint.CONFIG_FILE
+        path.write_text(json.dumps(dict(json.loads(path.read_text()), model=stored["model"],
+                                        model_args=dict(stored["model_args"], **edit))))
     code, _, err = _summarize(out, tmp_path)
     assert_clean_failure(code, err)
     assert message in err

@@ -14,6 +14,7 @@ from trax import shapes
 from trax_models import compat
 from trax_models.model import TransformerLM
 from trax_models.predict import init_compiled
+from trax_models.summarizer import checkpoint
 from trax_models.summarizer.generate import Summarizer
 
 HEAVY = ("tensorflow", "tensorflow_datasets", "keras")
@@ -96,7 +97,7 @@ def test_init_compiled_gives_the_eager_init_shapes_and_state():
 def test_from_checkpoint_decodes_as_the_eagerly_built_model(tmp_path, make_checkpoint):
     model = make_checkpoint(tmp_path / "ckpt", seed=3)
     fast = Summarizer.from_checkpoint(tmp_path / "ckpt")
-    config = json.loads((tmp_path / "ckpt" / "config.json").read_text())
+    config = checkpoint.load_config(tmp_path / "ckpt")  # the model: the checkpoint's
     eager = Summarizer(config["model"], config["model_args"], model.weights)
     prompts = [[5, 6, 7, 8, 1, 0], [9, 10, 1, 0]]
     assert fast.generate(prompts, max_new_tokens=8) == eager.generate(prompts, max_new_tokens=8)

@@ -36,7 +36,8 @@ def run_tiny(config, n_steps=None, seed=1):
     """Train ``config`` on synthetic batches; returns (loop, {step: loss})."""
     losses = {}
     loop = make_loop(config, config.model_config(VOCAB), synthetic_batches(seed=seed),
-                     synthetic_batches(seed=seed + 100),
+                     synthetic_batches(seed=seed + 100),  # as train: a self-describing checkpoint
+                     fingerprint=checkpoint.describe(config.model, config.model_config(VOCAB)),
                               on_step=lambda step, loss, batch: losses.__setitem__(step, loss))
     loop.run(config.steps - loop.step if n_steps is None else n_steps)
     return loop, losses
@@ -63,6 +64,7 @@ def test_resume_in_process_continues_exactly(tmp_path):
 
 KILL_SCRIPT = textwrap.dedent("""
     import json, sys, time
+    from trax_models.summarizer import checkpoint
     from trax_models.summarizer.config import TrainConfig
     from trax_models.summarizer.loop import make_loop
     from trax_models.summarizer.streams import synthetic_batches
@@ -75,7 +77,8 @@ KILL_SCRIPT = textwrap.dedent("""
         log.write(json.dumps([step, loss]) + "\\n"); log.flush()
         time.sleep(0.03)  # give the test time to kill us mid-run
     loop = make_loop(config, config.model_config(40), synthetic_batches(seed=1),
-                     synthetic_batches(seed=101), on_step=on_step)
+                     synthetic_batches(seed=101), on_step=on_step,
+                     fingerprint=checkpoint.describe(config.model, config.model_config(40)))
     print("START", loop.step, flush=True)
     loop.run(steps - loop.step)
 """)
@@ -257,7 +260,7 @@ def test_train_encoder_decoder_then_summarize_and_evaluate(tmp_path, capsys):
         "--source", data, *TINY_FLAGS, "--model", "encoder_decoder", "--output_dir", str(out)]))
     printed = capsys.readouterr().out
     assert "model: encoder_decoder" in printed and "Lead-3 baseline" in printed
-    config = json.loads((out / checkpoint.CONFIG_FILE).read_text())
+    config = checkpoint.load_config(out)  # the model's kind and settings: the checkpoint's
     assert config["model"] == "encoder_decoder" and config["data"]["pairs"] is True
     assert config["data"]["article_weight"] is None      # no loss on the encoder's input
     args = config["model_args"]

@@ -8,6 +8,7 @@ import pytest
 from trax_models.__main__ import main
 from trax_models.errors import UserError
 from trax_models.sources import vocab
+from trax_models.summarizer import checkpoint
 from trax_models.summarizer.config import TrainConfig, check
 from trax_models.summarizer.train import train
 from trax_models.t5 import tasks as T
@@ -57,7 +58,7 @@ def test_a_resumed_run_continues_at_its_step_with_the_same_batches(run):
 
 def test_the_run_records_its_tasks_and_reports_each_tasks_metric(run):
     base, _, resumed, _ = run
-    config = json.loads((base / "run" / "config.json").read_text())
+    config = checkpoint.load_config(base / "run")  # the model's kind: the checkpoint's
     assert config["model"] == "t5" and config["data"]["tasks"] == TASKS
     assert config["data"]["mixing"] == "equal"
     assert set(resumed["heldout"]) == {"classify", "stsb"}

@@ -27,9 +27,8 @@ def make_base(directory, vocab_file, model="pointer_lm", seed=1, **overrides):
     net = kind.build(config, "eval")
     net.init(kind.signature(), rng=jax.random.PRNGKey(seed))
     flat = [np.asarray(w) for w in flat_weights(net)]
-    checkpoint.save_config(directory, {"model": model, "model_args": config.as_dict()},
-                           vocab_file)
-    fp = checkpoint.fingerprint(model, config, directory / checkpoint.VOCAB_FILE)
+    checkpoint.save_config(directory, {}, vocab_file)
+    description = checkpoint.describe(model, config, directory / checkpoint.VOCAB_FILE)
     checkpoint.write_checkpoint(directory / checkpoint.CHECKPOINT_FILE,
-                                {**fp, "flat_weights": flat, "step": 0})
+                                {**description, "flat_weights": flat, "step": 0})
     return net

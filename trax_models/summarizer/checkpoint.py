@@ -8,9 +8,10 @@
                           flat_state, flat_eval_state, slots_per_task (the optimizer state),
                           step, history, rng, data_position   what resuming reads
     DIR/vocab.subwords  copy of the vocabulary the model was trained with
-    DIR/config.json     the run's record: {"vocab": {"file": "vocab.subwords"}, "data": {...},
-                        "train": {...}} (and, while ``train`` still writes them, "model" and
-                        "model_args": then they must agree with the checkpoint's)
+    DIR/config.json     the run's training settings: {"vocab": {"file": "vocab.subwords"},
+                        "data": {...}, "train": {...}}; what the model is, only the checkpoint
+                        says (``load_config`` adds it; a config.json that names a model too,
+                        as hand-written ones may, must agree with the checkpoint)
     (plus the Loop's train/ eval/ TensorBoard event files, config.gin, loss_curve.png)
 
 The path from training to summaries: ``summarizer.loop.TrainLoop.save_checkpoint`` ->
@@ -29,7 +30,7 @@ API::
     save_config(DIR, config, vocab_file)           # copies the vocab in, writes config.json
     write_checkpoint(path, contents)
     read_checkpoint(path, for_training=False) -> dict   (SHA-256 verified, structure checked)
-    fingerprint(model, model_config, vocab_file) -> dict   (the description a checkpoint holds)
+    describe(kind_name, model_config, vocab_file) -> dict   (the description a checkpoint holds)
 
 A checkpoint that does not fit the model (another size or vocabulary) is refused with a
 ``UserError`` that names the weight and both shapes: never a silent re-initialization. Every
@@ -65,7 +66,7 @@ from trax_models.summarizer import registry
 from trax_models.weights import load_flat_weights
 
 __all__ = ["CONFIG_FILE", "VOCAB_FILE", "CHECKPOINT_FILE", "DESCRIPTION", "write_checkpoint",
-           "read_checkpoint", "fingerprint", "description", "check_fingerprint", "save_config",
+           "read_checkpoint", "describe", "description", "check_fingerprint", "save_config",
            "load_config", "load_weights", "load_model", "one_writer", "remove_stale_temporaries"]
 
 CONFIG_FILE = "config.json"
@@ -73,7 +74,7 @@ VOCAB_FILE = "vocab.subwords"
 CHECKPOINT_FILE = "model.pkl.gz"   # the Loop's basename 'model' + '.pkl.gz'
 MAGIC = b"trax_models checkpoint v3 sha256:"  # the format: an older one is refused, not read
 _ANY_VERSION = b"trax_models checkpoint v"
-DESCRIPTION = ("model", "model_args", "vocab_sha256")  # what the weights are (``fingerprint``)
+DESCRIPTION = ("model", "model_args", "vocab_sha256")  # what the weights are (``describe``)
 
 
 def write_checkpoint(path, contents, compresslevel=2):
@@ -199,23 +200,22 @@ def _kind(value):
 
 def _check_contents(contents, path, for_training):
     """UserError unless every key our readers use is present (the weights; for training,
-    ``_TO_RESUME`` too; the description whole or not at all) and of the type ``_KEYS``
+    ``_TO_RESUME`` too; the description, ``DESCRIPTION``, always) and of the type ``_KEYS``
     names. A digest proves the file is the one written, not that its writer (a hand-made
     pickle, a bug) wrote what we read — else a KeyError or TypeError deep in trax."""
     for key in ("flat_weights", *(_TO_RESUME if for_training else ())):
         if key not in contents:
             raise _damaged(path, f"it has no {key!r}"
                            + (", which resuming training needs" if key != "flat_weights" else ""))
-    described = [key for key in DESCRIPTION if key in contents]
-    if described and len(described) < len(DESCRIPTION):
-        missing = next(key for key in DESCRIPTION if key not in contents)
-        raise _damaged(path, f"it has no {missing!r}, which describes its weights")
+    for key in DESCRIPTION:
+        if key not in contents:
+            raise _damaged(path, f"it has no {key!r}, which describes its weights")
     for key, (what, fits) in _KEYS.items():
         if key in contents and not fits(contents[key]):
             raise _damaged(path, f"its {key!r} is {_kind(contents[key])}, not {what}")
 
 
-def fingerprint(model, model_config, vocab_file=None):
+def describe(kind_name, model_config, vocab_file=None):
     """The description a checkpoint holds of its weights: the model kind, its settings, the
     vocabulary's SHA-256 — ``{"model", "model_args", "vocab_sha256"}`` (``DESCRIPTION``).
 
@@ -226,13 +226,14 @@ def fingerprint(model, model_config, vocab_file=None):
     vocab_sha = None
     if vocab_file is not None:
         vocab_sha = hashlib.sha256(pathlib.Path(vocab_file).read_bytes()).hexdigest()
-    return {"model": model, "model_args": json.loads(json.dumps(args)), "vocab_sha256": vocab_sha}
+    return {"model": kind_name, "model_args": json.loads(json.dumps(args)),
+            "vocab_sha256": vocab_sha}
 
 
 def description(contents):
-    """The checkpoint's description of its weights (``DESCRIPTION``'s keys), or None where it
-    has none (a checkpoint written by hand, as tests do: config.json describes it then)."""
-    return {k: contents[k] for k in DESCRIPTION} if "model" in contents else None
+    """The checkpoint's description of its weights (``DESCRIPTION``'s keys: every checkpoint
+    ``read_checkpoint`` returns has them)."""
+    return {k: contents[k] for k in DESCRIPTION}
 
 
 def check_fingerprint(stored, actual, path, described_by, hint=None):
@@ -346,20 +347,37 @@ def save_config(directory, config, vocab_file=None):
 
 def load_config(directory):
     """The ``config.json`` of a checkpoint directory, with ``vocab_path`` (absolute) added and
-    "model" / "model_args" the checkpoint's own description where config.json has none.
+    "model" / "model_args" the checkpoint's own description (the one place that holds it;
+    a config.json written by hand that names them is used as it is).
 
     Raises:
-      UserError: the directory, its config.json or its vocabulary is missing or unreadable, or
-        neither config.json nor the checkpoint says what the model is.
+      UserError: the directory, its config.json, its vocabulary or its checkpoint is missing
+        or unreadable.
     """
     config = _read_config(directory)
-    if "model" not in config:
+    if "model" not in config:  # no checkpoint: read_checkpoint says so, and what to do
         path = pathlib.Path(directory).expanduser() / CHECKPOINT_FILE
-        if not path.is_file():
-            raise UserError(f"{pathlib.Path(directory).expanduser() / CONFIG_FILE} lacks "
-                            "'model' or 'model_args' — it is not a training config")
-        config = _described(config, read_checkpoint(path), path)
+        config = _described(config, _read(path, keep=True), path)
     return config
+
+
+_KEPT = {}  # (path, header with the SHA-256): contents, for the next reader of that file
+
+
+def _read(path, keep=False):
+    """``read_checkpoint(path)``; ``keep``: its contents kept for the next reader of the same
+    file, unchanged (summarize calls ``load_config``, then ``load_weights``: one read)."""
+    try:  # the header alone: cheap, and it names the content exactly
+        with open(path, "rb") as f, gzip.GzipFile(fileobj=f, mode="rb") as gz:
+            key = (str(path.resolve()), gz.read(len(MAGIC) + 64))
+    except (OSError, EOFError, zlib.error):
+        key = None
+    contents = _KEPT.pop(key, None) if key else None
+    _KEPT.clear()
+    contents = read_checkpoint(path) if contents is None else contents
+    if keep and key:
+        _KEPT[key] = contents
+    return contents
 
 
 def _read_config(directory):
@@ -413,17 +431,12 @@ def _described(config, contents, path):
     """``config`` with the model the checkpoint ``contents`` describes ("model", "model_args");
     config.json's own, where it has them, must agree (as must vocab.subwords' SHA-256)."""
     stored = description(contents)
-    if stored is None:  # written by hand (tests): config.json alone describes the weights
-        if "model" not in config:
-            raise UserError(f"{path} does not say what model its weights belong to and "
-                            f"{path.parent / CONFIG_FILE} names none — retrain")
-        return config
-    check_fingerprint(stored, fingerprint(config.get("model", stored["model"]),
-                                          config.get("model_args", stored["model_args"]),
-                                          config.get("vocab_path")),
-                      path, path.parent / CONFIG_FILE)
+    check_fingerprint(stored, describe(config.get("model", stored["model"]),
+                                       config.get("model_args", stored["model_args"]),
+                                       config.get("vocab_path")), path, path.parent / CONFIG_FILE)
     _model_config(stored["model"], stored["model_args"], path)
-    return dict(config, model=stored["model"], model_args=stored["model_args"])
+    return dict(config, model=stored["model"],  # a copy: the contents may be kept (``_read``)
+                model_args=json.loads(json.dumps(stored["model_args"])))
 
 
 def _load(directory, checkpoint_file):
@@ -431,7 +444,7 @@ def _load(directory, checkpoint_file):
     reading the checkpoint once."""
     config = _read_config(directory)
     path = pathlib.Path(directory).expanduser() / checkpoint_file
-    contents = read_checkpoint(path)
+    contents = _read(path)
     return _described(config, contents, path), contents, path
 
 
@@ -470,7 +483,7 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
       (model, config): model initialized for inputs (batch, length) int32 — in predict mode
       (batch_size, 1); an encoder–decoder for (source (batch, 8), target) — with the
       checkpoint's weights; config as ``load_config`` returns it. (An encoder–decoder's
-      predict model depends on the source length: ``decoding.EncoderDecoderDecoder`` builds
+      predict model depends on the source length: ``adapters.EncoderDecoderAdapter`` builds
       it.) The model is built from the checkpoint's description of its weights.
 
     Raises:

@@ -63,7 +63,7 @@ class Summarizer:
 
     Args:
       model: the registry name ('transformer_lm', 'encoder_decoder', ...).
-      model_args: its ``ModelConfig`` (or config.json's "model_args" dict).
+      model_args: its ``ModelConfig`` (or the checkpoint's "model_args" dict).
       weights: the trained weights (an eval/train model's ``.weights``; same tree in predict).
       vocab_file: vocabulary for ``summarize`` (text in and out); not needed for ``generate``.
       max_input_len: cap on prompt tokens; default: what max_len leaves.
@@ -120,8 +120,8 @@ class Summarizer:
 
     @classmethod
     def from_checkpoint(cls, directory, **kwargs):
-        """The summarizer of a checkpoint directory (model.pkl.gz + vocab.subwords + config.json):
-        the model kind, its settings and weights as the checkpoint describes them; no model
+        """The summarizer of a checkpoint directory (model.pkl.gz, vocab.subwords, config.json):
+        the model kind, its settings and weights as model.pkl.gz describes them; no model
         is initialised here (``checkpoint.load_weights``), the predict models are built when
         first needed."""
         config, weights = checkpoint.load_weights(directory)

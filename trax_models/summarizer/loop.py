@@ -66,7 +66,7 @@ class TrainLoop(trax_training.Loop):
     * a NaN/inf loss stops training with ``NonFiniteLossError``.
     * ``on_step(step, loss, batch)`` / ``on_eval(step, metrics)`` callbacks for progress.
 
-    ``fingerprint``: ``checkpoint.fingerprint`` of the model trained — the description each
+    ``fingerprint``: ``checkpoint.describe`` of the model trained — the description each
     checkpoint holds, and what a checkpoint resumed from must hold.
     """
 
@@ -264,13 +264,15 @@ def make_loop(config, model_config, train_batches, eval_batches, on_step=None, o
       model_config: the model's ``registry.ModelConfig`` (vocab_size included).
       train_batches: iterator of (inputs, targets, mask) batches; wrapped in a BatchStream.
       eval_batches: iterator of batches; ``config.eval_batches`` of them are kept and reused.
-      fingerprint: ``checkpoint.fingerprint`` of the model, stored in each checkpoint and
-        compared with a checkpoint resumed from.
+      fingerprint: ``checkpoint.describe`` of the model, stored in each checkpoint and
+        compared with a checkpoint resumed from (default: the model's kind and arguments,
+        without a vocabulary digest: every checkpoint describes itself).
 
     Returns:
       TrainLoop; if ``config.output_dir`` holds a checkpoint, resumed from it.
     """
     kind = registry.kind(config.model)
+    fingerprint = fingerprint or checkpoint.describe(kind.name, model_config)
     if jax.process_count() > 1:  # each process feeds its rows of the global batch
         train_batches = BatchStream(_rows_of_this_process(train_batches))
     stream = train_batches if isinstance(train_batches, BatchStream) else BatchStream(

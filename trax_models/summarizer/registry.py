@@ -2,14 +2,15 @@
 
     MODELS[name] = ModelKind(config, build, pairs, adapter)
     kind(name) -> ModelKind                     # UserError for an unknown name
-    ModelConfig.from_dict(model_args) -> ModelConfig   # config.json's "model_args", checked
+    ModelConfig.from_dict(model_args) -> ModelConfig   # a checkpoint's "model_args", checked
 
 A ``ModelKind`` says everything that differs between kinds: the builder
 (``build(config, mode, cache_len=None) -> tl.Serial``), the batch layout (``pairs``:
 (article, summary, mask) batches for an encoder–decoder, else the course's joint
 article + [EOS, SEP] + summary sequence) and the decoding adapter
-(``trax_models.summarizer.adapters``). ``config.json`` stores the ``ModelConfig`` dataclass
-as "model_args"; loading rebuilds it and refuses unknown keys and wrong types.
+(``trax_models.summarizer.adapters``). The checkpoint (``model.pkl.gz``) stores the
+``ModelConfig`` dataclass as "model_args"; loading rebuilds it and refuses unknown keys and
+wrong types.
 """
 import dataclasses
 import math
@@ -29,7 +30,7 @@ __all__ = ["ModelConfig", "EncoderDecoderConfig", "ModelKind", "MODELS", "kind"]
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    """The model's shape, as ``config.json`` stores it ("model_args")."""
+    """The model's shape, as the checkpoint stores it ("model_args")."""
     vocab_size: int
     d_model: int = 128
     d_ff: int = 512
@@ -40,7 +41,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values, source="model_args"):
-        """The config of a dict (config.json's "model_args"); UserError naming what is wrong."""
+        """The config of a dict (a checkpoint's "model_args"); UserError naming what is wrong."""
         if not isinstance(values, dict):
             raise UserError(f"{source} must be a JSON object of model settings")
         fields = {f.name: f for f in dataclasses.fields(cls)}

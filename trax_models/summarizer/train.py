@@ -8,9 +8,11 @@
                              stale temporary files of ours go
     2. _prepare_data         source and vocabulary resolved once (data.resolve), the pipeline,
                              batch streams (the first batch read here: no usable data refused)
-    3. _run_record           the settings config.json stores (model = the registry's config)
+    3. _run_record           the training settings config.json stores (the model's kind and
+                             settings: the checkpoint, ``checkpoint.describe``)
     4. make_loop             trax's Loop (``summarizer.loop``), resumed from a checkpoint
-    5. _check_resume + run   a changed setting on resume: warned, or refused for the model
+    5. _check_resume + run   a changed data/train setting on resume: warned (the model's:
+                             refused by the Loop, which compares the checkpoint's)
     6. _report               loss curve, held-out ROUGE vs Lead-3, results.json
 
 Everything lands in ``config.output_dir``: config.json, vocab.subwords, model.pkl.gz, train/
@@ -262,11 +264,10 @@ def _article_weight(config, kind):
     return None if kind.pairs else config.article_weight
 
 
-def _run_record(config, kind, model_config):
-    """The settings config.json stores about this run."""
+def _run_record(config, kind):
+    """The training settings config.json stores about this run (what the model is, its kind
+    and ``model_config``, only the checkpoint holds: ``checkpoint.describe``)."""
     return {
-        "model": kind.name,
-        "model_args": model_config.as_dict(),
         "data": {"source": config.source, **config.source_options(),
                  "max_length": config.max_length, "boundaries": list(config.boundaries),
                  "batch_sizes": list(config.batch_sizes), "shuffle_buffer": config.shuffle_buffer,
@@ -290,12 +291,8 @@ def _saved_differences(out, record):
         raise UserError(f"{path} is not valid JSON ({e}) — restore it or start afresh with "
                         "--fresh") from None
     diffs = {}
-    for section in ("model", "model_args", "data", "train"):
+    for section in ("data", "train"):  # the model's: TrainLoop compares the checkpoint's
         mine, theirs = record[section], saved.get(section)
-        if section == "model":
-            if theirs is not None and theirs != mine:
-                diffs["model"] = (theirs, mine)
-            continue
         for k, v in mine.items():
             old = (theirs or {}).get(k)
             if k in (theirs or {}) and json.loads(json.dumps(v)) != old:
@@ -304,13 +301,9 @@ def _saved_differences(out, record):
 
 
 def _check_resume(out, record):
-    """Warn about changed data/training settings; refuse another model in ``out``."""
+    """Warn about changed data/training settings (another model the Loop refused already:
+    the checkpoint's description against this run's, ``checkpoint.check_fingerprint``)."""
     diffs = _saved_differences(out, record)
-    model_diffs = {k: v for k, v in diffs.items() if k.startswith("model")}
-    if model_diffs and (out / checkpoint.CHECKPOINT_FILE).exists():
-        raise UserError(f"{out} holds a checkpoint of another model: " + ", ".join(
-            f"{k.split('.')[-1]} {a} there, {b} here" for k, (a, b) in model_diffs.items())
-            + " — use those settings or another --output_dir (or --fresh).")
     steps = diffs.pop("train.steps", None)
     if steps:  # the schedule does not depend on the total: the losses stay the same
         print(f"training on to step {steps[1]} (the first run asked for {steps[0]})",
@@ -392,7 +385,7 @@ def _train(config, out, run):
               "read as Windows-1252 (Latin-1) — if accents look wrong, convert the file to "
               "UTF-8", file=sys.stderr)
     model_config = config.model_config(vocab_size)
-    record = _run_record(config, kind, model_config)
+    record = _run_record(config, kind)
     t_data = time.perf_counter() - t_start
 
     if chief:
@@ -406,8 +399,8 @@ def _train(config, out, run):
     t0 = time.perf_counter()
     loop = make_loop(config, model_config, train_batches, eval_batches,
                      on_step=on_step, on_eval=progress.on_eval,
-                     fingerprint=checkpoint.fingerprint(kind.name, model_config, resolved.vocab_path))
-    _check_resume(out, record)  # after the Loop's load: a shape misfit is named first
+                     fingerprint=checkpoint.describe(kind.name, model_config, resolved.vocab_path))
+    _check_resume(out, record)  # after the Loop's load: another model refused there
     if config.init_from and loop.step == 0:  # a resumed run has its own weights already
         base, _ = checkpoint.load_model(config.init_from, mode="train")
         loop.update_weights_and_state(weights=base.weights)

@@ -43,12 +43,11 @@ class Multitask:
 
     @classmethod
     def from_checkpoint(cls, directory):
-        config = checkpoint.load_config(directory)
+        config, weights = checkpoint.load_weights(directory)  # no model initialised
         if registry.kind(config["model"]).streams is None:
             raise UserError(f"{directory} holds a {config['model']} model, not a multi-task "
                             "one — train one with `python -m trax_models train --model t5`")
-        model, config = checkpoint.load_model(directory, mode="eval")
-        return cls(config["model"], config["model_args"], model.weights,
+        return cls(config["model"], config["model_args"], weights,
                    config.get("vocab_path"), trained_tasks(config))
 
     def generate(self, task, inputs, batch_size=16):

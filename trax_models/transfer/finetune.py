@@ -258,8 +258,8 @@ def finetune(config, log=print):
             on_step=lambda step, loss, _: losses.append(loss),
             on_eval=lambda step, m: log(f"step {step}: held-out loss {m['loss']:.3f}, "
                                         f"accuracy {m['accuracy']:.3f}"),
-            fingerprint=checkpoint.fingerprint(f"{config.task}-{config.init}", record["model_args"],
-                                               vocab_path))
+            fingerprint=checkpoint.describe(f"{config.task}-{config.init}", record["model_args"],
+                                            vocab_path))
         start = time.perf_counter()
         if loop.step < config.steps:
             loop.run(config.steps - loop.step)

@@ -99,8 +99,10 @@ class Finetuned:
                             "--output_dir of `python -m trax_models finetune`")
         try:
             record = json.loads(path.read_text())
-            if isinstance(record, dict) and "task" not in record and "model" in record:
-                raise UserError(f"{directory} holds a {record['model']} summarizer, not a "
+            if isinstance(record, dict) and "task" not in record and (  # a summarizer's run:
+                    "model" in record or (directory / checkpoint.CHECKPOINT_FILE).is_file()):
+                kind = record.get("model") or checkpoint.load_config(directory)["model"]
+                raise UserError(f"{directory} holds a {kind} summarizer, not a "
                                 "fine-tuned NER or QA model — fine-tune it first: python -m "
                                 f"trax_models finetune --task ner --checkpoint {directory} "
                                 "--output_dir OUT")

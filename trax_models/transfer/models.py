@@ -80,7 +80,7 @@ def pretrained_body(directory):
       UserError: not a checkpoint directory, or one of a model kind without a TransformerLM
         body (the encoder–decoder's stacks are not one).
     """
-    model, config = checkpoint.load_model(directory, mode="eval")
+    config, weights = checkpoint.load_weights(directory)  # no model initialised
     kind = registry.kind(config["model"])
     if kind.body is None:
         raise UserError(f"{directory} holds a {config['model']} model, which has no "
@@ -90,6 +90,8 @@ def pretrained_body(directory):
         raise UserError(f"{directory} names no vocabulary — fine-tuning needs the one the "
                         "model was trained with (vocab.subwords)")
     args = dict(config["model_args"])
+    model = kind.build(kind.config.from_dict(args), "eval")
+    model.weights = weights  # the checkpoint's tree: the body is its sublayer's
     return flat_weights(kind.body(model)), args, config["vocab_path"], config["model"]
 
 
