@@ -10,12 +10,21 @@ import pytest
 from trax import layers as tl
 from trax import shapes
 
+from trax_models import predict as predict_state
 from trax_models.models import attention_family as af
 from trax_models.models import attention_family_reference as ref
 from trax_models.models import cross_attention as xattn
 from trax_models.models import encoder_decoder as ed
 from trax_models.summarizer.generate import Summarizer
 from trax_models.tokens import EOS
+
+
+def _init_predict(model, weights, source_len, batch_size):
+    """The empty predict state of an encoder–decoder for (batch_size, source_len) sources."""
+    return predict_state.init_predict(model, weights, (
+        shapes.ShapeDtype((batch_size, source_len), np.int32),
+        shapes.ShapeDtype((batch_size, 1), np.int32)))
+
 
 V = 40
 TINY = dict(d_model=16, d_ff=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=2,
@@ -180,7 +189,7 @@ def test_predict_mode_equals_eval_token_by_token_and_in_chunks(default_model, na
     model = _model(name)
     model.weights = default_model.weights
     predict = ed.Transformer(V, **TINY, mode='predict', cache_len=CACHE, cross_attention=name)
-    start = ed.init_predict(predict, model.weights, source_len=9, batch_size=3)
+    start = _init_predict(predict, model.weights, source_len=9, batch_size=3)
     step = jax.jit(lambda tokens, state, source: predict.pure_fn(
         (source, tokens), model.weights, state, jax.random.PRNGKey(0)))
     source, target = _batch(seed=5, len_tgt=CACHE)        # longer than two of the sources

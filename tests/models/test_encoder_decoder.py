@@ -9,11 +9,20 @@ import trax
 from trax import layers as tl
 from trax import shapes
 
-from trax_models import attention
+from trax_models import attention, data
+from trax_models import predict as predict_state
 from trax_models.errors import UserError
 from trax_models.models import encoder_decoder as ed
 from trax_models.summarizer.generate import Summarizer, TruncationWarning
 from trax_models.tokens import EOS
+
+
+def _init_predict(model, weights, source_len, batch_size):
+    """The empty predict state of an encoder–decoder for (batch_size, source_len) sources."""
+    return predict_state.init_predict(model, weights, (
+        shapes.ShapeDtype((batch_size, source_len), np.int32),
+        shapes.ShapeDtype((batch_size, 1), np.int32)))
+
 
 V = 40
 TINY = dict(d_model=16, d_ff=32, n_heads=2, n_encoder_layers=1, n_decoder_layers=2,
@@ -44,7 +53,7 @@ def eval_model():
 def predict(eval_model):
     """(model, start_state, jitted step): one predict model for batch 3, source length 9."""
     model = ed.Transformer(V, **TINY, mode="predict", cache_len=CACHE)
-    start = ed.init_predict(model, eval_model.weights, source_len=9, batch_size=3)
+    start = _init_predict(model, eval_model.weights, source_len=9, batch_size=3)
     step = jax.jit(lambda tokens, state, source: model.pure_fn(
         (source, tokens), eval_model.weights, state, jax.random.PRNGKey(0)))
     return model, start, step
@@ -165,7 +174,7 @@ def test_weight_tree_is_the_same_in_every_mode(eval_model):
     for mode in ("train", "predict"):
         model = ed.Transformer(V, **TINY, mode=mode)
         if mode == "predict":
-            ed.init_predict(model, eval_model.weights, source_len=9, batch_size=3)
+            _init_predict(model, eval_model.weights, source_len=9, batch_size=3)
         else:
             model.init(_sig(source, target))
         assert jax.tree_util.tree_structure(model.weights) == flat_eval
@@ -333,8 +342,8 @@ def test_make_streams_yields_unconcatenated_pairs(tmp_path):
     options = dict(n_train=40, n_validation=8, n_test=8, vocab_size=300,
                    data_dir=str(tmp_path))
     corpus.ensure_corpus(**options)
-    train, _ = ed.make_streams("default", max_length=256, boundaries=(128,),
-                               batch_sizes=(4, 2), shuffle_buffer=0, **options)
+    train, _ = data.make_streams("default", concat=False, max_length=256, boundaries=(128,),
+                                 batch_sizes=(4, 2), shuffle_buffer=0, **options)
     source, target, mask = next(train)
     assert source.shape[0] == target.shape[0] == mask.shape[0]
     assert mask.shape == target.shape and target.shape[1] < source.shape[1]

@@ -274,9 +274,9 @@ def local_attention(scores, mask, center, half_width, gaussian):
 
 # --- one decoder step of any mechanism (what seq2seq calls) --------------------------------------
 
-def init_params(name, rng, n, m, hp=None):
+def init_params(name, rng, n, m):
     """Initial weights of mechanism ``name`` for decoder width n and key width m (attention dim n)."""
-    mech, hp = mechanism(name), {**DEFAULTS, **(hp or {})}
+    mech, hp = mechanism(name), DEFAULTS
     k, r = hp['n_filters'], hp['filter_width']
     rngs = jax.random.split(rng, 6)
     glorot = jax.nn.initializers.glorot_uniform()
@@ -299,14 +299,14 @@ def init_params(name, rng, n, m, hp=None):
     return params
 
 
-def param_names(name, hp=None):
+def param_names(name):
     """The sorted names of ``init_params``' weights: a layer stores them as a tuple in this order."""
-    return tuple(sorted(jax.eval_shape(lambda: init_params(name, jax.random.PRNGKey(0), 2, 2, hp))))
+    return tuple(sorted(jax.eval_shape(lambda: init_params(name, jax.random.PRNGKey(0), 2, 2))))
 
 
-def count_params(name, n, m, hp=None):
-    """Closed-form size of ``init_params(name, ·, n, m, hp)``."""
-    mech, hp = mechanism(name), {**DEFAULTS, **(hp or {})}
+def count_params(name, n, m):
+    """Closed-form size of ``init_params(name, ·, n, m)``."""
+    mech, hp = mechanism(name), DEFAULTS
     if mech.scores == 'general':
         return n * m + (n * n + n if mech.normalise == 'local_p' else 0)
     total = n * n + 2 * n + (0 if mech.scores == 'location' else m * n)
@@ -322,10 +322,10 @@ def init_state(mask):
     return alpha0, alpha0, jnp.zeros(mask.shape[:1], jnp.int32), jnp.zeros((), jnp.int32)
 
 
-def attention_step(name, params, query, keys, mask, state, hp=None, hard=False):
+def attention_step(name, params, query, keys, mask, state, hard=False):
     """One decoder step: → (α_i (batch, S), new state). ``hard`` (monotonic only): test-time
     hard monotonic decoding from the carried position instead of the soft expectation."""
-    mech, hp = mechanism(name), {**DEFAULTS, **(hp or {})}
+    mech, hp = mechanism(name), DEFAULTS
     prev, cum, position, step = state
     P = params
     if mech.scores == 'general':

@@ -79,17 +79,17 @@ def local_m_centers(mask, n_heads, length_q, start=0):
     return jnp.repeat(centers, n_heads, axis=0).astype(jnp.float32)
 
 
-def weights(q, k, mask, n_heads, name, start=0, hp=None):
+def weights(q, k, mask, n_heads, name, start=0):
     """The cross-attention weights α (batch·n_heads, L_q, L_k) of mechanism ``name``.
 
     q (batch·n_heads, L_q, d), k (batch·n_heads, L_k, d) with heads folded into the batch axis
     (row b·n_heads + h); mask (batch, L_k), True/1 at real source positions; ``start``: the
     absolute target position of the first query (predict mode's counter; local-m's centre);
-    ``hp``: overrides of ``attention_family.DEFAULTS`` ('beta', 'local_d').
+    β and D are ``attention_family.DEFAULTS``' ('beta', 'local_d').
     Each (row, target position) is one "decoder step" of attention_family's functions.
     """
     check(name)
-    hp = {**af.DEFAULTS, **(hp or {})}
+    hp = af.DEFAULTS
     e = scores(q, k)
     n, length_q, length_k = e.shape
     rows = e.reshape(n * length_q, length_k)
@@ -120,9 +120,9 @@ class CrossAttention(tl.Layer):
     (``predict.set_position`` rewinds it like the KV caches' counters); otherwise no state.
     """
 
-    def __init__(self, name, n_heads, mode='train', hp=None):
+    def __init__(self, name, n_heads, mode='train'):
         super().__init__(n_in=4, n_out=1, name=f'CrossAttention_{check(name)}')
-        self._mechanism, self._n_heads, self._hp = name, n_heads, hp
+        self._mechanism, self._n_heads = name, n_heads
         self._counts = mode == 'predict' and name == 'local_m'
 
     def init_weights_and_state(self, input_signature):
@@ -135,6 +135,6 @@ class CrossAttention(tl.Layer):
         if self._counts:
             start = self.state
             self.state = start + q.shape[1]
-        alpha = weights(q, k, mask, self._n_heads, self._mechanism, start, self._hp)
+        alpha = weights(q, k, mask, self._n_heads, self._mechanism, start)
         return jnp.matmul(alpha, v)
 

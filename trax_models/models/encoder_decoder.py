@@ -51,10 +51,8 @@ after the first call, so it cannot be a ``lax`` loop carry), ours with a static-
 
 import jax
 from trax import layers as tl
-from trax import shapes
 from trax.fastmath import numpy as jnp
 
-from trax_models import data, predict
 from trax_models.attention import (
     CausalAttention,
     DotProductAttention,
@@ -67,7 +65,7 @@ from trax_models.tokens import PAD
 
 __all__ = ["PaddingMask", "ComputeOnce", "masked_attention", "MultiHeadAttention",
            "EncoderBlock", "DecoderBlock", "Encoder", "Transformer", "EncoderDecoder",
-           "count_params", "init_predict", "make_streams"]
+           "count_params"]
 
 MODES = ('train', 'eval', 'predict')
 
@@ -77,9 +75,9 @@ def _check_mode(mode, who):
         raise ValueError(f"{who}: mode={mode!r}; use 'train', 'eval' or 'predict'.")
 
 
-def PaddingMask(pad_id=PAD):
-    """Token ids (batch, L) → mask (batch, L) bool: True at real tokens, False at ``pad_id``."""
-    return tl.Fn('PaddingMask', lambda tokens: tokens != pad_id, n_out=1)
+def PaddingMask():
+    """Token ids (batch, L) → mask (batch, L) bool: True at real tokens, False at ``PAD``."""
+    return tl.Fn('PaddingMask', lambda tokens: tokens != PAD, n_out=1)
 
 
 class ComputeOnce(tl.Layer):
@@ -225,7 +223,7 @@ def MultiHeadAttention(d_feature, n_heads, mode='train', normalise='softmax'):
     )
 
 
-def EncoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu):
+def EncoderBlock(d_model, d_ff, n_heads, dropout, mode):
     """One encoder block: bidirectional self-attention, then feed-forward, both residual.
 
     Inputs and outputs: (x (batch, L_src, d_model), mask (batch, L_src) bool). Every position
@@ -236,11 +234,11 @@ def EncoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu):
                     tl.Select([0, 0, 1, 1]),  # x x mask mask: queries and keys both from x
                     MultiHeadAttention(d_model, n_heads, mode=mode),
                     tl.Dropout(rate=dropout, mode=mode)),
-        tl.Residual(FeedForward(d_model, d_ff, dropout, mode, ff_activation)),
+        tl.Residual(FeedForward(d_model, d_ff, dropout, mode, tl.Relu)),
     ]
 
 
-def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, max_len=2048,
+def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, max_len=2048,
                  cross_attention='softmax'):
     """One decoder block: causal self-attention → cross-attention → feed-forward, residual.
 
@@ -257,12 +255,11 @@ def DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation=tl.Relu, m
                     tl.Select([0, 1, 2, 1, 2]),  # y x mask | x mask (kept for the next block)
                     MultiHeadAttention(d_model, n_heads, mode=mode, normalise=cross_attention),
                     tl.Dropout(rate=dropout, mode=mode)),
-        tl.Residual(FeedForward(d_model, d_ff, dropout, mode, ff_activation)),
+        tl.Residual(FeedForward(d_model, d_ff, dropout, mode, tl.Relu)),
     ]
 
 
-def Encoder(vocab_size, d_model, d_ff, n_heads, n_layers, dropout, max_len, mode,
-            ff_activation=tl.Relu):
+def Encoder(vocab_size, d_model, d_ff, n_heads, n_layers, dropout, max_len, mode):
     """Source ids (batch, L_src) → (x (batch, L_src, d_model), mask (batch, L_src) bool).
 
     [PaddingMask, Embedding, Dropout, PositionalEncoding, n_layers × EncoderBlock, LayerNorm]
@@ -274,7 +271,7 @@ def Encoder(vocab_size, d_model, d_ff, n_heads, n_layers, dropout, max_len, mode
         tl.Embedding(vocab_size, d_model),                      # (B, L_src, d_model)
         tl.Dropout(rate=dropout, mode=inner_mode),
         tl.PositionalEncoding(max_len=max_len, mode=inner_mode),
-        [EncoderBlock(d_model, d_ff, n_heads, dropout, inner_mode, ff_activation)
+        [EncoderBlock(d_model, d_ff, n_heads, dropout, inner_mode)
          for _ in range(n_layers)],
         tl.LayerNorm(),
     ), mode=mode)
@@ -282,7 +279,7 @@ def Encoder(vocab_size, d_model, d_ff, n_heads, n_layers, dropout, max_len, mode
 
 def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048, n_heads=8,
                 n_encoder_layers=6, n_decoder_layers=6, dropout=0.1, max_len=2048,
-                mode='train', ff_activation=tl.Relu, cache_len=None, cross_attention='softmax'):
+                mode='train', cache_len=None, cross_attention='softmax'):
     """The encoder–decoder Transformer.
 
     Inputs: source (batch, L_src) int (0 = padding), target (batch, L_tgt) int.
@@ -297,7 +294,6 @@ def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048
       dropout: rate in train mode.
       max_len: positions of the PositionalEncoding weights (source and target each ≤ max_len).
       mode: 'train' | 'eval' | 'predict' (see module doc).
-      ff_activation: the feed-forward activation layer class.
       cache_len: predict mode: positions the self-attention KV cache holds (default max_len).
       cross_attention: the cross-attention's normalisation, 'softmax' (default) | 'sharpened'
         | 'smoothed' | 'local_m' (see ``cross_attention``); others: a one-line ValueError.
@@ -312,13 +308,13 @@ def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048
     return tl.Serial(
         tl.Select([0, 1, 1]),                          # source target target(for the loss)
         Encoder(input_vocab_size, d_model, d_ff, n_heads, n_encoder_layers, dropout, max_len,
-                mode, ff_activation),                   # x mask target target
+                mode),                                  # x mask target target
         tl.Select([2, 0, 1]),                          # target x mask target
         tl.ShiftRight(mode=mode),                      # 0 in front: position t sees < t
         tl.Embedding(output_vocab_size, d_model),      # y (B, L_tgt, d_model)
         tl.Dropout(rate=dropout, mode=mode),
         tl.PositionalEncoding(max_len=max_len, mode=mode),
-        [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation, max_len=cache_len,
+        [DecoderBlock(d_model, d_ff, n_heads, dropout, mode, max_len=cache_len,
                       cross_attention=cross_attention)
          for _ in range(n_decoder_layers)],            # y x mask target
         tl.Select([0], n_in=3),                        # y target
@@ -330,7 +326,7 @@ def Transformer(input_vocab_size, output_vocab_size=None, d_model=512, d_ff=2048
 
 def EncoderDecoder(vocab_size, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dropout=0.1,
                    max_len=2048, mode='train', n_encoder_layers=None, n_decoder_layers=None,
-                   ff_activation=tl.Relu, cache_len=None, cross_attention='softmax'):
+                   cache_len=None, cross_attention='softmax'):
     """``Transformer`` with the training config's ``model_args`` names (one shared vocab).
 
     The checkpoint's model factory: ``n_layers`` sets both stacks unless ``n_encoder_layers``
@@ -339,58 +335,20 @@ def EncoderDecoder(vocab_size, d_model=512, d_ff=2048, n_layers=6, n_heads=8, dr
     return Transformer(vocab_size, vocab_size, d_model=d_model, d_ff=d_ff, n_heads=n_heads,
                        n_encoder_layers=n_layers if n_encoder_layers is None else n_encoder_layers,
                        n_decoder_layers=n_layers if n_decoder_layers is None else n_decoder_layers,
-                       dropout=dropout, max_len=max_len, mode=mode, ff_activation=ff_activation,
+                       dropout=dropout, max_len=max_len, mode=mode,
                        cache_len=cache_len, cross_attention=cross_attention)
 
 
-def count_params(vocab_size, d_model, d_ff, n_encoder_layers, n_decoder_layers, max_len,
-                 output_vocab_size=None):
+def count_params(vocab_size, d_model, d_ff, n_encoder_layers, n_decoder_layers, max_len):
     """Closed-form number of weights of ``Transformer`` with this config.
 
     Two embeddings and two PositionalEncodings (trainable in trax); encoder block: 2
     LayerNorms + attention 4(d² + d) + feed-forward 2·d·d_ff + d_ff + d; decoder block: one
-    more LayerNorm and attention; two final LayerNorms; output Dense d·V + V.
+    more LayerNorm and attention; two final LayerNorms; output Dense d·V + V (one vocabulary:
+    ``EncoderDecoder``'s).
     """
     d, V = d_model, vocab_size
-    V_out = output_vocab_size or vocab_size
     attention, ff, norm = 4 * (d * d + d), 2 * d * d_ff + d_ff + d, 2 * d
     encoder = V * d + max_len * d + n_encoder_layers * (2 * norm + attention + ff) + norm
-    decoder = V_out * d + max_len * d + n_decoder_layers * (3 * norm + 2 * attention + ff)
-    return encoder + decoder + norm + d * V_out + V_out
-
-
-# --- Decoding ---------------------------------------------------------------------------------
-
-def init_predict(model, weights, source_len, batch_size=1, rng=None):
-    """Readies a ``Transformer(mode='predict')`` to decode ``batch_size`` sources.
-
-    Args:
-      model: the predict-mode model (same config as the trained one).
-      weights: the trained (train/eval-mode) model's ``.weights``.
-      source_len: the source length every call will use (pad sources to it with 0: padding
-        never changes the output).
-      batch_size: sources decoded together.
-
-    Returns:
-      The empty state (nothing encoded, caches zeroed). ``model.state = start_state`` resets
-      before each prompt; ``model.pure_fn((source, tokens), weights, start_state, rng)`` is
-      the jit-friendly form.
-    """
-    signature = (shapes.ShapeDtype((batch_size, source_len), jnp.int32),
-                 shapes.ShapeDtype((batch_size, 1), jnp.int32))
-    return predict.init_predict(model, weights, signature, rng=rng)
-
-
-# --- Data and summaries -----------------------------------------------------------------------
-
-def make_streams(source="default", **options):
-    """Train and eval batch streams of (article, summary) pairs for this model.
-
-    ``trax_models.data.make_streams(source, concat=False, **options)``: no concatenation;
-    each batch is (source_ids (batch, L_src), target_ids (batch, L_tgt), mask (batch, L_tgt)),
-    source = article + [EOS], target = summary + [EOS], mask 1 on the summary and its EOS and
-    0 on padding; bucketed by article length, each array 0-padded separately. Exactly what
-    ``Transformer``'s (source, target) → (log_probs, target) signature and the loss expect.
-    Options: those of ``data.make_streams`` (vocab_file, max_length, boundaries, ...).
-    """
-    return data.make_streams(source, concat=False, **options)
+    decoder = V * d + max_len * d + n_decoder_layers * (3 * norm + 2 * attention + ff)
+    return encoder + decoder + norm + d * V + V

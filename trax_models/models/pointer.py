@@ -338,11 +338,12 @@ def PointerCrossEntropy():
 
 
 def PointerTransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n_heads=8,
-                         dropout=0.1, max_len=4096, mode='train', ff_activation=tl.Relu,
-                         cache_len=None, head='log_probs'):
+                         dropout=0.1, max_len=4096, mode='train', cache_len=None,
+                         head='log_probs'):
     """TransformerLM's body with a pointer-generator output (see the module docstring).
 
-    Same signature and modes as ``trax_models.model.TransformerLM``; output log-probabilities
+    Same arguments (less ``ff_activation``: ReLU) and modes as
+    ``trax_models.model.TransformerLM``; output log-probabilities
     (B, L, vocab_size). ``head='parts'``: the head's four parts instead (``PointerHead.parts``),
     trained with ``PointerCrossEntropy`` (the same loss, cheaper: what ``train`` does). The
     blocks are ``fast_model.DecoderBlock``: the course's ``DecoderBlock``, its weight tree and
@@ -353,7 +354,7 @@ def PointerTransformerLM(vocab_size=33300, d_model=512, d_ff=2048, n_layers=6, n
         raise ValueError(f"PointerTransformerLM: head={head!r}; use one of {HEADS}.")
     cache_len = max_len if cache_len is None else cache_len
     body = [PositionalEncoder(vocab_size, d_model, dropout, max_len, mode),
-            [fast_model.DecoderBlock(d_model, d_ff, n_heads, dropout, mode, ff_activation,
+            [fast_model.DecoderBlock(d_model, d_ff, n_heads, dropout, mode, tl.Relu,
                                      max_len=cache_len) for _ in range(n_layers)],
             tl.LayerNorm()]
     return tl.Serial(

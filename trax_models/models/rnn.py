@@ -37,13 +37,9 @@ class RNNCell(base.Layer):
     W (d_in + n, n) Glorot-uniform, b (n,). Stateless; the same in every mode.
     """
 
-    def __init__(self, n_units,
-                 kernel_initializer=initializers.GlorotUniformInitializer(),
-                 bias_initializer=initializers.RandomNormalInitializer(1e-6)):
+    def __init__(self, n_units):
         super().__init__(n_in=2, n_out=2)
         self._n_units = n_units
-        self._kernel_initializer = kernel_initializer
-        self._bias_initializer = bias_initializer
 
     def forward(self, inputs):
         x, h = inputs                                   # (batch, d_in), (batch, n)
@@ -57,8 +53,8 @@ class RNNCell(base.Layer):
                              f"expected n_units={self._n_units}")
         rng1, rng2 = fastmath.random.split(self.rng, 2)
         d_in = input_signature[0].shape[-1] + self._n_units
-        self.weights = (self._kernel_initializer((d_in, self._n_units), rng1),
-                        self._bias_initializer((self._n_units,), rng2))
+        self.weights = (initializers.GlorotUniformInitializer()((d_in, self._n_units), rng1),
+                        initializers.RandomNormalInitializer(1e-6)((self._n_units,), rng2))
 
 
 def SimpleRNN(n_units, mode='train'):

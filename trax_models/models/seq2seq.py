@@ -28,7 +28,7 @@ Scorings (``attention=``):
 Training uses teacher forcing (the input at step t is the gold token y_{t-1}); with
 ``scheduled_sampling=p`` (train mode only) each input is, with probability p, the model's own
 previous argmax instead (Bengio et al. 2015), to reduce exposure bias. ``decode`` runs the
-decoder free: every input is the model's own previous output (greedy or sampled).
+decoder free: every input is the model's own previous output (greedy).
 
 Modes: 'train' (teacher forcing + scheduled sampling), 'eval' (teacher forcing). There is no
 incremental 'predict' mode: ``decode`` runs the whole free-running loop in one jitted lax.scan.
@@ -45,7 +45,7 @@ from trax.layers import base
 
 from trax_models.models import attention_family as af
 
-__all__ = ["SCORINGS", "ATTENTIONS", "additive_scores", "dot_scores", "general_scores", "attend",
+__all__ = ["SCORINGS", "ATTENTIONS", "dot_scores", "general_scores", "attend",
            "BiLSTMEncoder", "AttentionDecoder", "Seq2Seq", "decode", "count_params"]
 
 SCORINGS = ("bahdanau", "dot", "general", None)
@@ -56,16 +56,12 @@ _NEG_INF = -1e9
 
 # --- the three scorings and the attention read-out (pure functions, tested against NumPy) -------
 
-def additive_scores(query, keys, w_query, w_keys, v):
-    """Bahdanau: e_j = vᵀ tanh(W [s; h_j]) with W = [w_query; w_keys] split by rows.
-
-    query (batch, n), keys (batch, S, m), w_query (n, a), w_keys (m, a), v (a,) → (batch, S).
-    """
-    return _additive_from_projected(query, jnp.dot(keys, w_keys), w_query, v)
-
-
 def _additive_from_projected(query, keys_proj, w_query, v):
-    # keys_proj = keys @ w_keys is the same at every decoder step: computed once per sequence.
+    """Bahdanau: e_j = vᵀ tanh(W [s; h_j]) with W = [w_query; w_keys] split by rows, given
+    keys_proj = keys @ w_keys (the same at every decoder step: computed once per sequence).
+
+    query (batch, n), keys_proj (batch, S, a), w_query (n, a), v (a,) → (batch, S).
+    """
     hidden = jnp.tanh(jnp.dot(query, w_query)[:, None, :] + keys_proj)  # (batch, S, a)
     return jnp.dot(hidden, v)                                          # (batch, S)
 
@@ -158,13 +154,12 @@ def _family_read(attention, att_weights, query, enc, mask, att_state, hard):
     return jnp.einsum('bs,bsm->bm', alpha, enc), alpha, att_state
 
 
-def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperature=0.0,
-                 hard=False):
+def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, hard=False):
     """The decoder loop, shared by teacher forcing, scheduled sampling and free running.
 
     enc (batch, S, n), mask (batch, S), gold_in (batch, T) int (the shifted gold tokens; only
     column 0, the start symbol, is used when own_prob = 1). At step t ≥ 1 the input token is the
-    model's own previous prediction with probability own_prob, else gold_in[:, t].
+    model's own previous prediction (argmax) with probability own_prob, else gold_in[:, t].
     Returns (log-probs (batch, T, V), attention weights (batch, T, S), chosen tokens (batch, T)).
     A family mechanism carries its state (α_{t-1}, Σ α, position, step) through the scan.
     """
@@ -179,10 +174,9 @@ def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperat
     keys_proj = jnp.dot(enc, att_weights[1]) if attention == 'bahdanau' else None
 
     steps = gold_in.shape[1]
-    coin_rng, sample_rng = jax.random.split(rng)
+    coin_rng, _ = jax.random.split(rng)           # (the same coins as when sampling was here)
     use_own = jax.random.uniform(coin_rng, (steps, batch)) < own_prob          # (T, batch)
     use_own = use_own.at[0].set(False)                                         # step 0: start symbol
-    sample_rngs = jax.random.split(sample_rng, steps)
     ctx0 = jnp.zeros((batch, n)) if attention is not None else jnp.zeros((batch, 0))
     logits0 = jnp.zeros((batch, w_o.shape[1]))
     family = attention in af.MECHANISMS
@@ -196,11 +190,8 @@ def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperat
 
     def step(carry, xs):
         c, h, ctx, prev_logits, att_state = carry
-        gold, own, step_rng = xs
-        if temperature > 0:
-            mine = jax.random.categorical(step_rng, prev_logits / temperature, axis=-1)
-        else:
-            mine = jnp.argmax(prev_logits, axis=-1)
+        gold, own = xs
+        mine = jnp.argmax(prev_logits, axis=-1)
         token = jnp.where(own, mine, gold)                                      # (batch,)
         x = emb[token]                                                          # (batch, d)
         if pre_step:                       # query = s_{t-1}; c_t goes into this step
@@ -217,7 +208,7 @@ def _run_decoder(weights, enc, mask, gold_in, own_prob, rng, attention, temperat
         return (c, h, ctx, logits, att_state), (logits, alpha, token)
 
     _, (logits, alpha, tokens) = jax.lax.scan(
-        step, (c0, h0, ctx0, logits0, state0), (gold_in.T, use_own, sample_rngs))
+        step, (c0, h0, ctx0, logits0, state0), (gold_in.T, use_own))
     logits = jnp.swapaxes(logits, 0, 1)                                         # (batch, T, V)
     return (jax.nn.log_softmax(logits, axis=-1), jnp.swapaxes(alpha, 0, 1),
             tokens.T)
@@ -280,28 +271,24 @@ class AttentionDecoder(base.Layer):
         params = af.init_params(self._attention, rng, n, m)
         return tuple(params[name] for name in af.param_names(self._attention))
 
-    def free_run(self, enc, mask, max_len, temperature=0.0, rng=None, hard=False):
-        """Free-running decode: every input is the previous output. Returns (tokens (batch,
+    def free_run(self, enc, mask, max_len, hard=False):
+        """Free-running (greedy) decode: every input is the previous output (argmax). Returns (tokens (batch,
         max_len) int, attention (batch, max_len, S), log-probs (batch, max_len, V)). ``hard``:
         hard monotonic decoding ('monotonic' only)."""
         if hard and self._attention != 'monotonic':
             raise ValueError(f"hard decoding is for attention='monotonic', not {self._attention!r}")
-        rng = jax.random.PRNGKey(0) if rng is None else rng
-        return _free_run_jit(self.weights, enc, mask, rng, self._attention, int(max_len),
-                             float(temperature), bool(hard))
+        return _free_run_jit(self.weights, enc, mask, self._attention, int(max_len), bool(hard))
 
 
-@functools.partial(jax.jit, static_argnums=(4, 5, 6, 7))
-def _free_run_jit(weights, enc, mask, rng, attention, max_len, temperature, hard):
+@functools.partial(jax.jit, static_argnums=(3, 4, 5))
+def _free_run_jit(weights, enc, mask, attention, max_len, hard):
     gold_in = jnp.zeros((enc.shape[0], max_len), jnp.int32)
-    logp, alpha, tokens = _run_decoder(weights, enc, mask, gold_in, 1.0, rng, attention,
-                                       temperature, hard)
+    # own_prob 1: every input after the start is the previous argmax (the coin's rng is moot)
+    logp, alpha, tokens = _run_decoder(weights, enc, mask, gold_in, 1.0, jax.random.PRNGKey(0),
+                                       attention, hard)
     # tokens[:, t] is the *input* at step t (start symbol, then the prediction of step t-1):
     # the outputs are the inputs shifted left plus the last step's choice.
-    if temperature > 0:
-        last = jax.random.categorical(jax.random.fold_in(rng, max_len), logp[:, -1] / temperature)
-    else:
-        last = jnp.argmax(logp[:, -1], axis=-1)
+    last = jnp.argmax(logp[:, -1], axis=-1)
     out = jnp.concatenate([tokens[:, 1:], last[:, None]], axis=1)
     return out, alpha, logp
 
@@ -328,18 +315,17 @@ def Seq2Seq(input_vocab_size, target_vocab_size=None, d_model=32, n_units=64,
     )
 
 
-def decode(model, src, max_len, temperature=0.0, rng=None, hard=False):
-    """Free-running decode of a ``Seq2Seq`` model (its current weights) for a batch.
+def decode(model, src, max_len, hard=False):
+    """Free-running greedy decode of a ``Seq2Seq`` model (its current weights) for a batch.
 
     src (batch, S) int → (tokens (batch, max_len) int with everything after the first EOS set
-    to 0, attention (batch, max_len, S)). temperature 0 = greedy argmax, > 0 = sampling;
-    ``hard``: hard monotonic attention (attention='monotonic' only).
+    to 0, attention (batch, max_len, S)). ``hard``: hard monotonic attention (attention='monotonic' only).
     """
     encoder, decoder = model.sublayers[0], model.sublayers[1]
     src = np.asarray(src, dtype=np.int32)
     run_encoder = jax.jit(lambda w, s, x: encoder.pure_fn(x, w, s, jax.random.PRNGKey(0))[0])
     enc, mask = run_encoder(encoder.weights, encoder.state, src)
-    tokens, alpha, _ = decoder.free_run(enc, mask, max_len, temperature, rng, hard)
+    tokens, alpha, _ = decoder.free_run(enc, mask, max_len, hard)
     tokens = np.asarray(tokens)
     after_eos = np.cumsum(np.cumsum(tokens == EOS, axis=1), axis=1) > 1   # strictly after 1st EOS
     return np.where(after_eos, 0, tokens), np.asarray(alpha)

@@ -1,7 +1,7 @@
 """Text metrics shared by every model: ROUGE (``rouge-score``) and BLEU (``sacrebleu``).
 
     rouge(predictions, references) -> {rouge1, rouge2, rougeL, rougeLsum}      mean F1
-    rouge_with_ci(predictions, references, confidence=0.95) -> the same, plus
+    rouge_with_ci(predictions, references) -> the same, plus
         {"ci95": {type: [low, high]}}  (rouge-score's BootstrapAggregator, seeded)
     split_sentences(text) -> [sentence]   CNN/DailyMail convention: one per line
     bleu(predictions, references) -> corpus BLEU in [0, 1]
@@ -61,27 +61,26 @@ def rouge(predictions, references):
     return {key: total / n for key, total in totals.items()}
 
 
-def rouge_with_ci(predictions, references, confidence=0.95, n_samples=1000, seed=0):
-    """``rouge`` plus bootstrap confidence intervals of the mean F1 (rouge-score's
-    ``BootstrapAggregator``, ``n_samples`` resamples of the pairs).
+def rouge_with_ci(predictions, references):
+    """``rouge`` plus 95% bootstrap confidence intervals of the mean F1 (rouge-score's
+    ``BootstrapAggregator``, 1,000 resamples of the pairs, seed 0).
 
     Returns:
-      {type: mean F1, ..., "ci95": {type: [low, high]}} (the key names the confidence).
+      {type: mean F1, ..., "ci95": {type: [low, high]}}.
     """
     from rouge_score import scoring
 
-    aggregator = scoring.BootstrapAggregator(confidence_interval=confidence, n_samples=n_samples)
+    aggregator = scoring.BootstrapAggregator(confidence_interval=0.95, n_samples=1000)
     for scores in _scores(predictions, references):
         aggregator.add_scores(scores)
     state = np.random.get_state()  # the aggregator draws from NumPy's global RNG: seed it,
-    np.random.seed(seed)           # and give the caller's RNG back untouched
+    np.random.seed(0)              # and give the caller's RNG back untouched
     try:
         bounds = aggregator.aggregate()
     finally:
         np.random.set_state(state)
     means = rouge(predictions, references)
-    key = f"ci{round(confidence * 100)}"
-    means[key] = {t: [float(bounds[t].low.fmeasure), float(bounds[t].high.fmeasure)]
+    means["ci95"] = {t: [float(bounds[t].low.fmeasure), float(bounds[t].high.fmeasure)]
                   for t in ROUGE_TYPES}
     return means
 
