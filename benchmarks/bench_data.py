@@ -104,10 +104,10 @@ def bench_cnn(n_batches, tmp):
     if not sample.exists():
         return {"skipped": f"{sample} not found"}
     start = time.perf_counter()
-    data_dir = sources.prepare_cnn_dailymail(sample, os.path.join(tmp, "tfds"))
+    data_dir = sources.tfds.prepare_cnn_dailymail(sample, os.path.join(tmp, "tfds"))
     prepare_s = time.perf_counter() - start
     held_out = list(data.pairs("cnn_dailymail", "validation", data_dir=data_dir))
-    stats = sources.DataStats()
+    stats = sources.records.DataStats()
     train, _ = data.make_streams("cnn_dailymail", data_dir=data_dir, vocab_file=str(course_vocab),
                                  stats=stats, **COURSE)
     result = throughput(train, n_batches)

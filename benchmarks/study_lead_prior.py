@@ -11,6 +11,8 @@ held-out articles 0–99 (what ``make train`` reports), the TEST sets (``text_se
 sample's 100 held-out pairs. Writes ``benchmarks/results/lead_prior_study.json``.
 """
 import argparse
+import contextlib
+import io
 import json
 import pathlib
 import time
@@ -37,9 +39,10 @@ def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs):
     from trax_models.summarizer.generate import Summarizer
     s = Summarizer.from_checkpoint(checkpoint, copy="sentences", lead_prior=prior,
                                    max_new_tokens=160)
-    g = evaluate.summarize_and_score(s, generated, n_articles=None, n_samples=0,
-                                     max_new_tokens=160, baselines=("lead3",),
-                                     facts_of=facts_of, stream=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # the scores only, not the printed table
+        g = evaluate.summarize_and_score(s, generated, n_articles=None, n_samples=0,
+                                         max_new_tokens=160, baselines=("lead3",),
+                                         facts_of=facts_of)
     new, other = sets
     return {
         "generated": {k: round(g[k], 4) for k in ("fact_accuracy", "rouge1", "rougeL",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from trax_models import data
-from trax_models.sources import DataStats
+from trax_models.sources.records import DataStats
 
 EOS, SEP = 1, 0
 

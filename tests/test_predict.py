@@ -66,9 +66,8 @@ def test_an_undeclared_stateful_layer_raises():
     model, state = _init(_positional(), _Counter())
     for call in (lambda: predict.set_position(state, 3),
                  lambda: predict.gather_rows(state, jnp.arange(3), 3),
-                 lambda: predict.set_position(state, 3, model=model),
                  lambda: predict.state_layout(model)):
-        with pytest.raises(predict.UndeclaredStateError, match="_Counter.*declare_state"):
+        with pytest.raises(predict.UndeclaredStateError, match="_Counter.*STATE_LAYOUTS"):
             call()
 
 
@@ -86,14 +85,16 @@ def test_a_declared_int32_scalar_that_is_no_position_is_left_alone(monkeypatch):
     assert predict.state_layout(model) == (predict.POSITION, predict.KEEP, predict.Rows(1))
 
 
-def test_states_of_one_structure_with_different_layouts_need_the_model(monkeypatch):
+def test_states_of_one_structure_with_different_layouts_are_refused(monkeypatch):
+    monkeypatch.setattr(predict, "_RECORDED", {})  # forget the structures other tests recorded
     monkeypatch.setitem(predict.STATE_LAYOUTS, _name(_Steps), predict.KEEP)
-    steps_model, state = _init(_positional(), _Steps(), batch=2)
-    two_positions, _ = _init(_positional(), _positional(), batch=2)  # the same structure
-    with pytest.raises(predict.UndeclaredStateError, match="pass model="):
-        predict.set_position(state, 4)
-    assert [int(a) for a in predict.set_position(state, 4, model=steps_model)] == [4, 7]
-    assert [int(a) for a in predict.set_position(state, 4, model=two_positions)] == [4, 4]
+    _, state = _init(_positional(), _Steps(), batch=2)
+    assert [int(a) for a in predict.set_position(state, 4)] == [4, 7]
+    _init(_positional(), _positional(), batch=2)  # the same structure, another layout
+    for call in (lambda: predict.set_position(state, 4),
+                 lambda: predict.gather_rows(state, jnp.arange(2), 2)):
+        with pytest.raises(predict.UndeclaredStateError, match="cannot tell"):
+            call()
 
 
 def test_a_state_no_model_declared_is_refused():

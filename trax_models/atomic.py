@@ -63,12 +63,12 @@ def atomic_write_text(path, text):
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
-def atomic_directory(target, fill, done="DONE"):
+def atomic_directory(target, fill):
     """Build the directory ``target`` once: ``fill(tmp)`` writes it in a temporary sibling,
     which is renamed into place (a reader sees all of it or nothing). ``target/DONE`` marks a
     finished build: if it exists, nothing is done; if another process finishes first, its
     directory is kept. Returns ``target`` (a ``pathlib.Path``)."""
-    target = pathlib.Path(target)
+    target, done = pathlib.Path(target), "DONE"
     if (target / done).is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -59,8 +59,8 @@ import numpy as np
 import trax
 
 from trax_models import sources
-from trax_models.sources import DataError, DataStats, Source, pairs, vocab  # noqa: F401  (re-exported)
-from trax_models.sources.records import NOTHING_USABLE_AFTER
+from trax_models.sources import DataError, Source, pairs, vocab  # noqa: F401  (re-exported)
+from trax_models.sources.records import NOTHING_USABLE_AFTER, DataStats  # noqa: F401
 from trax_models.sources.vocab import set_default_vocab  # noqa: F401  (re-exported)
 from trax_models.tokens import EOS, SEP  # the course's end of sequence and separator (= pad id)
 

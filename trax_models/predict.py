@@ -17,11 +17,11 @@ rate or a "filled" flag: left alone). Combinators whose state is their sublayers
 convention: ``tl.Serial``, ``tl.Parallel``, …, any layer that does not override ``state``) are
 walked through. A layer with state that is neither in the table nor such a combinator is an
 error, raised by ``set_position``/``gather_rows`` — so a new counter or cache cannot be reset
-or reordered wrongly in silence: declare it with ``declare_state``.
+or reordered wrongly in silence: add its class to ``STATE_LAYOUTS``.
 
-``set_position``/``gather_rows`` take the model's layout from ``model=`` or, without it, from
-the layout ``init_compiled`` recorded for the state's structure (tree and leaf shapes/dtypes);
-states of equal structure whose models declare different layouts need ``model=``.
+``set_position``/``gather_rows`` find the layout ``init_compiled`` recorded for the state's
+structure (tree and leaf shapes/dtypes); two models whose states have one structure but
+different layouts cannot be told apart, and are refused.
 
 ``init_predict`` also gives every sub-layer a concrete rng: trax otherwise creates sub-layer
 rngs lazily inside the first traced ``pure_fn`` and keeps the tracers, so a later eager call
@@ -35,7 +35,7 @@ import numpy as np
 from trax import layers as tl
 
 __all__ = ["init_compiled", "init_predict", "set_position", "gather_rows", "state_layout",
-           "declare_state", "POSITION", "KEEP", "Rows", "ROWS", "STATE_LAYOUTS",
+           "POSITION", "KEEP", "Rows", "ROWS", "STATE_LAYOUTS",
            "UndeclaredStateError"]
 
 POSITION = "position"  # int32 scalar: positions decoded so far (set_position sets it)
@@ -75,13 +75,6 @@ class UndeclaredStateError(ValueError):
     """A layer keeps state that ``STATE_LAYOUTS`` does not describe."""
 
 
-def declare_state(layer_class, spec):
-    """Declares the state of ``layer_class`` (a class or its 'module.qualname'): ``spec`` as in
-    ``STATE_LAYOUTS``. Do it before ``init_compiled`` records a model that has such layers."""
-    name = layer_class if isinstance(layer_class, str) else _class_name(layer_class)
-    STATE_LAYOUTS[name] = spec
-
-
 def _class_name(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -106,8 +99,8 @@ def _layout(layer, state, path):
                                for sub, sub_state in zip(layer.sublayers, state))
         raise UndeclaredStateError(
             f"{where} ({name}) keeps predict state that trax_models.predict does not know: "
-            f"declare which entries are positions, per-row caches or neither with "
-            f"predict.declare_state({type(layer).__name__}, spec) (see STATE_LAYOUTS)")
+            f"add {name!r} to trax_models.predict.STATE_LAYOUTS, saying which entries are "
+            f"positions, per-row caches or neither")
     spec = STATE_LAYOUTS[name]
     spec = spec(layer) if callable(spec) else spec
 
@@ -151,19 +144,18 @@ def _record(model, state):
     failed = isinstance(known, Exception), isinstance(layout, Exception)
     if failed[0] != failed[1] or (not any(failed) and known != layout):
         layout = UndeclaredStateError(
-            "two models with states of the same structure declare different layouts: pass "
-            "model= to set_position/gather_rows")
+            "two models whose predict states have the same structure declare different "
+            "layouts, so set_position/gather_rows cannot tell which one a state is from: "
+            "decode them in separate processes")
     _RECORDED[key] = layout
 
 
-def _layout_of(state, model, caller):
-    if model is not None:
-        return state_layout(model, state)
+def _layout_of(state, caller):
     layout = _RECORDED.get(_structure(state))
     if layout is None:
         raise UndeclaredStateError(
             f"{caller}: no model recorded for a state of this structure: make it with "
-            f"predict.init_predict / init_compiled, or pass model=")
+            f"predict.init_predict / init_compiled")
     if isinstance(layout, Exception):
         raise UndeclaredStateError(f"{caller}: {layout}")
     return layout
@@ -218,27 +210,25 @@ def init_predict(model, weights, signature, rng=None):
     return model.state
 
 
-def set_position(state, position, model=None):
+def set_position(state, position):
     """``state`` with every position (``POSITION`` in its layout) set to ``position``.
 
     Cache contents are unchanged: after a right-padded prefill, rewinding to the true length
     makes the next tokens overwrite the padded slots before anything attends to them. Other
-    state (int32 scalars included) is left alone. ``model``: whose layout to use (default: the
-    one recorded for this state's structure by ``init_compiled``).
+    state (int32 scalars included) is left alone.
     """
-    layout = _layout_of(state, model, "set_position")
+    layout = _layout_of(state, "set_position")
     return _tagged(lambda tag, leaf: jnp.asarray(position, jnp.int32) if tag == POSITION else leaf,
                    layout, state)
 
 
-def gather_rows(state, rows, n_rows, model=None):
+def gather_rows(state, rows, n_rows):
     """Reorder the batch of a predict state: row r of the result is row ``rows[r]``.
 
     Only the caches (``Rows(axis)`` in the layout) move: their ``axis`` holds n_rows·k
     entries, k per row (e.g. batch·heads); positions and other state are left alone.
-    ``model``: as in ``set_position``.
     """
-    layout = _layout_of(state, model, "gather_rows")
+    layout = _layout_of(state, "gather_rows")
 
     def gather(tag, leaf):
         if not isinstance(tag, Rows):

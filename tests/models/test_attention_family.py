@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from trax_models.models import attention_family as af
-from trax_models.models import attention_family_reference as ref
+from tests.models import attention_family_reference as ref
 
 SHAPES = [(1, 3), (2, 6), (3, 9)]       # (batch, S)
 N, M, A, K, R = 4, 5, 6, 3, 5           # query width, key width, attention dim, filters, width

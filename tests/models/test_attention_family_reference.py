@@ -3,7 +3,7 @@ JAX functions are checked against these references in test_attention_family.py).
 import numpy as np
 
 from trax_models import numpy_attention
-from trax_models.models import attention_family_reference as ref
+from tests.models import attention_family_reference as ref
 
 
 def test_conv_identity_and_shift_filters():

@@ -12,7 +12,7 @@ from trax import shapes
 
 from trax_models import predict as predict_state
 from trax_models.models import attention_family as af
-from trax_models.models import attention_family_reference as ref
+from tests.models import attention_family_reference as ref
 from trax_models.models import cross_attention as xattn
 from trax_models.models import encoder_decoder as ed
 from trax_models.summarizer.generate import Summarizer

@@ -9,7 +9,8 @@ import trax
 from conftest import CNN_DM_SAMPLE, _need
 
 from trax_models import data, sources
-from trax_models.sources import DataError, DataStats, files
+from trax_models.sources import DataError, files
+from trax_models.sources.records import DataStats
 
 
 def _jsonl(path, rows):
@@ -24,12 +25,12 @@ ROWS = [{"text": f"Article number {i} says that team {i} won.", "abstract": f"Te
 def test_read_jsonl_csv_tsv_with_custom_fields(tmp_path):
     want = [(r["text"], r["abstract"]) for r in ROWS]
     j = _jsonl(tmp_path / "d.jsonl", ROWS)
-    assert sources.read_pairs(j, article_key="text", summary_key="abstract") == want
+    assert files.read_pairs(j, article_key="text", summary_key="abstract") == want
     for ext, sep in (("csv", ","), ("tsv", "\t")):
         p = tmp_path / f"d.{ext}"
         p.write_text(f"id{sep}text{sep}abstract\n" + "".join(
             f"{i}{sep}\"{a}\"{sep}{s}\n" for i, (a, s) in enumerate(want)))
-        assert sources.read_pairs(p, article_key="text", summary_key="abstract") == want
+        assert files.read_pairs(p, article_key="text", summary_key="abstract") == want
 
 
 def test_split_by_ratio_is_seeded_and_disjoint(tmp_path):
@@ -54,17 +55,17 @@ def test_bad_json_line_names_file_and_line(tmp_path):
     p = tmp_path / "bad.jsonl"
     p.write_text('{"article": "a", "summary": "b"}\n{"article": "a", "summ\n')
     with pytest.raises(DataError, match=r"bad\.jsonl:2: not valid JSON"):
-        sources.read_pairs(p)
+        files.read_pairs(p)
 
 
 def test_missing_field_names_file_line_and_fields(tmp_path):
     p = _jsonl(tmp_path / "f.jsonl", [{"article": "a", "summary": "b"}] * 2 + [{"article": "a", "highlights": "b"}])
     with pytest.raises(DataError, match=r"f\.jsonl:3: missing field 'summary' .*highlights.*summary_key"):
-        sources.read_pairs(p)
+        files.read_pairs(p)
     c = tmp_path / "f.csv"
     c.write_text("article,highlights\na,b\n")
     with pytest.raises(DataError, match=r"f\.csv:1: the header has no column 'summary'"):
-        sources.read_pairs(c)
+        files.read_pairs(c)
 
 
 def test_unknown_source_name():
@@ -74,10 +75,10 @@ def test_unknown_source_name():
 
 def test_missing_file_and_unknown_type(tmp_path):
     with pytest.raises(DataError, match="data file not found"):
-        sources.read_pairs(tmp_path / "none.jsonl")
+        files.read_pairs(tmp_path / "none.jsonl")
     (tmp_path / "x.parquet").write_text("")
     with pytest.raises(DataError, match="unknown file type"):
-        sources.read_pairs(tmp_path / "x.parquet")
+        files.read_pairs(tmp_path / "x.parquet")
 
 
 def test_non_utf8_lines_are_read_as_windows_1252_and_counted(tmp_path):
@@ -87,12 +88,12 @@ def test_non_utf8_lines_are_read_as_windows_1252_and_counted(tmp_path):
     p.write_bytes(b'{"article": "caf\xe9 opens", "summary": "\x93ok\x94"}\n'
                   b'{"article": "fine", "summary": "ok"}\n')
     stats = DataStats()
-    assert sources.read_pairs(p, stats=stats) == [("café opens", "“ok”"), ("fine", "ok")]
+    assert files.read_pairs(p, stats=stats) == [("café opens", "“ok”"), ("fine", "ok")]
     assert stats.not_utf8 == 1
     c = tmp_path / "latin.csv"
     c.write_bytes(b'article,summary\n"na\xefve\nline two",ok\nplain,text\n"a\xe9",b\n')
     stats = DataStats()
-    assert sources.read_pairs(c, stats=stats) == [("naïve\nline two", "ok"), ("plain", "text"),
+    assert files.read_pairs(c, stats=stats) == [("naïve\nline two", "ok"), ("plain", "text"),
                                                   ("aé", "b")]
     assert stats.not_utf8 == 2
     # bytes straight from a stream (TFDS gives bytes) are handled the same way
@@ -121,7 +122,7 @@ def test_a_utf8_byte_order_mark_is_dropped(tmp_path):
     j.write_bytes(bom + b'{"article": "a", "summary": "b"}\n')
     c.write_bytes(bom + b"article,summary\na,b\n")
     stats = DataStats()
-    assert sources.read_pairs(j, stats=stats) == sources.read_pairs(c, stats=stats) == [("a", "b")]
+    assert files.read_pairs(j, stats=stats) == files.read_pairs(c, stats=stats) == [("a", "b")]
     assert stats.not_utf8 == 0
 
 
@@ -134,7 +135,7 @@ def test_utf16_or_binary_data_is_refused_with_its_line(tmp_path, raw, line):
     p = tmp_path / "u.jsonl"
     p.write_bytes(raw)
     with pytest.raises(DataError, match=rf"u\.jsonl:{line}: not text \((UTF-16|NUL bytes)"):
-        sources.read_pairs(p)
+        files.read_pairs(p)
 
 
 @pytest.mark.parametrize("value, kind", [(["a", "b"], "a list"), (12345, "a number"),
@@ -146,9 +147,9 @@ def test_a_jsonl_field_that_is_not_a_string_is_refused(tmp_path, value, kind):
                                       {"article": "a", "highlights": value}])
     with pytest.raises(DataError, match=rf"f\.jsonl:2: field 'highlights' is {kind} \(.*\), "
                                         "not a string — write it as one JSON string"):
-        sources.read_pairs(p, summary_key="highlights")
+        files.read_pairs(p, summary_key="highlights")
     p = _jsonl(p, [{"article": "a", "highlights": None}])
-    assert sources.read_pairs(p, summary_key="highlights") == [("a", "")]
+    assert files.read_pairs(p, summary_key="highlights") == [("a", "")]
 
 
 @pytest.mark.parametrize("path", ["/dev/zero", "folder.jsonl"])
@@ -158,7 +159,7 @@ def test_a_data_path_that_is_not_a_regular_file_is_refused(tmp_path, path):
     target = tmp_path / path
     with pytest.raises(DataError, match=rf"^{re.escape(str(target))} is not a regular file .* "
                                         r"pass the path of a \.jsonl"):
-        sources.read_pairs(target)
+        files.read_pairs(target)
 
 
 def test_a_line_over_the_bound_is_refused_with_its_line(tmp_path, monkeypatch):
@@ -171,7 +172,7 @@ def test_a_line_over_the_bound_is_refused_with_its_line(tmp_path, monkeypatch):
         p = tmp_path / f"long.{ext}"
         p.write_text(ok + body if ext == "jsonl" else body)
         with pytest.raises(DataError, match=rf"long\.{ext}:3: a line longer than"):
-            sources.read_pairs(p)
+            files.read_pairs(p)
 
 
 def test_a_csv_field_over_csvs_limit_is_a_data_error(tmp_path):
@@ -179,7 +180,7 @@ def test_a_csv_field_over_csvs_limit_is_a_data_error(tmp_path):
     p = tmp_path / "big.csv"
     p.write_text("article,summary\na,b\n" + "a" * 200_000 + ",b\n")
     with pytest.raises(DataError, match=r"big\.csv:3: not a CSV row .*use JSONL"):
-        sources.read_pairs(p)
+        files.read_pairs(p)
 
 
 def test_null_or_blank_fields_in_a_file_are_skipped_and_counted(tmp_path):
@@ -201,7 +202,7 @@ def test_empty_pairs_are_skipped_and_counted():
 def test_cnn_dailymail_unprepared_dir_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match=r"CNN/DailyMail is not prepared in .*download_and_prepare"
                                          r".*prepare_cnn_dailymail"):
-        sources.cnn_dailymail(str(tmp_path))
+        sources.tfds.cnn_dailymail(str(tmp_path))
     with pytest.raises(DataError, match="not prepared"):
         data.make_streams("cnn_dailymail", data_dir=str(tmp_path), vocab_file=str(tmp_path / "v"))
 
@@ -210,7 +211,7 @@ def test_cnn_dailymail_unprepared_dir_is_a_clear_error(tmp_path):
 def cnn_dir(tmp_path_factory):
     sample = _need(CNN_DM_SAMPLE)  # skips with a reason when ../shared is absent
     d = tmp_path_factory.mktemp("tfds")
-    sources.prepare_cnn_dailymail(sample, str(d), eval_fraction=0.1, seed=0)
+    sources.tfds.prepare_cnn_dailymail(sample, str(d), eval_fraction=0.1, seed=0)
     rows = [json.loads(line) for line in sample.read_text().splitlines()]
     return str(d), rows
 
@@ -242,9 +243,7 @@ def test_cnn_dailymail_batches_with_course_vocab(cnn_dir, course_vocab):
 
 
 def test_the_package_reexports_what_callers_use():
-    from trax_models.sources import files, records, tfds
-    assert sources.DataError is records.DataError and sources.DataStats is records.DataStats
-    assert sources.clean_pairs is records.clean_pairs and sources.read_pairs is files.read_pairs
-    assert sources.prepare_cnn_dailymail is tfds.prepare_cnn_dailymail
-    assert sources.tfds_prepared is tfds.tfds_prepared and sources.cnn_dailymail is tfds.cnn_dailymail
+    from trax_models.sources import records, tfds
+    assert sources.DataError is records.DataError and sources.clean_pairs is records.clean_pairs
+    assert sources.tfds_prepared is tfds.tfds_prepared and data.DataStats is records.DataStats
     assert data.DataError is sources.DataError and data.pairs is sources.pairs

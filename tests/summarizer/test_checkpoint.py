@@ -126,9 +126,10 @@ def test_load_model_gives_the_trained_weights_in_eval_and_predict_mode(tmp_path)
     batch = next(synthetic_batches(seed=5))[0]
     expected = loop.eval_model(batch)
     np.testing.assert_allclose(model(batch), expected, atol=1e-6)
-    predict, _ = checkpoint.load_model(config.output_dir, mode="predict", batch_size=4)
+    predict, _ = checkpoint.load_model(config.output_dir, mode="predict")
     # predict mode is fed the shifted tokens: first the start-of-sequence 0, then x0, ...
-    first = predict(np.zeros((4, 1), np.int32))
+    batch, expected = batch[:1], expected[:1]  # one row: the predict model's batch
+    first = predict(np.zeros((1, 1), np.int32))
     second = predict(batch[:, :1])
     np.testing.assert_allclose(first[:, 0], expected[:, 0], atol=1e-5)
     np.testing.assert_allclose(second[:, 0], expected[:, 1], atol=1e-5)

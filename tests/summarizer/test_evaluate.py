@@ -126,7 +126,7 @@ def test_summarize_and_score_figures(ckpt, capsys):
     out = capsys.readouterr().out
     assert out.count("--- held-out sample") == 2 and "Lead-3 baseline" in out
     with pytest.raises(UserError, match="no \\(article, summary\\) pairs"):
-        evaluate.summarize_and_score(decoder, [], stream=False)
+        evaluate.summarize_and_score(decoder, [])
 
 
 def _main(argv):

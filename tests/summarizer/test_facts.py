@@ -95,14 +95,14 @@ def test_summarize_and_score_reports_facts_and_hallucination():
         def summarize(self, articles, **options):
             return [REFERENCE.replace("Ines Valverde", "Ines Fischer") for _ in articles]
 
-    report = evaluate.summarize_and_score(Echo(), [(ARTICLE, REFERENCE)], stream=False,
+    report = evaluate.summarize_and_score(Echo(), [(ARTICLE, REFERENCE)],
                                           facts_of={ARTICLE: FACTS}.get)
     assert report["fact_accuracy"] == pytest.approx(8 / 9, abs=1e-4)
     assert 0 < report["hallucination"] < 0.2
     lead3 = report["lead3"]  # scored the same way: it copies the article, so invents nothing
     assert lead3["hallucination"] == 0.0 and lead3["fact_accuracy"] is not None
     assert "fact_accuracy" not in evaluate.summarize_and_score(
-        Echo(), [(ARTICLE, REFERENCE)], stream=False)
+        Echo(), [(ARTICLE, REFERENCE)])
 
 
 def test_a_copied_sentence_never_counts_as_hallucinated():

@@ -212,14 +212,16 @@ def test_attention_only_models_shade_by_their_attention(driver, views, tmp_path,
         assert _highlighted(driver) == top, j
 
 
-def test_bad_input_pages_open(driver, views, tmp_path):
+def test_bad_input_pages_open(driver, views, tmp_path, monkeypatch):
     """An empty summary, a one-word article and a huge article in one page: it opens without
     a script error, says there is no summary, and switches between them."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     s, _ = views["pointer_lm"]
-    pages = [html_view.collect(s, ARTICLE, summary_ids=[], source="empty"),
-             html_view.collect(s, "Budget.", source="one word"),
+    with monkeypatch.context() as m:  # a decoder that writes nothing
+        m.setattr(s, "generate", lambda prompts, **_: [[]])
+        empty = html_view.collect(s, ARTICLE, source="empty")
+    pages = [empty, html_view.collect(s, "Budget.", source="one word"),
              html_view.collect(s, " ".join([ARTICLE] * 50), source="huge")]  # 27 × max_len
     path = html_view.write_html(tmp_path / "bad.html", pages)
     _open(driver, path)

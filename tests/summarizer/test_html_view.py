@@ -136,13 +136,16 @@ def test_page_text_cannot_break_out(pointer_summarizer):
     assert data == json.loads(json.dumps(view.data))
 
 
-def test_bad_input_still_gives_a_page(pointer_summarizer, tmp_path):
+def test_bad_input_still_gives_a_page(pointer_summarizer, tmp_path, monkeypatch):
     """An empty summary, a summary that is only the end, a one-word article and a huge article
     each give a valid page; the huge one embeds what the model read, noted as cut."""
     s, _ = pointer_summarizer
-    empty = html_view.collect(s, ARTICLE, summary_ids=[])
+    with monkeypatch.context() as m:  # decoders that write nothing, or only the end
+        m.setattr(s, "generate", lambda prompts, **_: [[]])
+        empty = html_view.collect(s, ARTICLE)
+        m.setattr(s, "generate", lambda prompts, **_: [[EOS]])
+        only_end = html_view.collect(s, ARTICLE)
     assert empty.data["steps"] == [] and empty.data["summary"] == ""
-    only_end = html_view.collect(s, ARTICLE, summary_ids=[EOS])
     assert [st["text"] for st in only_end.data["steps"]] == ["<EOS>"]
     word = html_view.collect(s, "Budget.")
     assert "".join(word.data["article"]) == "Budget."

@@ -1,5 +1,5 @@
 """summarizer/loop.py: every private name of trax's Loop it uses is listed once, with why, in
-``PRIVATE_TRAX_NAMES``; no private module-level name of trax is used; nothing of trax is
+``_PRIVATE_TRAX_NAMES``; no private module-level name of trax is used; nothing of trax is
 patched (its checkpoint reader is not swapped any more: the loop reads its own file)."""
 import ast
 import inspect
@@ -34,8 +34,8 @@ def test_every_private_trax_name_the_loop_uses_is_listed_with_why():
             and node.value.id in ("self", "super") and node.attr.startswith("_")}
     used |= {node.name for node in cls.body if isinstance(node, ast.FunctionDef)}  # overrides
     trax_private = used & _trax_loop_names()
-    assert trax_private == set(loop.PRIVATE_TRAX_NAMES)
-    assert all(isinstance(why, str) and len(why) > 20 for why in loop.PRIVATE_TRAX_NAMES.values())
+    assert trax_private == set(loop._PRIVATE_TRAX_NAMES)
+    assert all(isinstance(why, str) and len(why) > 20 for why in loop._PRIVATE_TRAX_NAMES.values())
 
 
 def test_no_private_module_name_of_trax_and_no_assignment_into_trax():

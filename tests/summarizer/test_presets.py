@@ -47,7 +47,7 @@ TOY = ["--d_model", "16", "--d_ff", "32", "--n_layers", "1", "--n_heads", "2",
 
 
 def test_course_preset_trains_and_resumes_at_toy_scale(cnn_dm_sample, course_vocab, tmp_path):
-    data_dir = sources.prepare_cnn_dailymail(str(cnn_dm_sample), str(tmp_path / "tfds"))
+    data_dir = sources.tfds.prepare_cnn_dailymail(str(cnn_dm_sample), str(tmp_path / "tfds"))
     out = tmp_path / "course"
     flags = ["--preset", "course", "--data_dir", data_dir, "--vocab_file", str(course_vocab),
              "--output_dir", str(out), *TOY]

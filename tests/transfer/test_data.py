@@ -80,16 +80,18 @@ def test_splits_are_deterministic_and_new_articles():
     assert " ".join(a["words"]) != pretraining
 
 
-def test_ensure_data_writes_readable_files_once(tmp_path):
+def test_ensure_data_writes_readable_files_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAX_MODELS_CACHE", str(tmp_path))
     sizes = {"train": 4, "test": 2}
-    d = data.ensure_data(1, sizes, base=tmp_path)
+    d = data.ensure_data(1, sizes)
+    assert d.parent == tmp_path
     ner = formats.read_conll(d / "ner-train.conll")
     assert [(w, t) for w, t in ner] == [
         (e["words"], e["tags"]) for e in (data.ner_example(1, "train", i) for i in range(4))]
     qa = formats.read_squad(d / "qa-test.json")
     assert qa == [q for i in range(2) for q in data.qa_examples(1, "test", i)]
     stamp = (d / "DONE").stat().st_mtime_ns
-    assert data.ensure_data(1, sizes, base=tmp_path) == d
+    assert data.ensure_data(1, sizes) == d
     assert (d / "DONE").stat().st_mtime_ns == stamp  # cached, not rebuilt
 
 

@@ -28,10 +28,10 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["PAD", "EOS", "TRAIN_LENGTHS", "TEST_LENGTHS", "Batch", "AlignmentTask", "CopyTask",
+__all__ = ["EOS", "TRAIN_LENGTHS", "TEST_LENGTHS", "Batch", "AlignmentTask", "CopyTask",
            "ReCopyTask", "InvReCopyTask", "FragmentsTask", "LookupTask", "TASKS", "make_task"]
 
-PAD, EOS = 0, 1
+EOS = 1                                    # 0 is padding
 FIRST = 2                                  # the first symbol's token
 TRAIN_LENGTHS = tuple(range(5, 11))        # 5–10
 TEST_LENGTHS = (10, 20, 50, 100)           # up to 10× the longest training length
@@ -152,9 +152,7 @@ class InvReCopyTask(AlignmentTask):
 class FragmentsTask(AlignmentTask):
     """Copy a source made of one fragment repeated, separated by single random symbols."""
     name = "fragments"
-
-    def __init__(self, fragment_len=3):
-        self.fragment_len = fragment_len
+    fragment_len = 3
 
     def example(self, rng, n):
         fragment = self._symbols(rng, self.fragment_len)
@@ -169,12 +167,12 @@ class LookupTask(AlignmentTask):
     """Long lookup-table composition: values are tokens 2 … 2 + n_values − 1, tables the next
     n_tables tokens; the tables are random bijections fixed by ``table_seed``."""
     name = "lookup"
+    n_values, n_tables, table_seed = 8, 6, 0
 
-    def __init__(self, n_values=8, n_tables=6, table_seed=0):
-        self.n_values, self.n_tables = n_values, n_tables
-        self.n_symbols = n_values + n_tables
-        perm = np.random.default_rng(table_seed)
-        self.tables = np.stack([perm.permutation(n_values) for _ in range(n_tables)])
+    def __init__(self):
+        self.n_symbols = self.n_values + self.n_tables
+        perm = np.random.default_rng(self.table_seed)
+        self.tables = np.stack([perm.permutation(self.n_values) for _ in range(self.n_tables)])
 
     def max_source(self, n):
         return n + 1                          # n tables, then x

@@ -7,8 +7,7 @@ import pathlib
 
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
-from trax_models.experiments import alignment_tasks, attention_study
-from trax_models.experiments.compare import run
+from trax_models.experiments import alignment_tasks, attention_study, compare
 from trax_models.experiments.plots import plot_all
 from trax_models.summarizer.cli import HelpFormatter
 
@@ -29,7 +28,7 @@ def compare_parser():
                     "gradient norms vs distance, and seq2seq (with/without attention) vs "
                     "Transformer on reversal. Writes compare.json and PNG plots.",
         formatter_class=HelpFormatter)
-    parser.add_argument("--size", default="default", choices=("smoke", "default", "full"),
+    parser.add_argument("--size", default="default", choices=compare.SIZES,
                         help="smoke = seconds, numbers not meaningful (CI); default = a few "
                              "minutes on 2 CPU cores; full = ~20+ minutes")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
@@ -65,7 +64,7 @@ def cli(argv):
                         f"{','.join(PARTS)}")
     out = _writable(args.out)
 
-    result = run(args.size, seed=args.seed, parts=parts, quiet=args.quiet)
+    result = compare.run(args.size, seed=args.seed, parts=parts, quiet=args.quiet)
     result["plots"] = plot_all(result, out)
     path = out / "compare.json"
     atomic_write_text(path, json.dumps(result, indent=1))

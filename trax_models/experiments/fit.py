@@ -138,11 +138,11 @@ def compiled_train_step(model, inputs, targets, mask, seed=0):
     return run_once
 
 
-def input_grad_norms(model, tokens, weights_list=None, answer_pos=-1):
+def input_grad_norms(model, tokens, weights_list=None):
     """‖∂ log p(answer) / ∂ e_j‖ for every input token j: how much signal reaches each position.
 
     The LM must start with ShiftRight, Embedding (TransformerLM and RNNLM do). e_j is the
-    embedding of token j; the answer is tokens[:, answer_pos], predicted at that position.
+    embedding of token j; the answer is the last token, predicted at the last position.
     ``weights_list``: weight trees to measure (default [model.weights]), one compilation for
     all. Returns a list of (B, L) arrays indexed by token position j (0 for j ≥ the answer).
     """
@@ -151,7 +151,7 @@ def input_grad_norms(model, tokens, weights_list=None, answer_pos=-1):
     state = model.state
     rng = jax.random.PRNGKey(0)
     tokens = jnp.asarray(tokens, jnp.int32)
-    pos = answer_pos % tokens.shape[1]
+    pos = tokens.shape[1] - 1
 
     @jax.jit
     def norms_for(weights):

@@ -28,16 +28,17 @@ class RecallTask:
     """Long-range recall batches. Vocabulary: 0 pad, 1 EOS, 2 GREW_UP, 3 VISITED, 4 SPEAK,
     then ``n_countries`` countries, their languages and ``n_fillers`` filler words."""
     GREW_UP, VISITED, SPEAK = 2, 3, 4
+    n_countries, n_fillers = 8, 16
 
-    def __init__(self, length, n_countries=8, n_fillers=16, decoy_rate=0.1):
+    def __init__(self, length, decoy_rate=0.1):
         if length < 4:
             raise ValueError(f"recall sequences need length ≥ 4, got {length}")
-        self.length = length
-        self.n_countries, self.n_fillers, self.decoy_rate = n_countries, n_fillers, decoy_rate
+        self.length, self.decoy_rate = length, decoy_rate
+        n_countries = self.n_countries
         self.countries = 5 + np.arange(n_countries)
         self.languages = self.countries + n_countries
-        self.fillers = 5 + 2 * n_countries + np.arange(n_fillers)
-        self.vocab_size = 5 + 2 * n_countries + n_fillers
+        self.fillers = 5 + 2 * n_countries + np.arange(self.n_fillers)
+        self.vocab_size = 5 + 2 * n_countries + self.n_fillers
 
     @property
     def max_distance(self):
@@ -78,9 +79,11 @@ class RecallTask:
 class ReversalTask:
     """Reverse a random symbol string: src (B, max_len + 1), tgt (B, max_len + 1) with EOS."""
 
-    def __init__(self, max_len, n_symbols=16):
-        self.max_len, self.n_symbols = max_len, n_symbols
-        self.vocab_size = 2 + n_symbols
+    n_symbols = 16
+
+    def __init__(self, max_len):
+        self.max_len = max_len
+        self.vocab_size = 2 + self.n_symbols
 
     def batch(self, rng, batch_size, lengths):
         """(src, tgt (B, max_len + 1) int32, tgt mask (B, max_len + 1) float32, n (B,) int)."""

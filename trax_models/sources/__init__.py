@@ -6,7 +6,7 @@ A source is named by ``source``:
 * ``"cnn_dailymail"`` — the course's ``trax.data.TFDS('cnn_dailymail', data_dir=...,
   keys=('article', 'highlights'), train=...)``. ``data_dir`` must hold the prepared dataset
   (online: ``tfds.builder('cnn_dailymail', data_dir=D).download_and_prepare()``;
-  or from a JSONL copy: ``prepare_cnn_dailymail(jsonl, D)``); an unprepared one is refused
+  or from a JSONL copy: ``tfds.prepare_cnn_dailymail(jsonl, D)``); an unprepared one is refused
   with a message instead of a silent multi-GB download.
 * ``"default"`` — the generated news corpus (``trax_models.sources.corpus``), same TFDS path.
 * a path ``"pairs.jsonl"`` / ``".csv"`` / ``".tsv"`` — one file, split into train/validation
@@ -45,22 +45,11 @@ import pathlib
 import types
 
 from trax_models.sources import corpus, extractive, files, tfds, vocab
-from trax_models.sources.files import read_pairs, split_by_ratio
-from trax_models.sources.records import DataError, DataStats, clean_pairs
-from trax_models.sources.tfds import (
-    CNN_DM,
-    CNN_DM_KEYS,
-    check_cnn_dailymail,
-    cnn_dailymail,
-    prepare_cnn_dailymail,
-    prepare_tfds,
-    tfds_prepared,
-)
+from trax_models.sources.records import DataError, clean_pairs
+from trax_models.sources.tfds import CNN_DM, tfds_prepared
 
-__all__ = ["DataError", "DataStats", "clean_pairs", "read_pairs", "split_by_ratio",
-           "CNN_DM", "CNN_DM_KEYS", "check_cnn_dailymail", "cnn_dailymail",
-           "prepare_cnn_dailymail", "prepare_tfds", "tfds_prepared", "SPLITS",
-           "stream", "pairs", "facts_of", "resolve_vocab", "Source"]
+__all__ = ["DataError", "clean_pairs", "tfds_prepared", "SPLITS", "stream", "pairs",
+           "facts_of", "resolve_vocab", "Source"]
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +70,7 @@ def stream(source, split="train", seed=0, data_dir=None, stats=None, targets="re
                         f"{source!r} source trains on its own summaries (the default corpus's "
                         "are already article sentences)")
     if source == CNN_DM:
-        return cnn_dailymail(data_dir, train=split == "train")()
+        return tfds.cnn_dailymail(data_dir, train=split == "train")()
     if source == "default":
         return corpus.tfds_stream(split == "train", data_dir=data_dir, **_corpus_opts(options))()
     items = files.file_split(source, split, seed, stats=stats, **options)
@@ -115,7 +104,7 @@ def pairs(source="default", split="validation", seed=0, data_dir=None, stats=Non
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}; use one of {SPLITS}.")
     if source == CNN_DM:
-        raw = tfds.read_split(CNN_DM, check_cnn_dailymail(data_dir), split, CNN_DM_KEYS)
+        raw = tfds.read_split(CNN_DM, tfds.check_cnn_dailymail(data_dir), split, tfds.CNN_DM_KEYS)
     elif source == "default":
         raw = corpus.read_split(split, data_dir=data_dir, **_corpus_opts(options))
     else:

@@ -1,21 +1,23 @@
 """Extractive targets: the article's sentences that best cover a reference summary.
 
     split_sentences(text) -> [sentence]          one per line, else between sentence ends
-    oracle_sentences(article, reference, max_sentences=3) -> str
+    oracle_sentences(article, reference) -> str
 
 ``train --targets sentences`` trains on these instead of the reference: the model learns which
 of the article's sentences a summary needs, and copies them whole (the summarizer's default
 decoding copies whole sentences), where 900 abstractive references teach a small model too
 little. The greedy oracle of extractive summarization (Nallapati et al. 2017, Liu & Lapata
 2019): add the sentence that most raises ROUGE-1 + ROUGE-2 F1 against the reference, while it
-rises, at most ``max_sentences``; the chosen sentences in the article's order. Pure Python
-(lower-cased word n-grams, no stemming), ≈2 ms an article.
+rises, at most ``MAX_SENTENCES`` (CNN/DM's highlights are 3–4 sentences); the chosen
+sentences in the article's order. Pure Python (lower-cased word n-grams, no stemming), ≈2 ms
+an article.
 """
 import collections
 import re
 
 __all__ = ["split_sentences", "oracle_sentences"]
 
+MAX_SENTENCES = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _WORD = re.compile(r"\w+")
 
@@ -41,8 +43,8 @@ def _f1(overlap, produced, wanted):
     return 2 * precision * recall / (precision + recall)
 
 
-def oracle_sentences(article, reference, max_sentences=3):
-    """The article's sentences (at most ``max_sentences``, in article order) that greedily
+def oracle_sentences(article, reference):
+    """The article's sentences (at most ``MAX_SENTENCES``, in article order) that greedily
     maximise ROUGE-1 + ROUGE-2 F1 against ``reference``; "" when none overlaps it."""
     sentences = split_sentences(" ".join(str(article).split()))
     words = [_WORD.findall(s.lower()) for s in sentences]
@@ -51,7 +53,7 @@ def oracle_sentences(article, reference, max_sentences=3):
     totals = [sum(c.values()) for c in want]
     chosen, best = [], 0.0
     have = (collections.Counter(), collections.Counter())
-    while len(chosen) < max_sentences:
+    while len(chosen) < MAX_SENTENCES:
         pick = None
         for i, g in enumerate(grams):
             if i in chosen:

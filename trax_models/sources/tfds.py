@@ -37,7 +37,7 @@ def check_cnn_dailymail(data_dir):
             f"`python -c \"import tensorflow_datasets as tfds; tfds.builder('cnn_dailymail', "
             f"data_dir='{data_dir}').download_and_prepare()\"` (downloads ≈0.5 GB of stories and "
             "tokenizes ≈300k articles; plan for tens of minutes), or, from a JSONL copy with "
-            "'article' and 'highlights' fields, run trax_models.sources.prepare_cnn_dailymail("
+            "'article' and 'highlights' fields, run trax_models.sources.tfds.prepare_cnn_dailymail("
             f"jsonl, '{data_dir}'). Then pass data_dir='{data_dir}'.")
     return data_dir
 

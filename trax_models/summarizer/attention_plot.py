@@ -111,7 +111,7 @@ def attention_weights(model, tokens, n_heads=None):
     return weights.astype(np.float32)
 
 
-def token_labels(ids, vocab_file, separator_after_eos=True):
+def token_labels(ids, vocab_file):
     """Readable labels of the positions the model sees: ShiftRight's [0] + ids[:-1].
 
     ``<s>`` for the leading 0, ``<EOS>`` for 1, ``<sep>`` for the 0 after the article's EOS,
@@ -124,18 +124,18 @@ def token_labels(ids, vocab_file, separator_after_eos=True):
         if i == EOS:
             labels.append("<EOS>")
         elif i == PAD:
-            labels.append("<sep>" if separator_after_eos else "<pad>")
+            labels.append("<sep>")  # the 0 between article and summary
         else:
             labels.append(v.decode([i]).replace(" ", "·") or f"#{i}")
     return labels
 
 
-def plot_attention(weights, labels, path, title=None, max_labels=64):
+def plot_attention(weights, labels, path, title=None):
     """Save a grid of heatmaps (rows: layers, columns: heads) of causal attention weights.
 
     Args:
       weights: (n_layers, n_heads, L, L), rows = query positions, columns = key positions.
-      labels: L strings, one per position (tick labels; thinned to ≤ ``max_labels`` per axis).
+      labels: L strings, one per position (tick labels; thinned to ≤ 64 per axis).
       path: PNG file to write.
       title: figure title.
 
@@ -150,7 +150,7 @@ def plot_attention(weights, labels, path, title=None, max_labels=64):
     n_layers, n_heads, length, _ = weights.shape
     if len(labels) != length:
         raise ValueError(f"{len(labels)} labels for {length} positions")
-    step = max(1, -(-length // max_labels))  # label every step-th position
+    step = max(1, -(-length // 64))  # label every step-th position: ≤ 64 legible ticks
     ticks = np.arange(0, length, step)
     panel = max(3.0, 0.12 * length)
     fontsize = 7 if length <= 32 else 5

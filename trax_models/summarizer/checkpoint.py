@@ -26,7 +26,7 @@ API::
 
     load_config(DIR) -> dict                       # config.json + the model's description
     load_weights(DIR) -> (config, weights)         # for Summarizer: no model initialised
-    load_model(DIR, mode='eval'|'train'|'predict', batch_size=1) -> (model, config)
+    load_model(DIR, mode='eval'|'train'|'predict') -> (model, config)
     save_config(DIR, config, vocab_file)           # copies the vocab in, writes config.json
     write_checkpoint(path, contents)
     read_checkpoint(path, for_training=False) -> dict   (SHA-256 verified, structure checked)
@@ -77,17 +77,18 @@ _ANY_VERSION = b"trax_models checkpoint v"
 DESCRIPTION = ("model", "model_args", "vocab_sha256")  # what the weights are (``describe``)
 
 
-def write_checkpoint(path, contents, compresslevel=2):
+def write_checkpoint(path, contents):
     """Pickle ``contents`` (a dict of NumPy arrays and Python values) gzipped, atomically.
 
     The gzip stream holds ``MAGIC``, the SHA-256 of the pickle (hex) and a newline, then the
-    pickle: ``read_checkpoint`` verifies the digest before unpickling anything.
+    pickle: ``read_checkpoint`` verifies the digest before unpickling anything. Level 2: the
+    float weights hardly compress further, and level 9 takes several times longer.
     """
     payload = pickle.dumps(contents, protocol=pickle.HIGHEST_PROTOCOL)
     digest = hashlib.sha256(payload).hexdigest().encode("ascii")
 
     def write(f):
-        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=compresslevel) as gz:
+        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=2) as gz:
             gz.write(MAGIC + digest + b"\n")
             gz.write(payload)
     atomic_write(path, write)
@@ -439,18 +440,18 @@ def _described(config, contents, path):
                 model_args=json.loads(json.dumps(stored["model_args"])))
 
 
-def _load(directory, checkpoint_file):
+def _load(directory):
     """(config as ``load_config`` gives it, verified checkpoint contents, checkpoint path),
     reading the checkpoint once."""
     config = _read_config(directory)
-    path = pathlib.Path(directory).expanduser() / checkpoint_file
+    path = pathlib.Path(directory).expanduser() / CHECKPOINT_FILE
     contents = _read(path)
     return _described(config, contents, path), contents, path
 
 
 # --- Models ---------------------------------------------------------------------------------
 
-def load_weights(directory, checkpoint_file=CHECKPOINT_FILE):
+def load_weights(directory):
     """The trained weights of a checkpoint directory as the model's weight tree, and its config:
     what ``Summarizer`` takes (it builds its own predict models around them).
 
@@ -462,7 +463,7 @@ def load_weights(directory, checkpoint_file=CHECKPOINT_FILE):
     Returns:
       (config as ``load_config`` returns it, weights: nested tuples of NumPy arrays).
     """
-    config, contents, path = _load(directory, checkpoint_file)
+    config, contents, path = _load(directory)
     kind = registry.kind(config["model"])
     model = kind.build(kind.config.from_dict(config["model_args"]), "eval")
     model.weights = jax.eval_shape(lambda rng: model.init(kind.signature(), rng=rng)[0],
@@ -470,18 +471,16 @@ def load_weights(directory, checkpoint_file=CHECKPOINT_FILE):
     return config, load_flat_weights(model, contents["flat_weights"], path)
 
 
-def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_FILE):
+def load_model(directory, mode="eval"):
     """The trained model of a checkpoint directory, weights loaded, and its config.
 
     Args:
       directory: a directory written by ``python -m trax_models train``.
       mode: 'eval' (full sequences), 'predict' (KV-cache decoding), or 'train'.
-      batch_size: predict mode only: the batch the model is initialized for (cache shapes).
-      checkpoint_file: file inside ``directory`` (default model.pkl.gz).
 
     Returns:
       (model, config): model initialized for inputs (batch, length) int32 — in predict mode
-      (batch_size, 1); an encoder–decoder for (source (batch, 8), target) — with the
+      (1, 1): one row, one token a call; an encoder–decoder for (source (batch, 8), target) — with the
       checkpoint's weights; config as ``load_config`` returns it. (An encoder–decoder's
       predict model depends on the source length: ``adapters.EncoderDecoderAdapter`` builds
       it.) The model is built from the checkpoint's description of its weights.
@@ -490,11 +489,11 @@ def load_model(directory, mode="eval", batch_size=1, checkpoint_file=CHECKPOINT_
       UserError: missing/unreadable directory, config, vocab or checkpoint, or a checkpoint
         whose weight shapes differ from the config's model (message names both shapes).
     """
-    config, contents, path = _load(directory, checkpoint_file)
+    config, contents, path = _load(directory)
     kind = registry.kind(config["model"])
     model = kind.build(kind.config.from_dict(config["model_args"]), mode=mode)
     predict = mode == "predict"
     # a usable model needs its state (predict mode: caches, positions): init traced once
-    init_compiled(model, kind.signature(batch_size if predict else 1, 1 if predict else 8))
+    init_compiled(model, kind.signature(1, 1 if predict else 8))
     load_flat_weights(model, contents["flat_weights"], path)
     return model, config

@@ -90,7 +90,7 @@ def _rounded(scores):
 
 
 def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greedy",
-                        max_new_tokens=96, batch_size=8, stream=None, baselines=("lead3",),
+                        max_new_tokens=96, batch_size=8, baselines=("lead3",),
                         facts_of=None, **options):
     """Summarize held-out articles, print samples and ROUGE next to the leads; return the figures.
 
@@ -102,7 +102,6 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
       method: 'greedy' | 'sample' | 'beam' (``Summarizer.generate``; ``options`` go there:
         temperature, seed, beam_width, length_penalty).
       max_new_tokens: summary length cap; batch_size: articles decoded at once.
-      stream: file to print to (default stdout); ``False`` prints nothing.
       baselines: extractive baselines scored on the same articles (``baselines.BASELINES``);
         Lead-3 and Lead-1 are always among them, and "lead_equal": the article's first words,
         as many as the model's summary has (the lead at the summary's length).
@@ -123,7 +122,6 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
       UserError: no pairs.
     """
     summarizer = _summarizer(model)
-    stream = sys.stdout if stream is None else stream
     articles, refs = [], []
     for article, summary in pairs:
         if n_articles is not None and len(articles) >= n_articles:
@@ -155,13 +153,11 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
     results = {**scores, "n": len(articles), "baselines": extractive,
                "lead3": extractive["lead3"], "seconds": round(seconds, 2), "decoder": method,
                "truncated": truncated, "samples": samples}
-    if stream:
-        for i, s in enumerate(samples, 1):
-            print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
-                  f"REFERENCE: {s['reference']}\nGENERATED: {s['generated']}", file=stream)
-        note = f"; {truncated} articles cut to fit the model" if truncated else ""
-        print(f"\n{format_table(results)}\n  ({seconds:.1f} s to decode{note})", file=stream,
-              flush=True)
+    for i, s in enumerate(samples, 1):
+        print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
+              f"REFERENCE: {s['reference']}\nGENERATED: {s['generated']}")
+    note = f"; {truncated} articles cut to fit the model" if truncated else ""
+    print(f"\n{format_table(results)}\n  ({seconds:.1f} s to decode{note})", flush=True)
     return results
 
 

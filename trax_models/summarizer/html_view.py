@@ -334,17 +334,15 @@ def _step(j, token, arrays, encoder, text, in_article, families, top_k, keep):
     return step, cut
 
 
-def collect(summarizer, article, method="greedy", max_new_tokens=None, summary_ids=None,
-            top_k=TOP_K, source=None, unfamiliar=None, **options):
-    """One article's ``View``: decode it (or take ``summary_ids``), then ``teacher_forced``.
+def collect(summarizer, article, method="greedy", max_new_tokens=None, source=None,
+            unfamiliar=None, **options):
+    """One article's ``View``: decode it, then ``teacher_forced``.
 
     Args:
       summarizer: a ``Summarizer`` with a vocabulary.
       article: the text (as ``summarize`` reads it).
       method, max_new_tokens, options: as ``Summarizer.generate`` (temperature, seed,
         beam_width, length_penalty, no_repeat_ngram_size, repetition_penalty).
-      summary_ids: the summary already decoded (ids, EOS included if written); default: decode.
-      top_k: vocabulary candidates kept per step.
       source: a name for the page (a file name).
       unfamiliar: ``words.unfamiliar_share`` of the article (computed when not given).
 
@@ -356,9 +354,8 @@ def collect(summarizer, article, method="greedy", max_new_tokens=None, summary_i
         warnings.simplefilter("always", TruncationWarning)
         prompt = summarizer.prompt(article, max_new_tokens)
     truncated = any(issubclass(w.category, TruncationWarning) for w in caught)
-    if summary_ids is None:
-        summary_ids = summarizer.generate([prompt], method=method, max_new_tokens=max_new_tokens,
-                                          **options)[0]
+    summary_ids = summarizer.generate([prompt], method=method, max_new_tokens=max_new_tokens,
+                                      **options)[0]
     ids = [int(i) for i in summary_ids]
     article_ids = summarizer.adapter.article(prompt)
     article_pieces = token_pieces(encoder, article_ids)
@@ -375,7 +372,7 @@ def collect(summarizer, article, method="greedy", max_new_tokens=None, summary_i
     keep = max(8, ATTENTION_BUDGET // max(1, n_rows))
     in_article = set(article_ids)
     records = [_step(j, token, arrays, encoder, summary_pieces[j] or _label(encoder, token),
-                     token in in_article, families, top_k, keep)
+                     token in in_article, families, TOP_K, keep)
                for j, token in enumerate(ids)]
     steps = [step for step, _ in records]
     cut_any = any(cut for _, cut in records)
@@ -403,12 +400,12 @@ def _json_for_script(value):
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def render(views, title=None):
+def render(views):
     """The page of one or more ``View``s (or their ``data`` dicts) as an HTML string."""
     docs = [v.data if isinstance(v, View) else v for v in views]
     if not docs:
         raise UserError("nothing to show: pass at least one summary view")
-    title = title or f"Summary of {docs[0]['source']}" + (f" (+{len(docs) - 1})"
+    title = f"Summary of {docs[0]['source']}" + (f" (+{len(docs) - 1})"
                                                            if len(docs) > 1 else "")
     fallback = "".join(f"<h2>{html.escape(d['source'])}</h2><p>{html.escape(d['summary'])}</p>"
                        for d in docs)
@@ -416,11 +413,11 @@ def render(views, title=None):
     return re.sub(r"\{(title|noscript|data)\}", lambda m: fill[m.group(1)], PAGE)
 
 
-def write_html(path, views, title=None):
+def write_html(path, views):
     """Write ``render(views)`` to ``path`` (atomically); returns the path."""
     path = pathlib.Path(path)
     try:
-        atomic_write_text(path, render(views, title))
+        atomic_write_text(path, render(views))
     except OSError as e:
         raise UserError(f"cannot write {path}: {e.strerror} — pass another --html path") from None
     return path

@@ -8,7 +8,7 @@
 ``read_checkpoint``: one self-describing file) and restores it through trax's public
 ``Loop.update_weights_and_state``, the trainers' ``slots`` setter and
 ``trax.layers.unflatten_weights_and_state``; trax is not patched. The private names of
-trax's Loop it still needs are listed, one line each saying why, in ``PRIVATE_TRAX_NAMES``.
+trax's Loop it still needs are listed, one line each saying why, in ``_PRIVATE_TRAX_NAMES``.
 """
 import math
 import os
@@ -26,11 +26,11 @@ from trax_models.summarizer import checkpoint, registry
 from trax_models.summarizer.streams import BatchStream, FixedBatches
 from trax_models.weights import check_weight_shapes
 
-__all__ = ["NonFiniteLossError", "TrainLoop", "make_loop", "PRIVATE_TRAX_NAMES"]
+__all__ = ["NonFiniteLossError", "TrainLoop", "make_loop"]
 
 # Every private name of trax's ``Loop`` (trax 1.4.1) this package uses, all of them here in
 # ``TrainLoop`` and nowhere else: trax offers no public hook or setter for these.
-PRIVATE_TRAX_NAMES = {
+_PRIVATE_TRAX_NAMES = {
     "_run_one_step": "overridden: a NaN/inf loss stops training; on_step gets each step's loss "
                      "(trax's StepCallback sees no loss)",
     "_log_step": "overridden: trax's per-step log lines go to the log, not stdout",

@@ -34,14 +34,14 @@ class Progress:
     compile time): each bucket shape is jit-compiled once, on its first batch.
     """
 
-    def __init__(self, total_steps, log_path=None, stream=None, line_every_s=30.0,
-                 count_targets=False):
+    LINE_EVERY_S = 30.0  # without a progress bar (not a terminal): a status line this often
+
+    def __init__(self, total_steps, log_path=None, stream=None, count_targets=False):
         self.total_steps = total_steps
         self.count_targets = count_targets  # encoder–decoder: tokens = source + target
         self.stream = stream or sys.stderr
         self.log_path = log_path
         self.log = None  # opened by start(), closed in close()
-        self.line_every_s = line_every_s
         self.bar = None
         self.shapes = set()
         self.steps = self.tokens = self.positions = 0
@@ -85,7 +85,7 @@ class Progress:
         if self.bar is not None:
             self.bar.update(step - self.bar.n)
             self.bar.set_postfix_str(self._status(step, short=True), refresh=False)
-        elif now - self.t_line >= self.line_every_s:
+        elif now - self.t_line >= self.LINE_EVERY_S:
             self.t_line = now
             print(self._status(step), file=self.stream, flush=True)
 

@@ -89,9 +89,9 @@ def rates(sizes, mixing):
     return {t: w / total for t, w in weights.items()}
 
 
-def counters(task_rates, resolution=RESOLUTION):
-    """Integer counters for ``data.Parallel``: each rate × ``resolution``, rounded, ≥ 1."""
-    return [max(1, round(r * resolution)) for r in task_rates.values()]
+def counters(task_rates):
+    """Integer counters for ``data.Parallel``: each rate × ``RESOLUTION``, rounded, ≥ 1."""
+    return [max(1, round(r * RESOLUTION)) for r in task_rates.values()]
 
 
 def mixture(streams, task_rates):

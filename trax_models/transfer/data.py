@@ -23,7 +23,6 @@ formats users bring their own data in (``trax_models.transfer.formats``), read b
 readers.
 """
 import json
-import pathlib
 import re
 import string
 
@@ -181,15 +180,15 @@ def qa_examples(seed, split, index):
     return out
 
 
-def data_dir(seed=0, sizes=None, base=None):
-    """Where ``ensure_data`` keeps these splits (it may not exist yet)."""
+def data_dir(seed=0, sizes=None):
+    """Where ``ensure_data`` keeps these splits (it may not exist yet), in the corpus's cache
+    (``$TRAX_MODELS_CACHE``)."""
     sizes = dict(DEFAULT_SIZES if sizes is None else sizes)
-    base = pathlib.Path(base).expanduser() if base else corpus.cache_dir()
     counts = "-".join(f"{k}{sizes[k]}" for k in sorted(sizes))
-    return base / f"transfer-l{LABELS_VERSION}-news-v{news.GENERATOR_VERSION}-s{seed}-{counts}"
+    return corpus.cache_dir() / f"transfer-l{LABELS_VERSION}-news-v{news.GENERATOR_VERSION}-s{seed}-{counts}"
 
 
-def ensure_data(seed=0, sizes=None, base=None):
+def ensure_data(seed=0, sizes=None):
     """Write the NER and QA splits once (CoNLL and SQuAD files); their directory.
 
     ``sizes`` = {split: articles}, default ``DEFAULT_SIZES``. Built in a temporary directory
@@ -204,4 +203,4 @@ def ensure_data(seed=0, sizes=None, base=None):
             qa = [q for i in range(n) for q in qa_examples(seed, split, i)]
             formats.write_squad(tmp / f"qa-{split}.json", qa)
         (tmp / "DONE").write_text(json.dumps({"sizes": sizes}) + "\n")
-    return atomic_directory(data_dir(seed, sizes, base), fill)
+    return atomic_directory(data_dir(seed, sizes), fill)
