@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trax_models.models import attention_family as af
 from tests.models import attention_family_reference as ref
+from trax_models.models import attention_family as af
 
 SHAPES = [(1, 3), (2, 6), (3, 9)]       # (batch, S)
 N, M, A, K, R = 4, 5, 6, 3, 5           # query width, key width, attention dim, filters, width

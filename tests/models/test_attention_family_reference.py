@@ -2,8 +2,8 @@
 JAX functions are checked against these references in test_attention_family.py)."""
 import numpy as np
 
-from trax_models import numpy_attention
 from tests.models import attention_family_reference as ref
+from trax_models import numpy_attention
 
 
 def test_conv_identity_and_shift_filters():

@@ -10,9 +10,9 @@ import pytest
 from trax import layers as tl
 from trax import shapes
 
+from tests.models import attention_family_reference as ref
 from trax_models import predict as predict_state
 from trax_models.models import attention_family as af
-from tests.models import attention_family_reference as ref
 from trax_models.models import cross_attention as xattn
 from trax_models.models import encoder_decoder as ed
 from trax_models.summarizer.generate import Summarizer
