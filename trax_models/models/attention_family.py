@@ -19,7 +19,8 @@ Every function is pure and batched. Shapes: query s (batch, n), keys H (batch, S
 Masking is exact: a padded position gets weight 0.0 and a fully masked row gives all zeros,
 never NaN (also in the gradients). ``MECHANISMS`` names each mechanism with the state it needs;
 ``attention_step`` (with ``init_params`` / ``init_state``) runs any of them for one decoder step,
-which is how ``seq2seq`` uses them. NumPy references (loops, from the equations): ``tests/models/attention_family_reference.py``.
+which is how ``seq2seq`` uses them. NumPy references (loops, from the equations):
+``tests/models/attention_family_reference.py``.
 """
 import dataclasses
 
