@@ -124,11 +124,12 @@ attention-study: $(STAMP)
 	$(PY) -m trax_models attention-study --size default --out build/attention_study $(ARGS)
 
 # T5's idea measured (issue #32): one multi-task model under three mixing strategies vs one
-# model per task, same size, steps and seed; JSON + table in build/t5_study (8 runs, resumed
-# when run again); ARGS="--size ci" for a seconds-long check.
+# model per task, same size, steps and seed; JSON + table in build/t5_study_long (8 runs of
+# 2,000 steps, ≈45 min on 2 cores, resumed when run again). The first, 600-step study:
+# ARGS="--size default --out build/t5_study"; ARGS="--size ci" for a seconds-long check.
 .PHONY: t5-study
 t5-study: $(STAMP)
-	$(PY) -m trax_models t5-study --size default --out build/t5_study $(ARGS)
+	$(PY) -m trax_models t5-study --size long --out build/t5_study_long $(ARGS)
 
 notebooks: $(STAMP)
 	$(PY) notebooks/runner.py --out build/notebooks --json build/notebooks/timings.json notebooks/*.ipynb

@@ -13,6 +13,16 @@ def test_every_arm_has_the_same_model_and_steps_but_the_longer_one():
     assert all(a[2] is None and a[1].count("=") == 1 for a in arms[3:8])  # one task each
 
 
+def test_the_long_size_runs_the_eight_equal_step_arms_longer_with_a_longer_warmup(tmp_path):
+    arms = study.arms("long")
+    assert [a[0] for a in arms] == [a[0] for a in study.arms("default")][:8]
+    assert {a[3] for a in arms} == {2000}
+    long = study.arm_config("long", None, "equal", 2000, tmp_path)
+    short = study.arm_config("default", None, "equal", 600, tmp_path)
+    assert (long.warmup_steps, short.warmup_steps) == (1000, 100)
+    assert (long.d_model, long.lr, long.steps) == (short.d_model, short.lr, 2000)
+
+
 def test_baselines_are_what_a_model_that_ignores_its_input_scores():
     b = study.baselines(20)
     assert b["summarize"]["baseline"] == "Lead-3" and b["summarize"]["score"] > 0.2

@@ -4,7 +4,7 @@
     t5 --checkpoint DIR --task summarize --file article.txt        # a task name and its text
     t5 --checkpoint DIR --task question "Who scored?" --file article.txt
     t5 --checkpoint DIR --task stsb "First sentence." "Second sentence."
-    t5-study --size ci|default --out DIR                           # the study (study.py)
+    t5-study --size ci|default|long --out DIR                      # the study (study.py)
 
 Every input is checked before the model is loaded: an empty one, an unknown prefix, a missing
 part, or a task the checkpoint was not trained on is one ``error:`` line and exit status 2
@@ -100,8 +100,9 @@ def study_parser():
                     "(resumed when run again).",
         formatter_class=HelpFormatter)
     p.add_argument("--size", default="default", choices=study.SIZES,
-                   help="ci = seconds, numbers meaningless (tests); default = the study "
-                        "(8 runs, ≈40 min on 2 CPU cores)")
+                   help="ci = seconds, numbers meaningless (tests); default = the first "
+                        "study (8 runs of 600 steps, ≈25 min on 2 CPU cores); long = the same "
+                        "runs at 2,000 steps, 1,000 warm-up (≈45 min; what make t5-study runs)")
     p.add_argument("--out", default="build/t5_study", metavar="DIR",
                    help="folder for t5_study.json, t5_study.md and the runs")
     p.add_argument("--quiet", action="store_true", help="print only the tables")

@@ -1,8 +1,8 @@
 """T5's idea, measured: one multi-task model against one model per task, under each mixing.
 
-    python -m trax_models t5-study --size default     # ≈40 min on 2 CPU cores (8 runs)
+    python -m trax_models t5-study --size default     # ≈25 min on 2 CPU cores (8 runs, 600 steps)
     python -m trax_models t5-study --size ci          # seconds: every code path, tiny model
-    python -m trax_models t5-study --size long        # ≈70 min: the same eight runs, 2,000 steps
+    python -m trax_models t5-study --size long        # ≈45 min: the same eight runs, 2,000 steps
 
 Every arm is a ``train --model t5`` run (``summarizer.train.train``: checkpointed, resumable)
 with the SAME model size, steps, batch, learning rate and seed; only ``--tasks`` and
@@ -38,7 +38,8 @@ from trax_models.t5 import mixing as mixing_lib
 from trax_models.t5 import streams
 from trax_models.t5 import tasks as task_lib
 
-__all__ = ["SIZES", "CONFIGS", "MULTI", "arms", "baselines", "run", "markdown", "write"]
+__all__ = ["SIZES", "CONFIGS", "MULTI", "arms", "arm_config", "baselines", "run", "markdown",
+           "write"]
 
 MULTI = ("proportional:3000", "temperature:2", "equal")   # the multi-task arms' --mixing
 _MODEL = dict(model="t5", max_length=256, boundaries=(128,), batch_sizes=(16, 16),
@@ -56,10 +57,13 @@ CONFIGS = {
                                eval_every=200, eval_batches=2, checkpoint_every=200),
                     n_eval=100, n_swap=30, tasks=None, single=tuple(task_lib.TASKS),
                     multi=MULTI, longer=("proportional:3000",)),
-    # the same eight runs at 2,000 steps each (≈70 min on 2 cores): at 600 steps most models,
-    # single-task ones too, had not left their prior; the ×5 arm showed more steps pay
+    # the same eight runs at 2,000 steps each (≈45 min on 2 cores): at 600 steps most models,
+    # single-task ones too, had not left their prior. 1,000 warm-up steps: with 100, rsqrt decay
+    # has cut the rate to a fifth by step 2,000 (classify 0.27 → 0.82 multi proportional, 0.19 →
+    # 0.29 multi temperature with 1,000; t5_study_long.json's "warmup_check", 6 Dec 2026)
     "long": dict(train=dict(d_model=64, d_ff=256, n_layers=2, steps=2000, lr=0.001,
-                            eval_every=500, eval_batches=2, checkpoint_every=500),
+                            warmup_steps=1000, eval_every=500, eval_batches=2,
+                            checkpoint_every=500),
                  n_eval=100, n_swap=30, tasks=None, single=tuple(task_lib.TASKS),
                  multi=MULTI, longer=()),
 }
@@ -80,10 +84,16 @@ def arms(size):
                              for m in cfg["longer"]]
 
 
-def _run_arm(name, tasks, mixing, steps, cfg, out, quiet):
+def arm_config(size, tasks, mixing, steps, folder):
+    """The ``train`` settings of one arm: the size's (over the shared model's), these steps."""
+    return TrainConfig(**{**_MODEL, **CONFIGS[size]["train"], "steps": steps}, tasks=tasks,
+                       mixing=mixing, output_dir=str(folder))
+
+
+def _run_arm(name, tasks, mixing, steps, size, out, quiet):
+    cfg = CONFIGS[size]
     folder = out / "runs" / name.replace(" ", "_").replace(":", "-").replace("×", "x")
-    config = TrainConfig(**_MODEL, **dict(cfg["train"], steps=steps), tasks=tasks,
-                         mixing=mixing, output_dir=str(folder))
+    config = arm_config(size, tasks, mixing, steps, folder)
     scores_file = folder / "t5_scores.json"
     t0 = time.perf_counter()
     result = train(config)
@@ -130,7 +140,7 @@ def run(size="default", out="build/t5_study", quiet=False):
     if size not in CONFIGS:
         raise UserError(f"unknown --size {size!r} — use one of {', '.join(SIZES)}")
     cfg, out, start = CONFIGS[size], pathlib.Path(out), time.perf_counter()
-    results = {name: _run_arm(name, tasks, mixing, steps, cfg, out, quiet)
+    results = {name: _run_arm(name, tasks, mixing, steps, size, out, quiet)
                for name, tasks, mixing, steps in arms(size)}
     return {
         "size": size,
