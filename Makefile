@@ -125,7 +125,7 @@ attention-study: $(STAMP)
 
 # T5's idea measured (issue #32): one multi-task model under three mixing strategies vs one
 # model per task, same size, steps and seed; JSON + table in build/t5_study_long (8 runs of
-# 2,000 steps, ≈45 min on 2 cores, resumed when run again). The first, 600-step study:
+# 2,000 steps, ≈37 min on 2 cores, resumed when run again). The first, 600-step study:
 # ARGS="--size default --out build/t5_study"; ARGS="--size ci" for a seconds-long check.
 .PHONY: t5-study
 t5-study: $(STAMP)

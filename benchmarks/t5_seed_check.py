@@ -1,6 +1,6 @@
 """Is the T5 study's difference between mixing strategies larger than a change of seed?
 
-    python -m benchmarks.t5_seed_check [--seed 1] [--out build/t5_seed_check]   # ≈20 min, 2 cores
+    python -m benchmarks.t5_seed_check [--seed 1] [--out DIR]   # ≈18 min on 2 cores
 
 Trains the three multi-task arms of ``t5-study --size long`` again with another ``seed`` (the
 weights' initialisation and the training order), everything else the same, and scores them
@@ -22,8 +22,11 @@ from trax_models.t5 import study
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default="build/t5_seed_check")
+    p.add_argument("--out", default=None, help="default build/t5_seed_check/seedN")
     args = p.parse_args(argv)
+    if args.seed == 0:
+        p.error("--seed 0 is the study's own seed: choose another")
+    args.out = args.out or f"build/t5_seed_check/seed{args.seed}"
     base = json.loads((RESULTS_DIR / "t5_study_long.json").read_text())
     cfg = study.CONFIGS["long"]
     out = {"seed": args.seed, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

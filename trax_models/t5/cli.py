@@ -101,8 +101,8 @@ def study_parser():
         formatter_class=HelpFormatter)
     p.add_argument("--size", default="default", choices=study.SIZES,
                    help="ci = seconds, numbers meaningless (tests); default = the first "
-                        "study (8 runs of 600 steps, ≈25 min on 2 CPU cores); long = the same "
-                        "runs at 2,000 steps, 1,000 warm-up (≈45 min; what make t5-study runs)")
+                        "study (8 runs of 600 steps + one of 3,000, ≈35 min on 2 CPU cores); long = the "
+                        "eight at 2,000 steps, 1,000 warm-up (≈37 min; what make t5-study runs)")
     p.add_argument("--out", default="build/t5_study", metavar="DIR",
                    help="folder for t5_study.json, t5_study.md and the runs")
     p.add_argument("--quiet", action="store_true", help="print only the tables")

@@ -1,8 +1,8 @@
 """T5's idea, measured: one multi-task model against one model per task, under each mixing.
 
-    python -m trax_models t5-study --size default     # ≈25 min on 2 CPU cores (8 runs, 600 steps)
+    python -m trax_models t5-study --size default     # ≈35 min on 2 CPU cores (9 runs, 600 steps + one ×5)
     python -m trax_models t5-study --size ci          # seconds: every code path, tiny model
-    python -m trax_models t5-study --size long        # ≈45 min: the same eight runs, 2,000 steps
+    python -m trax_models t5-study --size long        # ≈37 min: the same eight runs, 2,000 steps
 
 Every arm is a ``train --model t5`` run (``summarizer.train.train``: checkpointed, resumable)
 with the SAME model size, steps, batch, learning rate and seed; only ``--tasks`` and
@@ -57,7 +57,7 @@ CONFIGS = {
                                eval_every=200, eval_batches=2, checkpoint_every=200),
                     n_eval=100, n_swap=30, tasks=None, single=tuple(task_lib.TASKS),
                     multi=MULTI, longer=("proportional:3000",)),
-    # the same eight runs at 2,000 steps each (≈45 min on 2 cores): at 600 steps most models,
+    # the same eight runs at 2,000 steps each (≈37 min on 2 cores): at 600 steps most models,
     # single-task ones too, had not left their prior. 1,000 warm-up steps: with 100, rsqrt decay
     # has cut the rate to a fifth by step 2,000 (classify 0.27 → 0.82 multi proportional, 0.19 →
     # 0.29 multi temperature with 1,000; t5_study_long.json's "warmup_check", 6 Dec 2026)
