@@ -9,6 +9,7 @@ from trax import shapes
 from trax_models.errors import UserError
 from trax_models.model import TransformerLM
 from trax_models.summarizer import cli, generate
+from trax_models.summarizer import config as rules
 from trax_models.summarizer.generate import DEFAULT_COPY, Summarizer
 from trax_models.summarizer.sampling import controls
 
@@ -182,7 +183,7 @@ def test_bad_control_flags_are_one_error_line(tmp_path, capsys, flags, message, 
 def test_control_flags_reach_every_method():
     args = cli.summarize_parser().parse_args(["--checkpoint", "x", "--no_repeat_ngram_size", "3",
                                               "--repetition-penalty", "1.2"])
-    cli._check_decoding(args)
+    rules.check_decoding(args)
     for method in ("greedy", "sample", "beam"):
         args.method = method
         options = cli._decoding_options(args)

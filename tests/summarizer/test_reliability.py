@@ -344,10 +344,10 @@ def test_bad_decoding_flags_name_the_flag(trained, tmp_path, flags, message):
 def test_every_numeric_decoding_flag_has_a_rule():
     for parser in (cli.summarize_parser(), cli.evaluate_parser()):
         args = parser.parse_args(["--checkpoint", "x"])
-        cli._check_decoding(args)  # every default passes its own rule
+        train_config.check_decoding(args)  # every default passes its own rule
         args.new_flag = 3
         with pytest.raises(AssertionError, match="new_flag"):
-            cli._check_decoding(args)
+            train_config.check_decoding(args)
 
 
 # --- 9. Input that is not text ------------------------------------------------------------------

@@ -5,7 +5,7 @@
     evaluate   -> summarizer.evaluate.evaluate(DIR, ...)
 
 The decoding flags of ``summarize`` and ``evaluate`` are written once (``_decoding_flags``) and
-checked once (``_check_decoding``). Every command's flags take dashes or underscores
+checked once (``config.check_decoding``). Every command's flags take dashes or underscores
 (``spellings``) and its ``--help`` shows each default once (``HelpFormatter``). A
 ``UserError`` becomes one ``error:`` line and exit status 2 (``trax_models.__main__``).
 """
@@ -17,7 +17,7 @@ import warnings
 
 from trax_models.errors import UserError
 from trax_models.sources import vocab
-from trax_models.summarizer import checkpoint, evaluate, html_view, registry, words
+from trax_models.summarizer import checkpoint, evaluate, html_view, registry, salience, words
 from trax_models.summarizer import config as rules
 from trax_models.summarizer.attention_plot import plot_for_summary
 from trax_models.summarizer.baselines import BASELINES
@@ -31,7 +31,7 @@ from trax_models.summarizer.generate import (
     TruncationWarning,
     check_caps,
 )
-from trax_models.summarizer.inputs import MAX_INPUT_BYTES, check_output_file, read_inputs
+from trax_models.summarizer.inputs import MAX_INPUT_BYTES, check_output_file, check_output_folder, read_inputs
 from trax_models.summarizer.presets import PRESETS
 from trax_models.summarizer.train import train as run_training
 
@@ -215,6 +215,10 @@ def _decoding_flags(p):
                         "the article's first sentence; 0 = off: the model alone picks the "
                         f"sentences (default: {DEFAULT_LEAD_PRIOR:g} with --copy sentences, "
                         "else 0)")
+    p.add_argument("--salience", choices=("on", "off"), default="on",
+                   help="--copy sentences with a checkpoint trained with --targets sentences: "
+                        "on: its salience ranker (learned from your pairs) chooses the "
+                        "sentences; off: the model decodes")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="--method sample: sampling temperature (0 = greedy)")
     p.add_argument("--seed", type=int, default=0, help="--method sample: sampling seed")
@@ -233,45 +237,25 @@ def _decoding_flags(p):
                    help="articles decoded at once")
 
 
-# ONE table for the numeric flags of summarize and evaluate (train's: config.RULES). Every
-# numeric value of the parsed arguments must have a row: a new flag cannot skip the check.
-FLAG_RULES = {
-    "max_new_tokens": rules.optional(rules.integer(1, rules.MAX_TOKENS)),
-    "max_input_tokens": rules.optional(rules.integer(1, rules.MAX_TOKENS)),
-    "temperature": rules.number(0),
-    "seed": rules.integer(0, 2 ** 32 - 1),
-    "beam_width": rules.integer(1, 256),
-    "length_penalty": rules.number(-10, 10),
-    "batch_size": rules.integer(1, 4096),
-    "attention_max_tokens": rules.integer(4, 4096),
-    "n": rules.integer(0),
-    "samples": rules.integer(0),
-    "no_repeat_ngram_size": rules.Rule(
-        "0 (off) or an integer ≥ 2", lambda v: rules.integer(0, rules.MAX_TOKENS)(v) and v != 1),
-    "repetition_penalty": rules.number(1),
-    "lead_prior": rules.optional(rules.number(0, 1e6)),
-}
-
-
-def _check_decoding(args, *minimums):
-    """UserError for the first numeric flag outside its ``FLAG_RULES`` row (then any
-    ``(flag, value, lowest)`` of ``minimums``, kept for callers that pass them)."""
-    for dest, value in vars(args).items():
-        rule = FLAG_RULES.get(dest)
-        if rule is None:
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                raise AssertionError(f"the numeric flag {dest} has no row in cli.FLAG_RULES")
-            continue
-        if not rule(value):
-            raise UserError(f"--{dest.replace('_', '-')}={value} must be {rule.what}")
-    for flag, value, low in minimums:
-        if value < low:
-            raise UserError(f"{flag}={value} must be ≥ {low}")
-
-
 def _copy(args):
     """``--copy`` as ``Summarizer``'s copy argument (off: None)."""
     return None if args.copy == "off" else args.copy
+
+
+def _uses_salience(args, *drawing_flags):
+    """Whether the checkpoint's salience ranker writes the summaries; UserError for a flag
+    that only the model's decoding reads."""
+    if (args.salience == "off" or args.copy != "sentences"
+            or salience.load(pathlib.Path(args.checkpoint)) is None):
+        return False
+    for flag, given in (("--method", args.method != "greedy"),
+                        ("--lead-prior", args.lead_prior is not None), *drawing_flags):
+        if given:
+            raise UserError(f"{flag} is for the model's decoding, but {args.checkpoint} has a "
+                            f"salience ranker ({salience.FILE}) that chooses the summary's "
+                            f"sentences — add --salience off to decode with the model, or drop "
+                            f"{flag}")
+    return True
 
 
 def _lead_prior(args):
@@ -336,7 +320,7 @@ def summarize_parser():
 def summarize(argv):
     """``python -m trax_models summarize --checkpoint DIR [FILE …|-]``; returns the exit code."""
     args = summarize_parser().parse_args(argv)
-    _check_decoding(args)
+    rules.check_decoding(args)
     config = checkpoint.load_config(args.checkpoint)  # reported before stdin is read
     if args.attention_png and not registry.kind(config["model"]).plots_attention:
         raise UserError(f"--attention-png draws a decoder-only model's causal self-attention "
@@ -347,8 +331,11 @@ def summarize(argv):
     if args.html:
         check_output_file("--html", args.html, ".html")
     check_caps(config["model"], config["model_args"], args.max_input_tokens, args.max_new_tokens)
+    use_salience = _uses_salience(args, ("--html", args.html),
+                                  ("--attention-png", args.attention_png))
     inputs = read_inputs(args.inputs)  # before the weights load: a bad input fails fast
-    summarizer = Summarizer.from_checkpoint(args.checkpoint, max_input_len=args.max_input_tokens,
+    summarizer = Summarizer.from_checkpoint(args.checkpoint, use_salience=use_salience,
+                                            max_input_len=args.max_input_tokens,
                                             max_new_tokens=args.max_new_tokens, copy=_copy(args),
                                             lead_prior=_lead_prior(args))
     model_vocab = vocab.load_vocab(summarizer.vocab_file)
@@ -443,39 +430,28 @@ def evaluate_parser():
 def evaluate_cli(argv):
     """``python -m trax_models evaluate --checkpoint DIR [--data SOURCE]``; the exit code."""
     args = evaluate_parser().parse_args(argv)
-    _check_decoding(args, ("--n", args.n, 0), ("--samples", args.samples, 0))
+    rules.check_decoding(args, ("--n", args.n, 0), ("--samples", args.samples, 0))
     if args.json is not None:
         check_output_file("--json", args.json, ".json")
     if args.html is not None:
-        _check_output_folder("--html", args.html)
+        check_output_folder("--html", args.html)
     chosen = [b.strip() for b in args.baselines.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BASELINES]
     if unknown:
         raise UserError(f"--baselines {','.join(unknown)}: unknown — choose from "
                         f"{','.join(BASELINES)}")
+    use_salience = _uses_salience(args, ("--html", args.html is not None))
     evaluate.evaluate(
         args.checkpoint, data_source=args.data, split=args.split, n=args.n,
         samples=args.samples, json_path=args.json, method=args.method,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        copy=_copy(args), lead_prior=_lead_prior(args),
+        copy=_copy(args), lead_prior=_lead_prior(args), use_salience=use_salience,
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
                       "summary_key": args.summary_key}, baselines=chosen,
         **_decoding_options(args))
     if args.html is not None and args.samples:
         _evaluate_html(args)
     return 0
-
-
-def _check_output_folder(flag, path):
-    """UserError, before any work, for a folder ``flag`` cannot write pages into."""
-    target = pathlib.Path(path)
-    if not str(path).strip():
-        raise UserError(f"{flag} is empty: pass a folder for the pages")
-    if target.exists() and not target.is_dir():
-        raise UserError(f"{flag} {path} is a file, not a folder: pass a folder for the pages")
-    if not target.exists() and not target.parent.is_dir():
-        raise UserError(f"{flag} {path}: the folder {target.parent} does not exist — create it "
-                        "or pass another path")
 
 
 def _evaluate_html(args):

@@ -21,7 +21,8 @@ from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, presets, registry
 from trax_models.t5 import streams as t5_streams
 
-__all__ = ["TrainConfig", "RULES", "check", "check_fields", "fine_tuning_config", "with_overrides"]
+__all__ = ["TrainConfig", "RULES", "check", "check_fields", "fine_tuning_config", "with_overrides",
+           "FLAG_RULES", "check_decoding"]
 
 # TrainConfig field (= flag) -> the model's argument (``registry.ModelConfig``, trax's name,
 # checkpoints' "model_args"). Only --max_length differs (see the module docstring).
@@ -284,3 +285,39 @@ def fine_tuning_config(config):
                         f"{config.init_from} — leave --vocab_file out: fine-tuning uses the "
                         "model's own")
     return config
+
+
+# ONE table for the numeric flags of summarize and evaluate (train's: config.RULES). Every
+# numeric value of the parsed arguments must have a row: a new flag cannot skip the check.
+FLAG_RULES = {
+    "max_new_tokens": optional(integer(1, MAX_TOKENS)),
+    "max_input_tokens": optional(integer(1, MAX_TOKENS)),
+    "temperature": number(0),
+    "seed": integer(0, 2 ** 32 - 1),
+    "beam_width": integer(1, 256),
+    "length_penalty": number(-10, 10),
+    "batch_size": integer(1, 4096),
+    "attention_max_tokens": integer(4, 4096),
+    "n": integer(0),
+    "samples": integer(0),
+    "no_repeat_ngram_size": Rule(
+        "0 (off) or an integer ≥ 2", lambda v: integer(0, MAX_TOKENS)(v) and v != 1),
+    "repetition_penalty": number(1),
+    "lead_prior": optional(number(0, 1e6)),
+}
+
+
+def check_decoding(args, *minimums):
+    """UserError for the first numeric flag outside its ``FLAG_RULES`` row (then any
+    ``(flag, value, lowest)`` of ``minimums``, kept for callers that pass them)."""
+    for dest, value in vars(args).items():
+        rule = FLAG_RULES.get(dest)
+        if rule is None:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                raise AssertionError(f"the numeric flag {dest} has no row in config.FLAG_RULES")
+            continue
+        if not rule(value):
+            raise UserError(f"--{dest.replace('_', '-')}={value} must be {rule.what}")
+    for flag, value, low in minimums:
+        if value < low:
+            raise UserError(f"{flag}={value} must be ≥ {low}")

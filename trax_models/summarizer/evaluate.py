@@ -151,7 +151,8 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
     samples = [{"article": a[:300], "reference": r, "generated": g}
                for a, r, g in list(zip(articles, refs, generated))[:n_samples]]
     results = {**scores, "n": len(articles), "baselines": extractive,
-               "lead3": extractive["lead3"], "seconds": round(seconds, 2), "decoder": method,
+               "lead3": extractive["lead3"], "seconds": round(seconds, 2),
+               "decoder": "salience ranker" if getattr(summarizer, "salience", None) else method,
                "truncated": truncated, "samples": samples}
     for i, s in enumerate(samples, 1):
         print(f"\n--- held-out sample {i} ---\nARTICLE:   {s['article']}...\n"
@@ -206,7 +207,7 @@ def _take(iterator, n):
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
              json_path=None, method="greedy", max_new_tokens=None, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
-             lead_prior=DEFAULT_LEAD_PRIOR, **decode_options):
+             lead_prior=DEFAULT_LEAD_PRIOR, use_salience=True, **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; return the results (and
     write them as JSON to ``json_path`` when one is given — nothing is written otherwise).
 
@@ -220,7 +221,7 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
       method, max_new_tokens (None: ``Summarizer``'s default), batch_size, **decode_options: as
       ``Summarizer.summarize``;
       copy, lead_prior: as ``Summarizer`` (default: ``summarize``'s; the prior only with
-        copy='sentences').
+        copy='sentences'); use_salience: as ``Summarizer.from_checkpoint``.
       data_options: data_dir, article_key, summary_key of the source.
       baselines: extractive baselines scored on the same articles (Lead-3 always).
     """
@@ -230,10 +231,13 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
     if not pairs:
         raise UserError(f"the {split} split of {source} has no (article, summary) pairs")
     summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens,
-                             copy=copy, lead_prior=lead_prior if copy == "sentences" else 0.0)
+                             copy=copy, lead_prior=lead_prior if copy == "sentences" else 0.0,
+                             use_salience=use_salience)
     facts_of = sources.facts_of(source, split, **options)
-    print(f"evaluating {checkpoint_dir} on {len(pairs)} {split} pairs of {source} "
-          f"({method} decoding)", file=sys.stderr, flush=True)
+    how = ("the salience ranker's sentences" if getattr(summarizer, "salience", None)
+           else f"{method} decoding")
+    print(f"evaluating {checkpoint_dir} on {len(pairs)} {split} pairs of {source} ({how})",
+          file=sys.stderr, flush=True)
     results = summarize_and_score(
         summarizer, pairs, n_articles=None, n_samples=samples, method=method,
         max_new_tokens=max_new_tokens, batch_size=batch_size, baselines=baselines,

@@ -22,6 +22,7 @@ the process (weights are arguments). The course's own ``next_symbol`` / ``greedy
 Caps: the article is cut from its end (``TruncationWarning``) so that the prompt has at most
 ``max_input_len`` tokens and fits the model's ``max_len`` with ``max_new_tokens``.
 """
+import pathlib
 import re
 
 import jax
@@ -30,7 +31,7 @@ import numpy as np
 
 from trax_models.data import load_vocab, tokenize
 from trax_models.errors import UserError
-from trax_models.summarizer import checkpoint, registry, sampling, words
+from trax_models.summarizer import checkpoint, registry, salience, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS, PAD
 
@@ -77,10 +78,13 @@ class Summarizer:
       lead_prior: with copy='sentences', nats added to the log-prob of opening the summary
         with the article's first sentence (which, once begun, is then copied whole); 0 = off,
         summarize's default ``DEFAULT_LEAD_PRIOR``.
+      salience: with copy='sentences', a ``salience.SalienceRanker`` (``train --targets
+        sentences`` fits one on the user's pairs): ``summarize`` then returns the sentences it
+        chooses, without decoding; ``generate`` still decodes with the model.
     """
 
     def __init__(self, model, model_args, weights, vocab_file=None, max_input_len=None,
-                 max_new_tokens=64, copy=None, lead_prior=0.0):
+                 max_new_tokens=64, copy=None, lead_prior=0.0, salience=None):
         self.kind = registry.kind(model)
         self.config = (model_args if isinstance(model_args, registry.ModelConfig)
                        else self.kind.config.from_dict(dict(model_args)))
@@ -96,6 +100,10 @@ class Summarizer:
             raise UserError("a lead prior needs copy='sentences' (--copy sentences): with "
                             "other copy settings a summary need not open with a whole sentence")
         self.lead_prior = float(lead_prior)
+        if salience is not None and copy != "sentences":
+            raise UserError("a salience ranker needs copy='sentences' (--copy sentences): it "
+                            "chooses whole sentences")
+        self.salience = salience
         if copy is not None:  # the vocabulary's masks, sized to the model's output rows
             ends_word, ends_sentence, ends_text, free = words.vocabulary_masks(
                 load_vocab(vocab_file), self.config.vocab_size)
@@ -119,13 +127,16 @@ class Summarizer:
         return self.config.max_len
 
     @classmethod
-    def from_checkpoint(cls, directory, **kwargs):
+    def from_checkpoint(cls, directory, use_salience=True, **kwargs):
         """The summarizer of a checkpoint directory (model.pkl.gz, vocab.subwords, config.json):
         the model kind, its settings and weights as model.pkl.gz describes them; no model
         is initialised here (``checkpoint.load_weights``), the predict models are built when
-        first needed."""
+        first needed. With copy='sentences' and ``use_salience``, the checkpoint's salience
+        ranker (``salience.FILE``, when it has one) chooses the summary's sentences."""
         config, weights = checkpoint.load_weights(directory)
         kwargs.setdefault("vocab_file", config.get("vocab_path"))
+        if use_salience and kwargs.get("copy") == "sentences":
+            kwargs.setdefault("salience", salience.load(pathlib.Path(directory)))
         return cls(config["model"], config["model_args"], weights, **kwargs)
 
     # -- prompts ---------------------------------------------------------------------------------
@@ -281,6 +292,8 @@ class Summarizer:
         ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
         length_penalty, no_repeat_ngram_size, repetition_penalty).
         """
+        if self.salience is not None:  # the ranker's sentences, from the whole text
+            return [self.salience.summary(normalize_article(a)) for a in articles]
         max_new = self._max_new(options.get("max_new_tokens"))
         prompts = [self.prompt(a, max_new) for a in articles]
         # Similar lengths together: fewer positions fed one by one, fewer bucket shapes.

@@ -4,6 +4,7 @@ checked as text while they are read, and output paths checked before any work.
     read_inputs(inputs, purpose)          [(name, text)] of files / stdin ('-'): the one reader
                                           of summarize, ner and qa
     check_output_file(flag, path, suffix) UserError for a path that cannot take the file
+    check_output_folder(flag, path)       UserError for a folder that cannot take pages
 
 An article is at most ``MAX_INPUT_BYTES`` (1 MiB); text that is not UTF-8 is read as
 Windows-1252 (``records.decode_text``) with one warning line.
@@ -16,7 +17,7 @@ import sys
 from trax_models.errors import UserError
 from trax_models.sources import records
 
-__all__ = ["read_inputs", "check_output_file", "MAX_INPUT_BYTES", "READ_CHUNK",
+__all__ = ["read_inputs", "check_output_file", "check_output_folder", "MAX_INPUT_BYTES", "READ_CHUNK",
            "NOT_TEXT_FRACTION"]
 
 NOT_TEXT_FRACTION = 0.02  # more than this share of bytes control characters: not text
@@ -115,5 +116,17 @@ def check_output_file(flag, path, suffix):
         raise UserError(f"{flag} {path} is not a regular file: pass a file name ending in "
                         f"{suffix}")
     if not target.parent.is_dir():
+        raise UserError(f"{flag} {path}: the folder {target.parent} does not exist — create it "
+                        "or pass another path")
+
+
+def check_output_folder(flag, path):
+    """UserError, before any work, for a folder ``flag`` cannot write pages into."""
+    target = pathlib.Path(path)
+    if not str(path).strip():
+        raise UserError(f"{flag} is empty: pass a folder for the pages")
+    if target.exists() and not target.is_dir():
+        raise UserError(f"{flag} {path} is a file, not a folder: pass a folder for the pages")
+    if not target.exists() and not target.parent.is_dir():
         raise UserError(f"{flag} {path}: the folder {target.parent} does not exist — create it "
                         "or pass another path")

@@ -41,7 +41,7 @@ import jax.experimental.multihost_utils  # binds jax too: _sync meets the proces
 from trax_models import compat, data
 from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
-from trax_models.summarizer import checkpoint, evaluate, registry, report
+from trax_models.summarizer import checkpoint, evaluate, registry, report, salience
 from trax_models.summarizer.config import check, fine_tuning_config
 from trax_models.summarizer.generate import DEFAULT_COPY, DEFAULT_LEAD_PRIOR, Summarizer
 from trax_models.summarizer.loop import make_loop
@@ -56,7 +56,7 @@ _WRITTEN_BY = "python -m trax_models train"
 # Every name train writes at the top of --output_dir (the manifest claims each one first).
 _OWN_FILES = (MANIFEST, checkpoint.LOCK_FILE, checkpoint.CONFIG_FILE, checkpoint.VOCAB_FILE,
               checkpoint.CHECKPOINT_FILE, "config.gin", "progress.jsonl", "loss_curve.png",
-              "results.json")
+              "results.json", salience.FILE)
 _EVENT_DIRS = ("train", "eval")          # the Loop's TensorBoard folders
 _EVENT_PREFIX = "events.out.tfevents."   # what its event writers name their files
 
@@ -408,6 +408,10 @@ def _train(config, out, run):
     if chief:
         run.claim(checkpoint.CONFIG_FILE, checkpoint.VOCAB_FILE)
         checkpoint.save_config(out, record, resolved.vocab_path)
+    ranker = None
+    if chief and config.targets == "sentences":  # summarize's sentence ranker (salience.py)
+        run.claim(salience.FILE)
+        ranker = salience.fit_and_save(resolved.source.pairs("train"), out)
     t_build = time.perf_counter() - t0
 
     n_weights = count_weights(loop.model)
@@ -442,7 +446,7 @@ def _train(config, out, run):
         print(f"process {jax.process_index()}: done at step {loop.step}", flush=True)
         return results
     run.claim("loss_curve.png", "results.json")
-    _report(config, kind, model_config, loop, resolved, out, results)
+    _report(config, kind, model_config, loop, resolved, out, results, ranker)
     results["seconds"]["total"] = round(time.perf_counter() - t_start, 1)
     atomic_write_text(out / "results.json", json.dumps(results, indent=2) + "\n")
     print(f"done in {results['seconds']['total']:.0f} s; results: {out / 'results.json'}; "
@@ -464,7 +468,7 @@ def _noting_events(on_step, run):
     return noting
 
 
-def _report(config, kind, model_config, loop, resolved, out, results):
+def _report(config, kind, model_config, loop, resolved, out, results, ranker=None):
     """Loss curve, the last eval metrics and the held-out ROUGE report, into ``results``."""
     eval_hist = {name: loop.history.get("eval", f"metrics/{name}")
                  for name in ("CrossEntropyLoss", "Accuracy")}
@@ -484,7 +488,7 @@ def _report(config, kind, model_config, loop, resolved, out, results):
         raise UserError(str(e)) from None
     summarizer = Summarizer(kind.name, model_config, loop.eval_model.weights,  # as summarize
                             vocab_file=resolved.vocab_path, max_new_tokens=config.max_summary_len,
-                            copy=DEFAULT_COPY, lead_prior=DEFAULT_LEAD_PRIOR)
+                            copy=DEFAULT_COPY, lead_prior=DEFAULT_LEAD_PRIOR, salience=ranker)
     results["heldout"] = evaluate.summarize_and_score(
         summarizer, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
         max_new_tokens=config.max_summary_len, batch_size=16,
