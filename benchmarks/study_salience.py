@@ -191,7 +191,7 @@ def main(argv=None):
     base, work = pathlib.Path(args.base), pathlib.Path(args.work)
     results = json.loads(OUT.read_text()) if OUT.exists() else {}
     results["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    results["what"] = __doc__.split("\n\n")[1].replace("\n", " ")
+    results["what"] = __doc__.split("\n\n")[2].replace("\n", " ")
     results["dev"], nine_hundred = dev(base, work)
     results["cross_validation"] = cross_validation(nine_hundred)
     if args.test:

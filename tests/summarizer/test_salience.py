@@ -30,7 +30,7 @@ def _pairs(n, key_position, seed=0):
     return out
 
 
-def test_features_mark_position_length_and_centrality():
+def test_features_mark_position_figures_names_and_centrality():
     sentences = ["The storm hit the coast.", "The storm closed the coast road.",
                  "Cats sleep a lot.", '"We are safe," she said?']
     x = salience.features(sentences)
@@ -77,8 +77,12 @@ def test_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded.scores(article), ranker.scores(article))
     assert salience.load(tmp_path / "nothing-here") is None
     saved = json.loads((tmp_path / salience.FILE).read_text())
-    (tmp_path / salience.FILE).write_text(json.dumps(dict(saved, features=["other"])))
-    assert salience.load(tmp_path) is None  # another version's cues: not used
+    for damaged in (json.dumps(dict(saved, features=["other"])),  # another version's cues
+                    json.dumps(dict(saved, weights=[1.0])), "{not json", "[]",
+                    json.dumps({k: v for k, v in saved.items() if k != "bias"})):
+        (tmp_path / salience.FILE).write_text(damaged)
+        with pytest.raises(UserError, match="--salience off"):
+            salience.load(tmp_path)
 
 
 def _ranker_of(position):
@@ -114,13 +118,13 @@ def test_the_cli_with_a_ranker(make_checkpoint, news_texts, tmp_path, monkeypatc
     salience.save(_ranker_of(2), tmp_path)
     text = tmp_path / "a.txt"
     text.write_text(" ".join(news_texts))
-    summarize = ["summarize", "--checkpoint", str(tmp_path), "--max-new-tokens", "24"]
+    summarize = ["summarize", "--checkpoint", str(tmp_path)]
     assert main([*summarize, str(text)]) == 0
     assert capsys.readouterr().out.strip() == news_texts[2]
     assert main([*summarize, "--salience", "off", "--copy", "words", str(text)]) == 0
     capsys.readouterr()
     for flags in (["--html", str(tmp_path / "a.html")], ["--method", "beam"],
-                  ["--lead-prior", "1"]):
+                  ["--lead-prior", "1"], ["--max-new-tokens", "24"]):
         assert main([*summarize, *flags, str(text)]) == 2
         err = capsys.readouterr().err
         assert f"{flags[0]} is for the model's decoding" in err and "--salience off" in err

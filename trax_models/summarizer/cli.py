@@ -249,7 +249,11 @@ def _uses_salience(args, *drawing_flags):
             or salience.load(pathlib.Path(args.checkpoint)) is None):
         return False
     for flag, given in (("--method", args.method != "greedy"),
-                        ("--lead-prior", args.lead_prior is not None), *drawing_flags):
+                        ("--lead-prior", args.lead_prior is not None),
+                        ("--max-new-tokens", args.max_new_tokens is not None),
+                        ("--max-input-tokens", getattr(args, "max_input_tokens", None) is not None),
+                        ("--no-repeat-ngram-size", args.no_repeat_ngram_size != 0),
+                        ("--repetition-penalty", args.repetition_penalty != 1.0), *drawing_flags):
         if given:
             raise UserError(f"{flag} is for the model's decoding, but {args.checkpoint} has a "
                             f"salience ranker ({salience.FILE}) that chooses the summary's "
@@ -462,7 +466,8 @@ def _evaluate_html(args):
                                        article_key=args.article_key,
                                        summary_key=args.summary_key)
     pairs = evaluate._pairs(source, options, args.split, args.samples)
-    summarizer = Summarizer.from_checkpoint(args.checkpoint, max_new_tokens=args.max_new_tokens,
+    summarizer = Summarizer.from_checkpoint(args.checkpoint, use_salience=False,  # the model's
+                                            max_new_tokens=args.max_new_tokens,
                                             copy=_copy(args), lead_prior=_lead_prior(args))
     inputs = [(f"sample {i} of {source} ({args.split})", evaluate._text(article))
               for i, (article, _) in enumerate(pairs, 1)]

@@ -115,8 +115,8 @@ def summarize_and_score(model, pairs, n_articles=100, n_samples=3, method="greed
       hallucination, broken_words (``words.broken_word_rate``), fact_accuracy (with
       ``facts_of``),
       baselines {name: the same for each baseline}, lead3 (= baselines["lead3"]), n, seconds
-      (decoding), decoder (method), truncated (articles cut to fit), samples [{article
-      (first 300 chars), reference, generated}].
+      (decoding), decoder (method, or 'salience ranker'), truncated (articles cut to fit),
+      samples [{article (first 300 chars), reference, generated}].
 
     Raises:
       UserError: no pairs.

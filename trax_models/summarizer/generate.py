@@ -292,7 +292,7 @@ class Summarizer:
         ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
         length_penalty, no_repeat_ngram_size, repetition_penalty).
         """
-        if self.salience is not None:  # the ranker's sentences, from the whole text
+        if self.salience is not None:  # the ranker's sentences (decoding options unused)
             return [self.salience.summary(normalize_article(a)) for a in articles]
         max_new = self._max_new(options.get("max_new_tokens"))
         prompts = [self.prompt(a, max_new) for a in articles]
