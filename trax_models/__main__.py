@@ -50,21 +50,32 @@ def main(argv=None):
         return 0 if argv else 2
     try:
         status = COMMANDS[argv[0]](argv[1:]) or 0
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # a path the checks let through (a name too long, a device)
-        where = f" {e.filename}" if e.filename else ""
-        print(f"error: cannot use{where}: {e.strerror or e} — check the path", file=sys.stderr)
-        return 2
     except KeyboardInterrupt as e:
         signum = getattr(e, "signum", signals.signal.SIGINT)
+    except Exception as e:
+        # After a signal, any error is its consequence: a library may have turned the
+        # Interrupted into its own (NumPy's "setting an array element with a sequence")
+        signum = signals.received()
+        if signum is None:
+            return _user_error(e)
     else:
         signum = signals.received()  # raised inside a callback that swallowed it: still stop
         if signum is None:
             return status
     print(signals.message(signum), file=sys.stderr)
     return signals.exit_status(signum)
+
+
+def _user_error(e):
+    """Exit status 2 and one line for a mistake in the command or its input; else re-raise."""
+    if isinstance(e, UserError):
+        print(f"error: {e}", file=sys.stderr)
+    elif isinstance(e, OSError):  # a path the checks let through (a name too long, a device)
+        where = f" {e.filename}" if e.filename else ""
+        print(f"error: cannot use{where}: {e.strerror or e} — check the path", file=sys.stderr)
+    else:
+        raise e
+    return 2
 
 
 if __name__ == "__main__":

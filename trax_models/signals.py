@@ -13,7 +13,9 @@ a callback whose exceptions Python only reports ("Exception ignored in _xla_gc_c
 the ``Interrupted`` would be lost and the command go on to exit 0. So such a report is
 silenced and the signal delivered again (``_thread.interrupt_main``); the first signal also
 starts a watchdog that ends the process ``GRACE_S`` seconds later, and a second signal ends
-it at once. Either way the exit status is 128 + the signal's number.
+it at once. Either way the exit status is 128 + the signal's number. Library code may also
+turn the ``Interrupted`` into an error of its own (NumPy, filling an array); ``__main__``
+reports any error that follows a signal as the signal.
 """
 import _thread
 import atexit

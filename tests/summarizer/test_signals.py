@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from tests.summarizer._tiny_run import TINY, write_pairs
@@ -139,3 +140,47 @@ def test_the_status_is_set_even_when_the_exception_is_lost(signum, monkeypatch, 
     assert entry.main(["noop"]) == STATUS[signum]
     assert capsys.readouterr().err == f"interrupted ({signum.name})\n"
     assert os.EX_OK == 0
+
+
+def test_the_signal_is_reported_when_a_library_turns_its_exception_into_another(
+        monkeypatch, capsys):
+    """NumPy, adding JAX scalars whose ``float()`` the signal interrupted, raises its own
+    ValueError (CI saw it in trax's eval loop): still one line and 128 + signal."""
+    import jax.numpy as jnp
+
+    from trax_models import __main__ as entry
+
+    def interrupted(self):
+        signals._received.append(signal.SIGTERM)  # what the handler records, then raises
+        raise signals.Interrupted(signal.SIGTERM)
+
+    def command(argv):  # trax's run_evals: sums += metric_values
+        sums = np.zeros(2)
+        sums += [jnp.float32(1.0), jnp.float32(2.0)]
+
+    monkeypatch.setattr(type(jnp.float32(1.0)), "__float__", interrupted)
+    monkeypatch.setattr(signals, "_received", [])
+    with pytest.raises(ValueError):  # NumPy does turn it into its own error
+        command([])
+    signals._received.clear()
+    monkeypatch.setitem(entry.COMMANDS, "noop", command)
+    assert entry.main(["noop"]) == 143
+    assert capsys.readouterr().err == "interrupted (SIGTERM)\n"
+
+
+def test_without_a_signal_an_error_is_not_taken_for_one(monkeypatch, capsys):
+    from trax_models import __main__ as entry
+    from trax_models.errors import UserError
+
+    def fails(error):
+        def command(argv):
+            raise error
+        return command
+
+    monkeypatch.setattr(signals, "_received", [])
+    monkeypatch.setitem(entry.COMMANDS, "bad", fails(UserError("no such file: x")))
+    assert entry.main(["bad"]) == 2
+    assert capsys.readouterr().err == "error: no such file: x\n"
+    monkeypatch.setitem(entry.COMMANDS, "bug", fails(ValueError("a bug")))
+    with pytest.raises(ValueError, match="a bug"):  # a bug keeps its traceback
+        entry.main(["bug"])
