@@ -1,6 +1,7 @@
 """The lead prior of ``--copy sentences`` (issue #28): chosen on DEV, then scored once on TEST.
 
     python -m benchmarks.study_lead_prior --checkpoint build/model [--priors 0,1,2,4,8,100]
+        [--unfamiliar-priors 4,8,100] [--dev-only]
 
 The prior adds nats to opening a summary with the article's first sentence
 (``generate.DEFAULT_LEAD_PRIOR``). DEV, where the value is chosen: the generator's held-out
@@ -9,6 +10,11 @@ articles 100–199 (fact accuracy, ROUGE-L), the hand-written new-shape and othe
 model never sees them). TEST, scored for 0 (off) and the chosen value only: the generator's
 held-out articles 0–99 (what ``make train`` reports), the TEST sets (``text_sets_test``) and the
 sample's 100 held-out pairs. Writes ``benchmarks/results/lead_prior_study.json``.
+
+``--unfamiliar-priors``: DEV rows "2+u8" etc. — the chosen prior for articles like the training
+text, the other for articles unlike it (``generate.UNFAMILIAR_LEAD_PRIOR``); TEST scores the
+chosen pair (``--chosen-unfamiliar``, default the module's) beside the plain prior. ``--dev-only``:
+no TEST rows (the JSON's earlier TEST rows are kept).
 """
 import argparse
 import contextlib
@@ -34,11 +40,11 @@ def _brief(row):
     return out
 
 
-def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs):
+def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs, unfamiliar=None):
     from trax_models.summarizer import evaluate
     from trax_models.summarizer.generate import Summarizer
     s = Summarizer.from_checkpoint(checkpoint, copy="sentences", lead_prior=prior,
-                                   max_new_tokens=160)
+                                   unfamiliar_lead_prior=unfamiliar, max_new_tokens=160)
     with contextlib.redirect_stdout(io.StringIO()):  # the scores only, not the printed table
         g = evaluate.summarize_and_score(s, generated, n_articles=None, n_samples=0,
                                          max_new_tokens=160, baselines=("lead3",),
@@ -62,12 +68,18 @@ def main(argv=None):
     p.add_argument("--priors", default="0,1,2,4,8,100")
     p.add_argument("--chosen", type=float, default=None,
                    help="the value to score on TEST (default: generate.DEFAULT_LEAD_PRIOR)")
+    p.add_argument("--unfamiliar-priors", default="")
+    p.add_argument("--chosen-unfamiliar", type=float, default=None,
+                   help="default: generate.UNFAMILIAR_LEAD_PRIOR")
+    p.add_argument("--dev-only", action="store_true")
     args = p.parse_args(argv)
     from trax_models import sources
     from trax_models.sources import files
     from trax_models.summarizer import checkpoint, evaluate
-    from trax_models.summarizer.generate import DEFAULT_LEAD_PRIOR
+    from trax_models.summarizer.generate import DEFAULT_LEAD_PRIOR, UNFAMILIAR_LEAD_PRIOR
     chosen = DEFAULT_LEAD_PRIOR if args.chosen is None else args.chosen
+    chosen_unfamiliar = (UNFAMILIAR_LEAD_PRIOR if args.chosen_unfamiliar is None
+                         else args.chosen_unfamiliar)
     config = checkpoint.load_config(args.checkpoint)
     source, options = evaluate._source(config, None)
     generated = evaluate._pairs(source, options, "validation", 200)
@@ -76,16 +88,23 @@ def main(argv=None):
     cnn_test = list(files.file_split(CNN, "validation", 0, summary_key="highlights"))[:100]
     dev_sets = (text_sets_dev.NEW_SHAPES_DEV, text_sets_dev.OTHER_TOPICS_DEV)
     test_sets = (text_sets_test.NEW_SHAPES_TEST, text_sets_test.OTHER_TOPICS_TEST)
-    results = {"checkpoint": args.checkpoint, "chosen": chosen,
-               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "dev": {}, "test": {}}
-    for prior in [float(x) for x in args.priors.split(",")]:
-        results["dev"][str(prior)] = score(args.checkpoint, prior, generated[100:], facts_of,
-                                           dev_sets, cnn_train)
-        print("dev", prior, json.dumps(results["dev"][str(prior)]["generated"]), flush=True)
-    for prior in (0.0, chosen):
-        results["test"][str(prior)] = score(args.checkpoint, prior, generated[:100], facts_of,
-                                            test_sets, cnn_test)
-        print("test", prior, json.dumps(results["test"][str(prior)]["generated"]), flush=True)
+    results = json.loads(OUT.read_text()) if OUT.is_file() else {"dev": {}, "test": {}}
+    results.update({"checkpoint": args.checkpoint, "chosen": chosen,
+                    "chosen_unfamiliar": chosen_unfamiliar,
+                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    runs = [(float(x), None) for x in args.priors.split(",") if x]
+    runs += [(chosen, float(x)) for x in args.unfamiliar_priors.split(",") if x]
+    for prior, unfamiliar in runs:
+        key = str(prior) if unfamiliar is None else f"{prior:g}+u{unfamiliar:g}"
+        results["dev"][key] = score(args.checkpoint, prior, generated[100:], facts_of,
+                                    dev_sets, cnn_train, unfamiliar)
+        print("dev", key, json.dumps(results["dev"][key]), flush=True)
+    for prior, unfamiliar in () if args.dev_only else ((0.0, None), (chosen, None),
+                                                       (chosen, chosen_unfamiliar)):
+        key = str(prior) if unfamiliar is None else f"{prior:g}+u{unfamiliar:g}"
+        results["test"][key] = score(args.checkpoint, prior, generated[:100], facts_of,
+                                     test_sets, cnn_test, unfamiliar)
+        print("test", key, json.dumps(results["test"][key]), flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=1) + "\n")
     print(f"results: {OUT}")

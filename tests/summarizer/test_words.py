@@ -244,3 +244,59 @@ def test_lead_prior_in_the_summarizer_and_the_cli(random_checkpoint, tmp_path, c
     assert main(["summarize", "--checkpoint", str(random_checkpoint), "--lead-prior", "1e5",
                  "--max-new-tokens", "40", str(text)]) == 0
     assert capsys.readouterr().out.startswith("The home team won the final.")
+
+
+def test_an_article_unlike_the_training_text_gets_the_unfamiliar_lead_prior(random_checkpoint,
+                                                                              news_texts,
+                                                                              monkeypatch):
+    """``summarize`` (and the HTML view, which explains its summary) decode each article under
+    the prior its familiarity calls for, in one call, in the articles' order."""
+    from trax_models.summarizer import html_view
+    familiar = " ".join(news_texts[:2])
+    far = "Zebras quarrel loudly. " + news_texts[1]
+
+    def summarizer(lead, unfamiliar=None):
+        return Summarizer.from_checkpoint(random_checkpoint, max_new_tokens=40, copy="sentences",
+                                          lead_prior=lead, unfamiliar_lead_prior=unfamiliar)
+
+    plain, to_far, to_familiar = summarizer(0.0), summarizer(0.0, 1e5), summarizer(1e5, 0.0)
+    v = vocab.load_vocab(plain.vocab_file)
+    assert words.unfamiliar_share(familiar, v) <= words.UNFAMILIAR_WARNING
+    assert words.unfamiliar_share(far, v) > words.UNFAMILIAR_WARNING
+    assert (to_far.lead_prior_for(familiar), to_far.lead_prior_for(far)) == (0.0, 1e5)
+    assert plain.lead_prior_for(far) == 0.0  # no unfamiliar prior: lead_prior for every article
+    decoded = []  # (prompt, the prior it was decoded under)
+    generate = Summarizer.generate
+
+    def spy(self, prompts, *args, lead_prior=None, **kwargs):
+        decoded.extend((tuple(p), lead_prior) for p in prompts)
+        return generate(self, prompts, *args, lead_prior=lead_prior, **kwargs)
+
+    monkeypatch.setattr(Summarizer, "generate", spy)
+    to_far.summarize([far, familiar, far])
+    assert set(decoded) == {(tuple(to_far.prompt(far)), 1e5), (tuple(to_far.prompt(familiar)), 0.0)}
+    alone = plain.summarize([familiar, far])
+    got = to_far.summarize([far, familiar, far])
+    assert got[0] == got[2] and got[0].startswith("Zebras quarrel loudly.")
+    assert got[1] == alone[0]  # a familiar article as without the unfamiliar prior
+    got = to_familiar.summarize([far, familiar])
+    assert got[0] == alone[1] and got[1].startswith(news_texts[0].split(".")[0])
+    assert html_view.collect(to_far, far).data["summary"] == to_far.summarize([far])[0]
+    with pytest.raises(UserError, match="unfamiliar_lead_prior"):
+        summarizer(0.0, -1.0)
+    with pytest.raises(UserError, match="built with"):
+        plain.generate([plain.prompt(far)], lead_prior=3.0)
+
+
+def test_the_cli_uses_the_unfamiliar_lead_prior_unless_one_is_given():
+    import argparse
+
+    from trax_models.summarizer import cli
+    from trax_models.summarizer.generate import DEFAULT_LEAD_PRIOR, UNFAMILIAR_LEAD_PRIOR
+    args = argparse.Namespace(lead_prior=None, copy="sentences")
+    assert cli._lead_priors(args) == {"lead_prior": DEFAULT_LEAD_PRIOR,
+                                      "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR}
+    args.lead_prior = 3.0  # one value given: for every article
+    assert cli._lead_priors(args) == {"lead_prior": 3.0}
+    assert cli._lead_priors(argparse.Namespace(lead_prior=None, copy="words")) == {
+        "lead_prior": 0.0}

@@ -199,7 +199,8 @@ def plot_for_summary(summarizer, article, path, max_tokens=96, method="greedy", 
     max_new = max(1, min(summarizer.max_new_tokens, max_tokens // 3))
     ids = summarizer.prompt(article, max_new)[:-2]  # article ids, without EOS and SEP
     prompt = ids[:max_tokens - max_new - 2] + PROMPT_END
-    summary = summarizer.generate([prompt], method=method, max_new_tokens=max_new, **options)[0]
+    summary = summarizer.generate([prompt], method=method, max_new_tokens=max_new,
+                                  lead_prior=summarizer.lead_prior_for(article), **options)[0]
     sequence = prompt + summary  # (L,): what the model reads; the last token is never fed
     model = summarizer.kind.build(summarizer.config, "eval")
     model.init(shapes.ShapeDtype((1, len(sequence)), np.int32))

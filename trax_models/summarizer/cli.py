@@ -27,6 +27,7 @@ from trax_models.summarizer.generate import (
     DEFAULT_LEAD_PRIOR,
     MAX_NEW_TOKENS,
     METHODS,
+    UNFAMILIAR_LEAD_PRIOR,
     Summarizer,
     TruncationWarning,
     check_caps,
@@ -214,7 +215,8 @@ def _decoding_flags(p):
                    help="--copy sentences: added to the log-prob of opening the summary with "
                         "the article's first sentence; 0 = off: the model alone picks the "
                         f"sentences (default: {DEFAULT_LEAD_PRIOR:g} with --copy sentences, "
-                        "else 0)")
+                        f"{UNFAMILIAR_LEAD_PRIOR:g} for an article unlike the training text, "
+                        "else 0; a value given is used for every article)")
     p.add_argument("--salience", choices=("on", "off"), default="on",
                    help="--copy sentences with a checkpoint trained with --targets sentences: "
                         "on: its salience ranker (learned from your pairs) chooses the "
@@ -262,14 +264,17 @@ def _uses_salience(args, *drawing_flags):
     return True
 
 
-def _lead_prior(args):
-    """``--lead-prior``: its default with --copy sentences, else 0; refused with other copies."""
+def _lead_priors(args):
+    """``Summarizer``'s lead_prior and unfamiliar_lead_prior: the defaults with --copy
+    sentences, else 0; a ``--lead-prior`` for every article; refused with other copies."""
     if args.lead_prior is None:
-        return DEFAULT_LEAD_PRIOR if args.copy == "sentences" else 0.0
+        if args.copy != "sentences":
+            return {"lead_prior": 0.0}
+        return {"lead_prior": DEFAULT_LEAD_PRIOR, "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR}
     if args.lead_prior and args.copy != "sentences":
         raise UserError(f"--lead-prior needs --copy sentences (a summary of whole sentences), "
                         f"not --copy {args.copy}: drop --lead-prior or pass --copy sentences")
-    return args.lead_prior
+    return {"lead_prior": args.lead_prior}
 
 
 def _decoding_options(args):
@@ -341,7 +346,7 @@ def summarize(argv):
     summarizer = Summarizer.from_checkpoint(args.checkpoint, use_salience=use_salience,
                                             max_input_len=args.max_input_tokens,
                                             max_new_tokens=args.max_new_tokens, copy=_copy(args),
-                                            lead_prior=_lead_prior(args))
+                                            **_lead_priors(args))
     model_vocab = vocab.load_vocab(summarizer.vocab_file)
     unfamiliar = [words.unfamiliar_share(text, model_vocab) for _, text in inputs]
     for (name, _), share in zip(inputs, unfamiliar):
@@ -449,7 +454,7 @@ def evaluate_cli(argv):
         args.checkpoint, data_source=args.data, split=args.split, n=args.n,
         samples=args.samples, json_path=args.json, method=args.method,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        copy=_copy(args), lead_prior=_lead_prior(args), use_salience=use_salience,
+        copy=_copy(args), **_lead_priors(args), use_salience=use_salience,
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
                       "summary_key": args.summary_key}, baselines=chosen,
         **_decoding_options(args))
@@ -468,7 +473,7 @@ def _evaluate_html(args):
     pairs = evaluate._pairs(source, options, args.split, args.samples)
     summarizer = Summarizer.from_checkpoint(args.checkpoint, use_salience=False,  # the model's
                                             max_new_tokens=args.max_new_tokens,
-                                            copy=_copy(args), lead_prior=_lead_prior(args))
+                                            copy=_copy(args), **_lead_priors(args))
     inputs = [(f"sample {i} of {source} ({args.split})", evaluate._text(article))
               for i, (article, _) in enumerate(pairs, 1)]
     folder = pathlib.Path(args.html)

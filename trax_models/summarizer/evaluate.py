@@ -25,7 +25,13 @@ from trax_models.errors import UserError
 from trax_models.sources import records
 from trax_models.summarizer import baselines as baseline_summaries
 from trax_models.summarizer import checkpoint, facts, metrics, words
-from trax_models.summarizer.generate import DEFAULT_COPY, DEFAULT_LEAD_PRIOR, Summarizer, TruncationWarning
+from trax_models.summarizer.generate import (
+    DEFAULT_COPY,
+    DEFAULT_LEAD_PRIOR,
+    UNFAMILIAR_LEAD_PRIOR,
+    Summarizer,
+    TruncationWarning,
+)
 
 __all__ = ["summarize_and_score", "format_table", "evaluate"]
 
@@ -207,7 +213,8 @@ def _take(iterator, n):
 def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, samples=3,
              json_path=None, method="greedy", max_new_tokens=None, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
-             lead_prior=DEFAULT_LEAD_PRIOR, use_salience=True, **decode_options):
+             lead_prior=DEFAULT_LEAD_PRIOR, unfamiliar_lead_prior=UNFAMILIAR_LEAD_PRIOR,
+             use_salience=True, **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; return the results (and
     write them as JSON to ``json_path`` when one is given — nothing is written otherwise).
 
@@ -220,8 +227,9 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
         checkpoint directory is only read).
       method, max_new_tokens (None: ``Summarizer``'s default), batch_size, **decode_options: as
       ``Summarizer.summarize``;
-      copy, lead_prior: as ``Summarizer`` (default: ``summarize``'s; the prior only with
-        copy='sentences'); use_salience: as ``Summarizer.from_checkpoint``.
+      copy, lead_prior, unfamiliar_lead_prior: as ``Summarizer`` (default: ``summarize``'s;
+        the priors only with copy='sentences'); use_salience: as
+        ``Summarizer.from_checkpoint``.
       data_options: data_dir, article_key, summary_key of the source.
       baselines: extractive baselines scored on the same articles (Lead-3 always).
     """
@@ -230,8 +238,10 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
     pairs = _pairs(source, options, split, n)
     if not pairs:
         raise UserError(f"the {split} split of {source} has no (article, summary) pairs")
-    summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens,
-                             copy=copy, lead_prior=lead_prior if copy == "sentences" else 0.0,
+    sentences = copy == "sentences"
+    summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens, copy=copy,
+                             lead_prior=lead_prior if sentences else 0.0,
+                             unfamiliar_lead_prior=unfamiliar_lead_prior if sentences else None,
                              use_salience=use_salience)
     facts_of = sources.facts_of(source, split, **options)
     how = ("the salience ranker's sentences" if getattr(summarizer, "salience", None)

@@ -36,7 +36,7 @@ from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS, PAD
 
 __all__ = ["Summarizer", "TruncationWarning", "METHODS", "COPY", "DEFAULT_COPY",
-           "DEFAULT_LEAD_PRIOR", "MAX_NEW_TOKENS",
+           "DEFAULT_LEAD_PRIOR", "UNFAMILIAR_LEAD_PRIOR", "MAX_NEW_TOKENS",
            "default_max_new_tokens", "check_caps"]
 
 METHODS = ("greedy", "sample", "beam")
@@ -46,6 +46,10 @@ DEFAULT_COPY = "sentences"  # summarize's, evaluate's and train's report (issue 
 # News puts what happened first; a model trained on generated articles (half of them in
 # another order) skips the lead too often. Chosen on issue #28's DEV sets (0, 1, 2, 4, 8, 100).
 DEFAULT_LEAD_PRIOR = 2.0
+# ... and for an article unlike the training text (``words.unfamiliar_share`` above
+# ``words.UNFAMILIAR_WARNING``): there the model's own choice of opening sentence is worse than
+# the article's first sentence (issue #28's DEV sets: 0, 2, 4, 8, 100 → 8).
+UNFAMILIAR_LEAD_PRIOR = 8.0
 MAX_NEW_TOKENS = 160  # summarize's and evaluate's cap: three long sentences of real news
 
 _MODELS = {}  # (architecture, rows, Lp, max_new) -> (predict model, start state)
@@ -78,13 +82,18 @@ class Summarizer:
       lead_prior: with copy='sentences', nats added to the log-prob of opening the summary
         with the article's first sentence (which, once begun, is then copied whole); 0 = off,
         summarize's default ``DEFAULT_LEAD_PRIOR``.
+      unfamiliar_lead_prior: with copy='sentences', the lead prior ``summarize`` uses instead
+        for an article unlike the training text (its ``words.unfamiliar_share`` above
+        ``words.UNFAMILIAR_WARNING``); None (the default here): ``lead_prior`` for every
+        article; summarize's default ``UNFAMILIAR_LEAD_PRIOR``.
       salience: with copy='sentences', a ``salience.SalienceRanker`` (``train --targets
         sentences`` fits one on the user's pairs): ``summarize`` then returns the sentences it
         chooses, without decoding; ``generate`` still decodes with the model.
     """
 
     def __init__(self, model, model_args, weights, vocab_file=None, max_input_len=None,
-                 max_new_tokens=64, copy=None, lead_prior=0.0, salience=None):
+                 max_new_tokens=64, copy=None, lead_prior=0.0, unfamiliar_lead_prior=None,
+                 salience=None):
         self.kind = registry.kind(model)
         self.config = (model_args if isinstance(model_args, registry.ModelConfig)
                        else self.kind.config.from_dict(dict(model_args)))
@@ -93,13 +102,20 @@ class Summarizer:
         self.max_input_len = max_input_len
         if copy not in COPY:
             raise UserError(f"copy={copy!r}: use one of {', '.join(map(str, COPY))}")
-        self.copy, self._constraint, self._unit_ends = copy, None, ()
-        if not (isinstance(lead_prior, (int, float, np.number)) and 0 <= lead_prior < 1e6):
-            raise UserError(f"lead_prior={lead_prior!r} must be a number from 0 (off) to 1e6")
-        if lead_prior and copy != "sentences":
-            raise UserError("a lead prior needs copy='sentences' (--copy sentences): with "
-                            "other copy settings a summary need not open with a whole sentence")
+        self.copy, self._constraints, self._unit_ends = copy, {}, ()
+        for name, value in (("lead_prior", lead_prior),
+                            ("unfamiliar_lead_prior", unfamiliar_lead_prior)):
+            if value is None and name == "unfamiliar_lead_prior":
+                continue
+            if not (isinstance(value, (int, float, np.number)) and 0 <= value < 1e6):
+                raise UserError(f"{name}={value!r} must be a number from 0 (off) to 1e6")
+            if value and copy != "sentences":
+                raise UserError("a lead prior needs copy='sentences' (--copy sentences): with "
+                                "other copy settings a summary need not open with a whole "
+                                "sentence")
         self.lead_prior = float(lead_prior)
+        self.unfamiliar_lead_prior = (None if unfamiliar_lead_prior is None
+                                      else float(unfamiliar_lead_prior))
         if salience is not None and copy != "sentences":
             raise UserError("a salience ranker needs copy='sentences' (--copy sentences): it "
                             "chooses whole sentences")
@@ -107,10 +123,12 @@ class Summarizer:
         if copy is not None:  # the vocabulary's masks, sized to the model's output rows
             ends_word, ends_sentence, ends_text, free = words.vocabulary_masks(
                 load_vocab(vocab_file), self.config.vocab_size)
-            self._constraint = (sampling.copy_units(ends_word, free) if copy == "words" else
-                                sampling.copy_units(ends_sentence, free & False, 96,
-                                                    closers=ends_text, once=True,
-                                                    lead=lead_prior))
+            # one constraint per lead prior in use (the prior is static in the jitted loop)
+            self._constraints = {
+                lead: (sampling.copy_units(ends_word, free) if copy == "words" else
+                       sampling.copy_units(ends_sentence, free & False, 96, closers=ends_text,
+                                           once=True, lead=lead))
+                for lead in {self.lead_prior, self.unfamiliar_lead_prior} - {None}}
             # a summary cut by max_new_tokens ends at its last whole unit (else a cut name)
             self._unit_ends = (ends_word,) if copy == "words" else (ends_sentence, ends_word)
             self._ends_text = ends_text
@@ -167,10 +185,11 @@ class Summarizer:
         return padded, self.adapter.lengths(prompts), article
 
     def _run(self, method, padded, lengths, article, max_new, width=1, seed=0, temperature=1.0,
-             length_penalty=0.0, ngram=0, penalty=1.0):
+             length_penalty=0.0, ngram=0, penalty=1.0, lead=None):
         """One batch through the jitted loop of ``method``. ``temperature`` is read by 'sample'
         only, ``length_penalty`` (GNMT's alpha) by 'beam' only; ``penalty`` is the repetition
-        penalty r (1 = off), ``ngram`` the no-repeat n-gram size (0 = off)."""
+        penalty r (1 = off), ``ngram`` the no-repeat n-gram size (0 = off); ``lead`` the lead
+        prior (None: ``lead_prior``)."""
         rows, lp = padded.shape[0] * width, padded.shape[1]
         key = (self._arch, rows, lp, max_new)
         if key not in _MODELS:
@@ -178,9 +197,10 @@ class Summarizer:
         model, start_state = _MODELS[key]
         ngram = ngram if ngram <= max_new else 0  # no n-gram fits twice: off (same program)
         penalize = penalty != 1.0  # off: not in the program; on: one program for every r
-        constrain = self._constraint
+        lead = self.lead_prior if lead is None else lead
+        constrain = self._constraints.get(lead)
         loop_key = (self._arch, method, rows, lp, max_new, width, ngram, penalize,
-                    self.copy and (self.copy, self.vocab_file, self.lead_prior))
+                    self.copy and (self.copy, self.vocab_file, lead))
         if loop_key not in _LOOPS:
             step = self.adapter.step(model)
             loop = (sampling.beam_loop(step, max_new, width, ngram, penalize, constrain)
@@ -197,7 +217,8 @@ class Summarizer:
     # -- decoding --------------------------------------------------------------------------------
 
     def generate(self, prompts, method="greedy", max_new_tokens=None, temperature=1.0, seed=0,
-                 beam_width=4, length_penalty=0.6, no_repeat_ngram_size=0, repetition_penalty=1.0):
+                 beam_width=4, length_penalty=0.6, no_repeat_ngram_size=0, repetition_penalty=1.0,
+                 lead_prior=None):
         """Continue each prompt: the summary ids (EOS included when the model produced it).
 
         Args:
@@ -211,6 +232,8 @@ class Summarizer:
             summary are multiplied by r, which lowers them; 1 = off.
           Both read the generated tokens only, never the prompt (unlike HF's processors, which
           read the whole input_ids): copying the article's names stays free.
+          lead_prior: the lead prior for these prompts, one the summarizer was built with
+            (``lead_prior`` or ``unfamiliar_lead_prior``); None: ``lead_prior``.
 
         Returns:
           list of B lists of ids.
@@ -218,7 +241,7 @@ class Summarizer:
         if method == "beam":
             return [beams[0][0] for beams in self.beam_search(
                 prompts, beam_width, length_penalty, max_new_tokens, no_repeat_ngram_size,
-                repetition_penalty)]
+                repetition_penalty, lead_prior)]
         if method not in METHODS:
             raise UserError(f"unknown decoding method {method!r}: use {', '.join(METHODS)}")
         if method == "sample" and not temperature >= 0:
@@ -229,11 +252,12 @@ class Summarizer:
         max_new = self._max_new(max_new_tokens)
         padded, lengths, article = self._batch(prompts, max_new)
         out = self._run(method, padded, lengths, article, max_new, seed=seed,
-                        temperature=temperature, ngram=ngram, penalty=penalty)
+                        temperature=temperature, ngram=ngram, penalty=penalty,
+                        lead=self._lead(lead_prior))
         return [self._whole(sampling.cut_at_eos(row)) for row in np.asarray(out)]
 
     def beam_search(self, prompts, beam_width=4, length_penalty=0.6, max_new_tokens=None,
-                    no_repeat_ngram_size=0, repetition_penalty=1.0):
+                    no_repeat_ngram_size=0, repetition_penalty=1.0, lead_prior=None):
         """Beam search: per prompt, the finished beams best first as (ids, score).
 
         score = sum of the tokens' log-probs / ((5 + length) / 6) ** length_penalty (GNMT);
@@ -241,7 +265,8 @@ class Summarizer:
         ``length_penalty=0`` is greedy decoding. ``no_repeat_ngram_size`` /
         ``repetition_penalty`` as in ``generate``, per beam (over that beam's own generated
         tokens, not the prompt); with either on, the sum is of the ADJUSTED log-probs (the
-        penalised or -inf values the beams were ranked by), as in HF.
+        penalised or -inf values the beams were ranked by), as in HF. ``lead_prior`` as in
+        ``generate``.
         """
         if int(beam_width) < 1:
             raise UserError(f"beam_width={beam_width} must be ≥ 1")
@@ -251,7 +276,8 @@ class Summarizer:
         max_new = self._max_new(max_new_tokens)
         padded, lengths, article = self._batch(prompts, max_new)
         seqs, scores = self._run("beam", padded, lengths, article, max_new, width=int(beam_width),
-                                 length_penalty=length_penalty, ngram=ngram, penalty=penalty)
+                                 length_penalty=length_penalty, ngram=ngram, penalty=penalty,
+                                 lead=self._lead(lead_prior))
         seqs, scores = np.asarray(seqs), np.asarray(scores)
         return [[(self._whole(sampling.cut_at_eos(s)), float(v)) for s, v in zip(seqs[i], scores[i])
                  if np.isfinite(v)] for i in range(len(seqs))]
@@ -279,6 +305,24 @@ class Summarizer:
             return ids
         return self._last_whole(ids)
 
+    def _lead(self, lead_prior):
+        if lead_prior is None or lead_prior == self.lead_prior:
+            return self.lead_prior
+        if lead_prior != self.unfamiliar_lead_prior:
+            raise UserError(f"lead_prior={lead_prior!r}: this summarizer was built with "
+                            f"{self.lead_prior:g} and {self.unfamiliar_lead_prior}")
+        return lead_prior
+
+    def lead_prior_for(self, article):
+        """The lead prior ``article`` is decoded with: ``unfamiliar_lead_prior`` when it is
+        set and the article is unlike the training text (its ``words.unfamiliar_share``, the
+        share of its lower-case words the vocabulary splits, above the warning's), else
+        ``lead_prior``."""
+        if self.unfamiliar_lead_prior is None:
+            return self.lead_prior
+        share = words.unfamiliar_share(article, load_vocab(self.vocab_file))
+        return self.unfamiliar_lead_prior if share > words.UNFAMILIAR_WARNING else self.lead_prior
+
     def _max_new(self, max_new_tokens):
         max_new = self.max_new_tokens if max_new_tokens is None else int(max_new_tokens)
         if max_new < 1:
@@ -296,16 +340,20 @@ class Summarizer:
             return [self.salience.summary(normalize_article(a)) for a in articles]
         max_new = self._max_new(options.get("max_new_tokens"))
         prompts = [self.prompt(a, max_new) for a in articles]
-        # Similar lengths together: fewer positions fed one by one, fewer bucket shapes.
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        leads = [self.lead_prior_for(a) for a in articles]
         ids = [None] * len(prompts)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
-            batch = [prompts[i] for i in chunk]
-            if len(order) > batch_size:  # a short last batch: fill it up, no new compilation
-                batch += [batch[-1]] * (batch_size - len(batch))
-            for i, out in zip(chunk, self.generate(batch, method, **options)):
-                ids[i] = out
+        for lead in dict.fromkeys(leads):  # a batch decodes under one prior
+            # Similar lengths together: fewer positions fed one by one, fewer bucket shapes.
+            order = sorted((i for i in range(len(prompts)) if leads[i] == lead),
+                           key=lambda i: len(prompts[i]))
+            for start in range(0, len(order), batch_size):
+                chunk = order[start:start + batch_size]
+                batch = [prompts[i] for i in chunk]
+                if len(prompts) > batch_size:  # a short batch: fill it up, no new compilation
+                    batch += [batch[-1]] * (batch_size - len(batch))
+                for i, out in zip(chunk, self.generate(batch, method, lead_prior=lead,
+                                                       **options)):
+                    ids[i] = out
         return [self.detokenize(x) for x in ids]
 
     def detokenize(self, ids):

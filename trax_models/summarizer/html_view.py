@@ -355,6 +355,7 @@ def collect(summarizer, article, method="greedy", max_new_tokens=None, source=No
         prompt = summarizer.prompt(article, max_new_tokens)
     truncated = any(issubclass(w.category, TruncationWarning) for w in caught)
     summary_ids = summarizer.generate([prompt], method=method, max_new_tokens=max_new_tokens,
+                                      lead_prior=summarizer.lead_prior_for(article),  # as summarize
                                       **options)[0]
     ids = [int(i) for i in summary_ids]
     article_ids = summarizer.adapter.article(prompt)
