@@ -64,6 +64,14 @@ def test_split_sentences_uses_lines_first_then_sentence_ends():
     assert metrics.split_sentences("One here .\nTwo there .") == ["One here .", "Two there ."]
     assert metrics.split_sentences("One. Two! 3 more? no split. Yes") == [
         "One.", "Two!", "3 more? no split.", "Yes"]
+    # a sentence that ends inside a quote or a bracket ends there (81 % of the CNN/DM
+    # sample's articles have one); a quote that goes on ("…," she said) does not end it
+    assert metrics.split_sentences('He said: "We won." The fans cheered. (It rained.) '
+                                   '"Stop!" she said. “Go.” ‘Now’') == [
+        'He said: "We won."', "The fans cheered.", "(It rained.)", '"Stop!" she said.',
+        "“Go.”", "‘Now’"]
+    assert metrics.split_sentences('"We won," she said. "It was hard."') == [
+        '"We won," she said.', '"It was hard."']
 
 
 def test_bootstrap_interval_contains_the_mean_and_is_seeded():

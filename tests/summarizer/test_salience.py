@@ -30,7 +30,7 @@ def _pairs(n, key_position, seed=0):
     return out
 
 
-def test_features_mark_position_figures_names_and_centrality():
+def test_features_mark_position_names_and_centrality():
     sentences = ["The storm hit the coast.", "The storm closed the coast road.",
                  "Cats sleep a lot.", '"We are safe," she said?']
     x = salience.features(sentences)
@@ -38,8 +38,6 @@ def test_features_mark_position_figures_names_and_centrality():
     np.testing.assert_array_equal(x[:, :4], np.eye(4))  # position, one-hot
     column = {name: x[:, salience.NAMES.index(name)] for name in salience.NAMES}
     assert column["centrality"][1] > column["centrality"][2] == 0  # shares "storm", "coast"
-    assert column["figure"].sum() == 0 < salience.features(["It cost 3 pounds."])[
-        0, salience.NAMES.index("figure")]
     assert column["capitalised share"][3] == 0 < salience.features(["Then Anna Keller won."])[
         0, salience.NAMES.index("capitalised share")]
     assert len(salience.features(FILLERS * 3)) == salience.MAX_SENTENCES  # the lead only

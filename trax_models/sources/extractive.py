@@ -18,13 +18,16 @@ import re
 __all__ = ["split_sentences", "oracle_sentences"]
 
 MAX_SENTENCES = 3
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+# a space after ., ! or ? (or after one of them and a closing quote or bracket: 'he said "no."
+# Then'), before a capital, a digit, a quote or a bracket
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+(?=[A-Z0-9\"'(“‘])")
 _WORD = re.compile(r"\w+")
 
 
 def split_sentences(text):
     """Sentences of ``text``: its lines when it has several (CNN/DM highlights), else the
-    pieces between sentence ends (., !, ? before a capital, digit or quote)."""
+    pieces between sentence ends (., !, ? — or one of them and a closing quote or bracket —
+    before a capital, digit, quote or bracket)."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     if len(lines) > 1:
         return lines
