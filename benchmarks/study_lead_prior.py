@@ -1,7 +1,7 @@
 """The lead prior of ``--copy sentences`` (issue #28): chosen on DEV, then scored once on TEST.
 
     python -m benchmarks.study_lead_prior --checkpoint build/model [--priors 0,1,2,4,8,100]
-        [--unfamiliar-priors 4,8,100] [--dev-only]
+        [--unfamiliar-priors 4,8,100]
 
 The prior adds nats to opening a summary with the article's first sentence
 (``generate.DEFAULT_LEAD_PRIOR``). DEV, where the value is chosen: the generator's held-out
@@ -13,8 +13,7 @@ sample's 100 held-out pairs. Writes ``benchmarks/results/lead_prior_study.json``
 
 ``--unfamiliar-priors``: DEV rows "2+u8" etc. — the chosen prior for articles like the training
 text, the other for articles unlike it (``generate.UNFAMILIAR_LEAD_PRIOR``); TEST scores the
-chosen pair (``--chosen-unfamiliar``, default the module's) beside the plain prior. ``--dev-only``:
-no TEST rows (the JSON's earlier TEST rows are kept).
+chosen pair (``--chosen-unfamiliar``, default the module's) beside the plain prior.
 """
 import argparse
 import contextlib
@@ -68,10 +67,9 @@ def main(argv=None):
     p.add_argument("--priors", default="0,1,2,4,8,100")
     p.add_argument("--chosen", type=float, default=None,
                    help="the value to score on TEST (default: generate.DEFAULT_LEAD_PRIOR)")
-    p.add_argument("--unfamiliar-priors", default="")
+    p.add_argument("--unfamiliar-priors", default="4,8,100")
     p.add_argument("--chosen-unfamiliar", type=float, default=None,
                    help="default: generate.UNFAMILIAR_LEAD_PRIOR")
-    p.add_argument("--dev-only", action="store_true")
     args = p.parse_args(argv)
     from trax_models import sources
     from trax_models.sources import files
@@ -88,10 +86,8 @@ def main(argv=None):
     cnn_test = list(files.file_split(CNN, "validation", 0, summary_key="highlights"))[:100]
     dev_sets = (text_sets_dev.NEW_SHAPES_DEV, text_sets_dev.OTHER_TOPICS_DEV)
     test_sets = (text_sets_test.NEW_SHAPES_TEST, text_sets_test.OTHER_TOPICS_TEST)
-    results = json.loads(OUT.read_text()) if OUT.is_file() else {"dev": {}, "test": {}}
-    results.update({"checkpoint": args.checkpoint, "chosen": chosen,
-                    "chosen_unfamiliar": chosen_unfamiliar,
-                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    results = {"checkpoint": args.checkpoint, "chosen": chosen, "chosen_unfamiliar": chosen_unfamiliar,
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "dev": {}, "test": {}}
     runs = [(float(x), None) for x in args.priors.split(",") if x]
     runs += [(chosen, float(x)) for x in args.unfamiliar_priors.split(",") if x]
     for prior, unfamiliar in runs:
@@ -99,8 +95,7 @@ def main(argv=None):
         results["dev"][key] = score(args.checkpoint, prior, generated[100:], facts_of,
                                     dev_sets, cnn_train, unfamiliar)
         print("dev", key, json.dumps(results["dev"][key]), flush=True)
-    for prior, unfamiliar in () if args.dev_only else ((0.0, None), (chosen, None),
-                                                       (chosen, chosen_unfamiliar)):
+    for prior, unfamiliar in ((0.0, None), (chosen, None), (chosen, chosen_unfamiliar)):
         key = str(prior) if unfamiliar is None else f"{prior:g}+u{unfamiliar:g}"
         results["test"][key] = score(args.checkpoint, prior, generated[:100], facts_of,
                                      test_sets, cnn_test, unfamiliar)

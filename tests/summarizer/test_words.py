@@ -288,15 +288,31 @@ def test_an_article_unlike_the_training_text_gets_the_unfamiliar_lead_prior(rand
         plain.generate([plain.prompt(far)], lead_prior=3.0)
 
 
-def test_the_cli_uses_the_unfamiliar_lead_prior_unless_one_is_given():
-    import argparse
+def test_the_cli_uses_the_unfamiliar_lead_prior_unless_one_is_given(random_checkpoint,
+                                                                      news_texts, monkeypatch,
+                                                                      tmp_path):
+    """summarize and evaluate: 2, and 8 for unfamiliar text, by default; a --lead-prior given
+    is used for every article."""
+    from trax_models.__main__ import main
+    from trax_models.summarizer import evaluate
+    built = []
+    init = Summarizer.__init__
 
-    from trax_models.summarizer import cli
-    from trax_models.summarizer.generate import DEFAULT_LEAD_PRIOR, UNFAMILIAR_LEAD_PRIOR
-    args = argparse.Namespace(lead_prior=None, copy="sentences")
-    assert cli._lead_priors(args) == {"lead_prior": DEFAULT_LEAD_PRIOR,
-                                      "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR}
-    args.lead_prior = 3.0  # one value given: for every article
-    assert cli._lead_priors(args) == {"lead_prior": 3.0}
-    assert cli._lead_priors(argparse.Namespace(lead_prior=None, copy="words")) == {
-        "lead_prior": 0.0}
+    def spy(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append((self.lead_prior, self.unfamiliar_lead_prior))
+
+    monkeypatch.setattr(Summarizer, "__init__", spy)
+    text = tmp_path / "a.txt"
+    text.write_text(news_texts[0])
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"article": t, "summary": t}) + "\n" for t in news_texts))
+    monkeypatch.setattr(evaluate, "summarize_and_score", lambda *a, **k: {})  # decoding: above
+    for command in (["summarize", str(text)], ["evaluate", "--data", str(pairs), "--n", "1",
+                                               "--split", "train", "--baselines", "lead3"]):
+        for flags, expected in (([], (2.0, 8.0)), (["--lead-prior", "3"], (3.0, None)),
+                                (["--copy", "words"], (0.0, None))):
+            built.clear()
+            main([command[0], "--checkpoint", str(random_checkpoint), "--max-new-tokens", "24",
+                  *flags, *command[1:]])
+            assert built == [expected], (command[0], flags)

@@ -269,12 +269,12 @@ def _lead_priors(args):
     sentences, else 0; a ``--lead-prior`` for every article; refused with other copies."""
     if args.lead_prior is None:
         if args.copy != "sentences":
-            return {"lead_prior": 0.0}
+            return {"lead_prior": 0.0, "unfamiliar_lead_prior": None}
         return {"lead_prior": DEFAULT_LEAD_PRIOR, "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR}
     if args.lead_prior and args.copy != "sentences":
         raise UserError(f"--lead-prior needs --copy sentences (a summary of whole sentences), "
                         f"not --copy {args.copy}: drop --lead-prior or pass --copy sentences")
-    return {"lead_prior": args.lead_prior}
+    return {"lead_prior": args.lead_prior, "unfamiliar_lead_prior": None}
 
 
 def _decoding_options(args):

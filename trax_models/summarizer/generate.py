@@ -309,8 +309,10 @@ class Summarizer:
         if lead_prior is None or lead_prior == self.lead_prior:
             return self.lead_prior
         if lead_prior != self.unfamiliar_lead_prior:
+            built = [f"{p:g}" for p in (self.lead_prior, self.unfamiliar_lead_prior)
+                     if p is not None]
             raise UserError(f"lead_prior={lead_prior!r}: this summarizer was built with "
-                            f"{self.lead_prior:g} and {self.unfamiliar_lead_prior}")
+                            f"{' and '.join(built)}")
         return lead_prior
 
     def lead_prior_for(self, article):
