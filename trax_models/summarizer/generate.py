@@ -185,11 +185,11 @@ class Summarizer:
         return padded, self.adapter.lengths(prompts), article
 
     def _run(self, method, padded, lengths, article, max_new, width=1, seed=0, temperature=1.0,
-             length_penalty=0.0, ngram=0, penalty=1.0, lead=None):
+             length_penalty=0.0, ngram=0, penalty=1.0, *, lead):
         """One batch through the jitted loop of ``method``. ``temperature`` is read by 'sample'
         only, ``length_penalty`` (GNMT's alpha) by 'beam' only; ``penalty`` is the repetition
         penalty r (1 = off), ``ngram`` the no-repeat n-gram size (0 = off); ``lead`` the lead
-        prior (None: ``lead_prior``)."""
+        prior (``_lead``'s)."""
         rows, lp = padded.shape[0] * width, padded.shape[1]
         key = (self._arch, rows, lp, max_new)
         if key not in _MODELS:
@@ -197,7 +197,6 @@ class Summarizer:
         model, start_state = _MODELS[key]
         ngram = ngram if ngram <= max_new else 0  # no n-gram fits twice: off (same program)
         penalize = penalty != 1.0  # off: not in the program; on: one program for every r
-        lead = self.lead_prior if lead is None else lead
         constrain = self._constraints.get(lead)
         loop_key = (self._arch, method, rows, lp, max_new, width, ngram, penalize,
                     self.copy and (self.copy, self.vocab_file, lead))
