@@ -39,11 +39,13 @@ def _brief(row):
     return out
 
 
-def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs, unfamiliar=None):
+def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs, unfamiliar=None,
+          min_sentences=1):
     from trax_models.summarizer import evaluate
     from trax_models.summarizer.generate import Summarizer
     s = Summarizer.from_checkpoint(checkpoint, copy="sentences", lead_prior=prior,
-                                   unfamiliar_lead_prior=unfamiliar, max_new_tokens=160)
+                                   unfamiliar_lead_prior=unfamiliar, max_new_tokens=160,
+                                   min_sentences=min_sentences)
     with contextlib.redirect_stdout(io.StringIO()):  # the scores only, not the printed table
         g = evaluate.summarize_and_score(s, generated, n_articles=None, n_samples=0,
                                          max_new_tokens=160, baselines=("lead3",),

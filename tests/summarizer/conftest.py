@@ -16,9 +16,10 @@ TEXTS = ["The council approved the new budget on Tuesday after a long debate.",
          "The home team won the final by three goals to one."]
 
 
-def _make_checkpoint(directory, d_model=16, seed=0):
-    """A real checkpoint directory (config.json, vocab, model.pkl.gz) of a tiny random model."""
-    vocab_path, _ = vocab.build_vocab(TEXTS * 3, directory / "src.subwords", target_size=200)
+def _make_checkpoint(directory, d_model=16, seed=0, texts=TEXTS):
+    """A real checkpoint directory (config.json, vocab, model.pkl.gz) of a tiny random model,
+    its vocabulary built from ``texts``."""
+    vocab_path, _ = vocab.build_vocab(list(texts) * 3, directory / "src.subwords", target_size=200)
     vocab_size = vocab.load_vocab(vocab_path).vocab_size
     args = dict(ARGS, vocab_size=vocab_size, d_model=d_model)
     model = TransformerLM(**args, mode="eval")
@@ -40,7 +41,8 @@ def tiny_train_config(output_dir, **overrides):
 
 @pytest.fixture(scope="session")
 def make_checkpoint():
-    """``make_checkpoint(directory, d_model=16, seed=0) -> model``: writes a checkpoint there."""
+    """``make_checkpoint(directory, d_model=16, seed=0, texts=TEXTS) -> model``: writes a
+    checkpoint there."""
     return _make_checkpoint
 
 

@@ -292,7 +292,7 @@ def test_the_cli_uses_the_unfamiliar_lead_prior_unless_one_is_given(random_check
                                                                       news_texts, monkeypatch,
                                                                       tmp_path):
     """summarize and evaluate: 2, and 8 for unfamiliar text, by default; a --lead-prior given
-    is used for every article."""
+    is used for every article; at least 3 sentences unless --min-sentences says otherwise."""
     from trax_models.__main__ import main
     from trax_models.summarizer import evaluate
     built = []
@@ -300,7 +300,7 @@ def test_the_cli_uses_the_unfamiliar_lead_prior_unless_one_is_given(random_check
 
     def spy(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        built.append((self.lead_prior, self.unfamiliar_lead_prior))
+        built.append((self.lead_prior, self.unfamiliar_lead_prior, self.min_sentences))
 
     monkeypatch.setattr(Summarizer, "__init__", spy)
     text = tmp_path / "a.txt"
@@ -310,9 +310,82 @@ def test_the_cli_uses_the_unfamiliar_lead_prior_unless_one_is_given(random_check
     monkeypatch.setattr(evaluate, "summarize_and_score", lambda *a, **k: {})  # decoding: above
     for command in (["summarize", str(text)], ["evaluate", "--data", str(pairs), "--n", "1",
                                                "--split", "train", "--baselines", "lead3"]):
-        for flags, expected in (([], (2.0, 8.0)), (["--lead-prior", "3"], (3.0, None)),
-                                (["--copy", "words"], (0.0, None))):
+        for flags, expected in (([], (2.0, 8.0, 3)), (["--lead-prior", "3"], (3.0, None, 3)),
+                                (["--copy", "words"], (0.0, None, 1)),
+                                (["--min-sentences", "1"], (2.0, 8.0, 1))):
             built.clear()
             main([command[0], "--checkpoint", str(random_checkpoint), "--max-new-tokens", "24",
                   *flags, *command[1:]])
             assert built == [expected], (command[0], flags)
+
+
+def test_min_units_refuses_eos_until_that_many_sentences_or_none_is_left():
+    # ids: 2 "Rain_" 3 "fell_" 4 ". _" (sentence end) 5 "Snow_" 6 "." (a closer: ends the text)
+    ends = np.array([0, 0, 0, 0, 1, 0, 0], bool)
+    closers = np.array([0, 0, 0, 0, 0, 0, 1], bool)
+    article = [2, 3, 4, 5, 3, 4, 2, 5, 4]  # "Rain fell. Snow fell. Rain snow. "
+
+    def allowed(min_units, written, text=article):
+        adjust = sampling.copy_units(ends, np.zeros(7, bool), 96, closers=closers, once=True,
+                                     min_units=min_units)
+        return _adjust_one(adjust, written, text, 7)
+
+    one = [2, 3, 4]  # "Rain fell. "
+    assert 1 in allowed(1, one) and 1 not in allowed(2, one) and 1 not in allowed(3, one)
+    assert 1 in allowed(2, one + [5, 3, 4]) and 1 not in allowed(3, one + [5, 3, 4])
+    assert 1 not in allowed(1, []) and 1 not in allowed(3, [])  # never an empty summary
+    # the closer may end the summary inside the last sentence it needs, not before
+    assert 6 in allowed(1, [2, 3]) and 6 not in allowed(2, [2, 3])
+    assert 6 in allowed(2, one + [5, 3])
+    # an article of one sentence: once it is copied, EOS, whatever the minimum
+    assert allowed(3, one, [2, 3, 4, -1, -1, -1]) == {1}
+    # the article's last sentence ("Snow fell." with no space after it) ends the summary, so
+    # it waits until it can be the last one needed, or the only one left
+    ending = [2, 3, 4, 5, 3, 6]  # "Rain fell. Snow fell."
+    assert allowed(1, [], ending) == {2, 5} and allowed(2, [], ending) == {2}
+    assert allowed(1, one, ending) == {1, 5} and allowed(2, one, ending) == {5}
+    assert allowed(3, one, ending) == {5}  # the only one left, though it ends the summary
+
+
+@pytest.fixture(scope="module")
+def sentences_checkpoint(tmp_path_factory, make_checkpoint, news_texts):
+    """A tiny random model whose vocabulary has sentence ends (". " between its texts)."""
+    directory = tmp_path_factory.mktemp("sentences")
+    make_checkpoint(directory, seed=5, texts=[" ".join(news_texts)])
+    return directory
+
+
+def test_min_sentences_in_the_summarizer(sentences_checkpoint):
+    """Whatever the weights, a summary holds at least min_sentences of the article's sentences,
+    or all of them when it has fewer; a bad value is one UserError."""
+    four = "The home team won. Rain is expected. The council approved the budget. It rained."
+    two = "The home team won. Rain is expected."
+
+    def summarizer(n, copy="sentences"):
+        return Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=40, copy=copy,
+                                          min_sentences=n)
+
+    for n in (1, 2, 3, 4):
+        got = summarizer(n).summarize([four, two])
+        assert len(_sentences(got[0])) >= n and set(_sentences(got[0])) <= set(_sentences(four))
+        assert set(_sentences(got[1])) <= set(_sentences(two))
+        assert n < 2 or set(_sentences(got[1])) == set(_sentences(two)), got[1]
+    for bad, message in (((0,), "min_sentences=0 must be"), ((True,), "min_sentences=True"),
+                         ((2.5,), "whole number"), ((2, "words"), "needs copy='sentences'")):
+        with pytest.raises(UserError, match=message):
+            summarizer(*bad)
+
+
+def test_min_sentences_in_the_cli(random_checkpoint, sentences_checkpoint, tmp_path, capsys):
+    from trax_models.__main__ import main
+    text = tmp_path / "a.txt"
+    text.write_text("The home team won. Rain is expected. The council approved the budget. It "
+                    "rained.")
+    for flags, message in ((["--copy", "words", "--min-sentences", "2"], "--min-sentences needs"),
+                           (["--min-sentences", "0"], "--min-sentences=0 must be")):
+        assert main(["summarize", "--checkpoint", str(random_checkpoint), *flags,
+                     str(text)]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["summarize", "--checkpoint", str(sentences_checkpoint), "--min-sentences", "4",
+                 "--max-new-tokens", "40", str(text)]) == 0
+    assert len(_sentences(capsys.readouterr().out)) == 4

@@ -25,6 +25,7 @@ from trax_models.summarizer.config import TrainConfig, with_overrides
 from trax_models.summarizer.generate import (
     DEFAULT_COPY,
     DEFAULT_LEAD_PRIOR,
+    DEFAULT_MIN_SENTENCES,
     MAX_NEW_TOKENS,
     METHODS,
     UNFAMILIAR_LEAD_PRIOR,
@@ -217,6 +218,10 @@ def _decoding_flags(p):
                         f"sentences (default: {DEFAULT_LEAD_PRIOR:g} with --copy sentences, "
                         f"{UNFAMILIAR_LEAD_PRIOR:g} for an article unlike the training text, "
                         "else 0; a value given is used for every article)")
+    p.add_argument(*spellings("--min-sentences"), type=int, default=None, metavar="N",
+                   help="--copy sentences: the fewest sentences a summary holds (fewer only "
+                        f"when the article has no more; default: {DEFAULT_MIN_SENTENCES}; "
+                        "1: the model decides)")
     p.add_argument("--salience", choices=("on", "off"), default="on",
                    help="--copy sentences with a checkpoint trained with --targets sentences: "
                         "on: its salience ranker (learned from your pairs) chooses the "
@@ -252,6 +257,7 @@ def _uses_salience(args, *drawing_flags):
         return False
     for flag, given in (("--method", args.method != "greedy"),
                         ("--lead-prior", args.lead_prior is not None),
+                        ("--min-sentences", args.min_sentences is not None),
                         ("--max-new-tokens", args.max_new_tokens is not None),
                         ("--max-input-tokens", getattr(args, "max_input_tokens", None) is not None),
                         ("--no-repeat-ngram-size", args.no_repeat_ngram_size != 0),
@@ -264,17 +270,24 @@ def _uses_salience(args, *drawing_flags):
     return True
 
 
-def _lead_priors(args):
-    """``Summarizer``'s lead_prior and unfamiliar_lead_prior: the defaults with --copy
-    sentences, else 0; a ``--lead-prior`` for every article; refused with other copies."""
-    if args.lead_prior is None:
-        if args.copy != "sentences":
-            return {"lead_prior": 0.0, "unfamiliar_lead_prior": None}
-        return {"lead_prior": DEFAULT_LEAD_PRIOR, "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR}
-    if args.lead_prior and args.copy != "sentences":
-        raise UserError(f"--lead-prior needs --copy sentences (a summary of whole sentences), "
-                        f"not --copy {args.copy}: drop --lead-prior or pass --copy sentences")
-    return {"lead_prior": args.lead_prior, "unfamiliar_lead_prior": None}
+def _sentence_options(args):
+    """``Summarizer``'s lead_prior, unfamiliar_lead_prior and min_sentences: the defaults with
+    --copy sentences, else off; a ``--lead-prior`` for every article; refused with other
+    copies."""
+    for flag, value in (("--lead-prior", args.lead_prior),
+                        ("--min-sentences", args.min_sentences and args.min_sentences - 1)):
+        if value and args.copy != "sentences":
+            raise UserError(f"{flag} needs --copy sentences (a summary of whole sentences), "
+                            f"not --copy {args.copy}: drop {flag} or pass --copy sentences")
+    sentences = args.copy == "sentences"
+    options = {"min_sentences": (args.min_sentences if args.min_sentences is not None
+                                 else DEFAULT_MIN_SENTENCES if sentences else 1)}
+    if args.lead_prior is not None:
+        return {**options, "lead_prior": args.lead_prior, "unfamiliar_lead_prior": None}
+    if not sentences:
+        return {**options, "lead_prior": 0.0, "unfamiliar_lead_prior": None}
+    return {**options, "lead_prior": DEFAULT_LEAD_PRIOR,
+            "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR}
 
 
 def _decoding_options(args):
@@ -346,7 +359,7 @@ def summarize(argv):
     summarizer = Summarizer.from_checkpoint(args.checkpoint, use_salience=use_salience,
                                             max_input_len=args.max_input_tokens,
                                             max_new_tokens=args.max_new_tokens, copy=_copy(args),
-                                            **_lead_priors(args))
+                                            **_sentence_options(args))
     model_vocab = vocab.load_vocab(summarizer.vocab_file)
     unfamiliar = [words.unfamiliar_share(text, model_vocab) for _, text in inputs]
     for (name, _), share in zip(inputs, unfamiliar):
@@ -454,7 +467,7 @@ def evaluate_cli(argv):
         args.checkpoint, data_source=args.data, split=args.split, n=args.n,
         samples=args.samples, json_path=args.json, method=args.method,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size,
-        copy=_copy(args), **_lead_priors(args), use_salience=use_salience,
+        copy=_copy(args), **_sentence_options(args), use_salience=use_salience,
         data_options={"data_dir": args.data_dir, "article_key": args.article_key,
                       "summary_key": args.summary_key}, baselines=chosen,
         **_decoding_options(args))
@@ -473,7 +486,7 @@ def _evaluate_html(args):
     pairs = evaluate._pairs(source, options, args.split, args.samples)
     summarizer = Summarizer.from_checkpoint(args.checkpoint, use_salience=False,  # the model's
                                             max_new_tokens=args.max_new_tokens,
-                                            copy=_copy(args), **_lead_priors(args))
+                                            copy=_copy(args), **_sentence_options(args))
     inputs = [(f"sample {i} of {source} ({args.split})", evaluate._text(article))
               for i, (article, _) in enumerate(pairs, 1)]
     folder = pathlib.Path(args.html)

@@ -304,6 +304,7 @@ FLAG_RULES = {
         "0 (off) or an integer ≥ 2", lambda v: integer(0, MAX_TOKENS)(v) and v != 1),
     "repetition_penalty": number(1),
     "lead_prior": optional(number(0, 1e6)),
+    "min_sentences": optional(integer(1, MAX_TOKENS)),
 }
 
 

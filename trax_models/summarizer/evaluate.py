@@ -28,6 +28,7 @@ from trax_models.summarizer import checkpoint, facts, metrics, words
 from trax_models.summarizer.generate import (
     DEFAULT_COPY,
     DEFAULT_LEAD_PRIOR,
+    DEFAULT_MIN_SENTENCES,
     UNFAMILIAR_LEAD_PRIOR,
     Summarizer,
     TruncationWarning,
@@ -214,7 +215,7 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
              json_path=None, method="greedy", max_new_tokens=None, batch_size=8,
              data_options=None, baselines=("lead3", "textrank", "lexrank"), copy=DEFAULT_COPY,
              lead_prior=DEFAULT_LEAD_PRIOR, unfamiliar_lead_prior=UNFAMILIAR_LEAD_PRIOR,
-             use_salience=True, **decode_options):
+             min_sentences=DEFAULT_MIN_SENTENCES, use_salience=True, **decode_options):
     """Score a checkpoint's summaries on a data split against Lead-3; return the results (and
     write them as JSON to ``json_path`` when one is given — nothing is written otherwise).
 
@@ -227,8 +228,8 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
         checkpoint directory is only read).
       method, max_new_tokens (None: ``Summarizer``'s default), batch_size, **decode_options: as
       ``Summarizer.summarize``;
-      copy, lead_prior, unfamiliar_lead_prior: as ``Summarizer`` (default: ``summarize``'s;
-        the priors only with copy='sentences'); use_salience: as
+      copy, lead_prior, unfamiliar_lead_prior, min_sentences: as ``Summarizer`` (default:
+        ``summarize``'s; the priors and the minimum only with copy='sentences'); use_salience: as
         ``Summarizer.from_checkpoint``.
       data_options: data_dir, article_key, summary_key of the source.
       baselines: extractive baselines scored on the same articles (Lead-3 always).
@@ -242,6 +243,7 @@ def evaluate(checkpoint_dir, data_source=None, split="validation", n=100, sample
     summarizer = _summarizer(checkpoint_dir, max_new_tokens=max_new_tokens, copy=copy,
                              lead_prior=lead_prior if sentences else 0.0,
                              unfamiliar_lead_prior=unfamiliar_lead_prior if sentences else None,
+                             min_sentences=min_sentences if sentences else 1,
                              use_salience=use_salience)
     facts_of = sources.facts_of(source, split, **options)
     how = ("the salience ranker's sentences" if getattr(summarizer, "salience", None)

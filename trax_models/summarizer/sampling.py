@@ -96,7 +96,7 @@ ONCE = 8  # a unit whose first ONCE pieces (or all, when shorter) a summary hold
           # defeated …", "Sartmuwick Kedouns have …")
 
 
-def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0):
+def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0, min_units=1):
     """The copy constraint: adjust(log_probs (R, V), generated (R, T), index (R,),
     article (R, La)) -> log_probs with -inf on every token that would start or continue a unit
     found neither in the article nor among the ``free`` tokens.
@@ -120,7 +120,9 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
     without a unit end (its final "." has no space after it) can only be followed by EOS.
     ``lead`` (static, nats; 0 = off): added to the log-prob of the article's first piece at the
     summary's first step; a summary that opens with the article's first unit then copies that
-    unit whole (another unit sharing its first pieces cannot take over).
+    unit whole (another unit sharing its first pieces cannot take over). ``min_units``
+    (static): EOS (and a closer) is refused until the summary holds that many units, unless
+    no unit is left to start; 1: only an empty summary is refused.
     """
     unit_ends = jnp.asarray(unit_ends)
     free = jnp.asarray(free).at[EOS].set(True).at[0].set(False)
@@ -159,10 +161,19 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
                 jnp.arange(ONCE)[None, None, None, :] >= n[:, :, None, None])
             done = jnp.arange(t)[None, None, :] + n[:, :, None] <= index[:, None, None]
             starts = starts & ~jnp.any(jnp.all(same, -1) & done, -1)  # (R, La)
-        fresh = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(starts) | free[None, :vocab]
-        # no empty summary: EOS first only when nothing can be copied
-        empty = (index <= 0) & jnp.any(starts, axis=1)
-        fresh = fresh & ~(empty[:, None] & (jnp.arange(vocab) == EOS)[None, :])
+        # at least min_units units (no empty summary): EOS only when no unit is left to copy
+        written = jnp.sum(unit_ends[jnp.maximum(generated, 0)]
+                          & (jnp.arange(t)[None, :] < index[:, None]), 1)  # (R,) units written
+        short = ((index <= 0) if min_units <= 1 else (written < min_units)) & jnp.any(starts, 1)
+        usable = starts
+        if min_units > 1:  # the article's last unit ends a summary (nothing follows its final
+            # "."): not started before the unit that makes up the number while others are left
+            ends_here = valid & unit_ends[jnp.maximum(article, 0)]
+            last = starts & (s > jnp.max(jnp.where(ends_here, s, -1), 1)[:, None])  # (R, La)
+            early = (written + 1 < min_units) & jnp.any(starts & ~last, 1)
+            usable = starts & ~(early[:, None] & last)
+        fresh = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(usable) | free[None, :vocab]
+        fresh = fresh & ~(short[:, None] & (jnp.arange(vocab) == EOS)[None, :])
         # inside a unit: continue it; past the article's end inside one (its last word has
         # no unit end): stop; between units: a fresh one
         stuck = (m > 0) & ~jnp.any(cont, axis=1)
@@ -170,6 +181,7 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
                                                              & (jnp.arange(vocab) == EOS))
         # where the article's unit ends, the summary may end instead (then EOS: stuck above)
         at_end = jnp.any(cont & unit_ends[None, :vocab], axis=1)
+        at_end = at_end & (written + 1 >= min_units)  # ... once the summary may end
         allowed = allowed | (at_end[:, None] & closers[None, :vocab])
         log_probs = jnp.where(allowed, log_probs, -jnp.inf)
         if lead:  # a prior for opening with the article's first unit; begun, it is copied whole

@@ -43,7 +43,7 @@ from trax_models.atomic import atomic_write_text
 from trax_models.errors import UserError
 from trax_models.summarizer import checkpoint, evaluate, registry, report, salience
 from trax_models.summarizer.config import check, fine_tuning_config
-from trax_models.summarizer.generate import DEFAULT_COPY, DEFAULT_LEAD_PRIOR, UNFAMILIAR_LEAD_PRIOR, Summarizer
+from trax_models.summarizer.generate import SUMMARIZE_DEFAULTS, Summarizer
 from trax_models.summarizer.loop import make_loop
 from trax_models.summarizer.streams import BatchStream
 from trax_models.t5 import evaluate as t5_evaluate
@@ -488,8 +488,7 @@ def _report(config, kind, model_config, loop, resolved, out, results, ranker=Non
         raise UserError(str(e)) from None
     summarizer = Summarizer(kind.name, model_config, loop.eval_model.weights,  # as summarize
                             vocab_file=resolved.vocab_path, max_new_tokens=config.max_summary_len,
-                            copy=DEFAULT_COPY, lead_prior=DEFAULT_LEAD_PRIOR,
-                            unfamiliar_lead_prior=UNFAMILIAR_LEAD_PRIOR, salience=ranker)
+                            salience=ranker, **SUMMARIZE_DEFAULTS)
     results["heldout"] = evaluate.summarize_and_score(
         summarizer, held_out, n_articles=config.rouge_articles, n_samples=config.samples,
         max_new_tokens=config.max_summary_len, batch_size=16,
