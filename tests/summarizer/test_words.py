@@ -389,3 +389,23 @@ def test_min_sentences_in_the_cli(random_checkpoint, sentences_checkpoint, tmp_p
     assert main(["summarize", "--checkpoint", str(sentences_checkpoint), "--min-sentences", "4",
                  "--max-new-tokens", "40", str(text)]) == 0
     assert len(_sentences(capsys.readouterr().out)) == 4
+
+
+def test_a_cap_or_a_cut_ends_at_a_sentence_that_closes_with_a_quote(sentences_checkpoint):
+    """'final." Rain' is a sentence end the per-subword mask does not see (the quote and the
+    space are separate pieces here): a summary cut by the length cap, or an article cut to fit,
+    still ends there, not inside the next sentence."""
+    article = ('The home team won the final." Rain is expected across the north. The council '
+               'approved the new budget on Tuesday.')
+    first = 'The home team won the final."'
+    v = vocab.load_vocab(Summarizer.from_checkpoint(sentences_checkpoint).vocab_file)
+    pieces = [v.decode([i]) for i in v.encode(article)]
+    assert '." ' not in pieces  # the case this is about: the sentence end spans pieces
+    for cap in (14, 16, 18):
+        led = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=cap,
+                                         copy="sentences", lead_prior=1e5)
+        assert led.summarize([article])[0].strip() == first, cap
+    cut = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=40, max_input_len=18,
+                                     copy="sentences", lead_prior=1e5)
+    with pytest.warns(UserWarning, match="cut"):
+        assert cut.summarize([article])[0].strip() == first

@@ -303,9 +303,19 @@ class Summarizer:
 
     def _last_whole(self, ids, final=False):
         """``ids`` up to their last whole unit (sentence, else word: ``_unit_ends``); with
-        ``final`` a last token that closes a text (``ends_text``: "the end.") counts too."""
+        ``final`` a last token that closes a text (``ends_text``: "the end.") counts too.
+        A sentence end is read from the text: one that closes with a quote or bracket ('… the
+        final." Rain') spans several subwords, which the per-subword mask does not see."""
         if final and ids and ids[-1] < len(self._ends_text) and self._ends_text[ids[-1]]:
             return ids
+        if self.copy == "sentences":
+            ends_word, v = self._unit_ends[-1], load_vocab(self.vocab_file)
+            for j in range(len(ids) - 1, -1, -1):
+                if (ids[j] < len(ends_word) and ends_word[ids[j]] and (
+                        _CLOSES_SENTENCE.search(v.decode(ids[:j + 1]))
+                        or final and j == len(ids) - 1
+                        and _CLOSES_TEXT.search(v.decode(ids)))):
+                    return ids[:j + 1]
         for ends in self._unit_ends:
             closed = [i for i, t in enumerate(ids) if t < len(ends) and ends[t]]
             if closed:
@@ -387,6 +397,8 @@ class Summarizer:
 
 
 _DANGLING_OPEN = re.compile(r"\s+[\"“‘'(\[]+\s*$")
+_CLOSES_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s+$")  # as extractive.split_sentences
+_CLOSES_TEXT = re.compile(r"[.!?][\"'”’)\]]*$")
 
 
 def default_max_new_tokens(max_len):
