@@ -355,7 +355,8 @@ def sentences_checkpoint(tmp_path_factory, make_checkpoint, news_texts):
     return directory
 
 
-def test_min_sentences_in_the_summarizer(sentences_checkpoint):
+@pytest.mark.parametrize("method", ["greedy", "beam"])
+def test_min_sentences_in_the_summarizer(sentences_checkpoint, method):
     """Whatever the weights, a summary holds at least min_sentences of the article's sentences,
     or all of them when it has fewer; a bad value is one UserError."""
     four = "The home team won. Rain is expected. The council approved the budget. It rained."
@@ -366,7 +367,7 @@ def test_min_sentences_in_the_summarizer(sentences_checkpoint):
                                           min_sentences=n)
 
     for n in (1, 2, 3, 4):
-        got = summarizer(n).summarize([four, two])
+        got = summarizer(n).summarize([four, two], method=method)
         assert len(_sentences(got[0])) >= n and set(_sentences(got[0])) <= set(_sentences(four))
         assert set(_sentences(got[1])) <= set(_sentences(two))
         assert n < 2 or set(_sentences(got[1])) == set(_sentences(two)), got[1]
@@ -401,10 +402,13 @@ def test_a_cap_or_a_cut_ends_at_a_sentence_that_closes_with_a_quote(sentences_ch
     v = vocab.load_vocab(Summarizer.from_checkpoint(sentences_checkpoint).vocab_file)
     pieces = [v.decode([i]) for i in v.encode(article)]
     assert '." ' not in pieces  # the case this is about: the sentence end spans pieces
+    opening = ('The home team won the final. "Rain is expected across the north," they said. '
+               'The council approved the new budget on Tuesday.')  # the next one opens a quote
     for cap in (14, 16, 18):
         led = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=cap,
                                          copy="sentences", lead_prior=1e5)
         assert led.summarize([article])[0].strip() == first, cap
+        assert led.summarize([opening])[0].strip() == "The home team won the final.", cap
     cut = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=40, max_input_len=18,
                                      copy="sentences", lead_prior=1e5)
     with pytest.warns(UserWarning, match="cut"):

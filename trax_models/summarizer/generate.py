@@ -309,12 +309,13 @@ class Summarizer:
         if final and ids and ids[-1] < len(self._ends_text) and self._ends_text[ids[-1]]:
             return ids
         if self.copy == "sentences":
-            ends_word, v = self._unit_ends[-1], load_vocab(self.vocab_file)
+            (ends_sentence, ends_word), v = self._unit_ends, load_vocab(self.vocab_file)
             for j in range(len(ids) - 1, -1, -1):
-                if (ids[j] < len(ends_word) and ends_word[ids[j]] and (
-                        _CLOSES_SENTENCE.search(v.decode(ids[:j + 1]))
-                        or final and j == len(ids) - 1
-                        and _CLOSES_TEXT.search(v.decode(ids)))):
+                if ids[j] >= len(ends_word) or not ends_word[ids[j]]:
+                    continue
+                tail = v.decode(ids[max(0, j - 16):j + 1])  # enough for a punctuation run
+                if (ends_sentence[ids[j]] or _CLOSES_SENTENCE.search(tail)
+                        or final and j == len(ids) - 1 and _CLOSES_TEXT.search(tail)):
                     return ids[:j + 1]
         for ends in self._unit_ends:
             closed = [i for i, t in enumerate(ids) if t < len(ends) and ends[t]]
@@ -397,7 +398,8 @@ class Summarizer:
 
 
 _DANGLING_OPEN = re.compile(r"\s+[\"“‘'(\[]+\s*$")
-_CLOSES_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s+$")  # as extractive.split_sentences
+# a sentence end, as extractive.split_sentences reads one (maybe with the next one's opening quote)
+_CLOSES_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s+[\"“‘'(\[]*$")
 _CLOSES_TEXT = re.compile(r"[.!?][\"'”’)\]]*$")
 
 

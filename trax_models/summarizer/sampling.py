@@ -181,7 +181,7 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
                                                              & (jnp.arange(vocab) == EOS))
         # where the article's unit ends, the summary may end instead (then EOS: stuck above)
         at_end = jnp.any(cont & unit_ends[None, :vocab], axis=1)
-        at_end = at_end & (written + 1 >= min_units)  # ... once the summary may end
+        at_end = at_end & ((written + 1 >= min_units) | ~jnp.any(starts, 1))  # ... if it may end
         allowed = allowed | (at_end[:, None] & closers[None, :vocab])
         log_probs = jnp.where(allowed, log_probs, -jnp.inf)
         if lead:  # a prior for opening with the article's first unit; begun, it is copied whole
