@@ -345,6 +345,13 @@ def test_min_units_refuses_eos_until_that_many_sentences_or_none_is_left():
     assert allowed(1, [], ending) == {2, 5} and allowed(2, [], ending) == {2}
     assert allowed(1, one, ending) == {1, 5} and allowed(2, one, ending) == {5}
     assert allowed(3, one, ending) == {5}  # the only one left, though it ends the summary
+    # every allowed token already banned (by --no-repeat-ngram-size): the summary ends
+    adjust = sampling.copy_units(ends, np.zeros(7, bool), 96, closers=closers, once=True,
+                                 min_units=3)
+    banned = jnp.zeros((1, 7)).at[0, 5].set(-jnp.inf)
+    out = adjust(banned, jnp.asarray([one + [0] * 4], jnp.int32), jnp.asarray([3]),
+                 jnp.asarray([ending], jnp.int32))
+    assert set(np.flatnonzero(np.isfinite(np.asarray(out[0])))) == {1}
 
 
 @pytest.fixture(scope="module")

@@ -196,7 +196,9 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
             bonus = jnp.where(is_next & (index == 0)[:, None], lead, 0.0)
             forced = on_lead & (index > 0)
             log_probs = jnp.where(forced[:, None] & ~is_next, -jnp.inf, log_probs + bonus)
-        return log_probs
+        # nothing left (the n-gram control banned every allowed token): end, not the pad id
+        dead = jnp.all(jnp.isneginf(log_probs), axis=1)
+        return log_probs.at[:, EOS].set(jnp.where(dead, 0.0, log_probs[:, EOS]))
 
     return adjust
 
