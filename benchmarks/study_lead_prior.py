@@ -63,6 +63,22 @@ def score(checkpoint, prior, generated, facts_of, sets, cnn_pairs, unfamiliar=No
     }
 
 
+def study_sets(checkpoint_dir):
+    """(generated, facts_of, dev_sets, test_sets, cnn_dev, cnn_test): the study's data — the
+    generator's 200 held-out pairs (DEV 100–199, TEST 0–99) and their facts, the hand-written
+    (new shapes, other topics) sets, and 100 CNN/DailyMail train / held-out pairs."""
+    from trax_models import sources
+    from trax_models.sources import files
+    from trax_models.summarizer import checkpoint, evaluate
+    source, options = evaluate._source(checkpoint.load_config(checkpoint_dir), None)
+    return (evaluate._pairs(source, options, "validation", 200),
+            sources.facts_of(source, "validation", **options),
+            (text_sets_dev.NEW_SHAPES_DEV, text_sets_dev.OTHER_TOPICS_DEV),
+            (text_sets_test.NEW_SHAPES_TEST, text_sets_test.OTHER_TOPICS_TEST),
+            list(files.file_split(CNN, "train", 0, summary_key="highlights"))[:100],
+            list(files.file_split(CNN, "validation", 0, summary_key="highlights"))[:100])
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", default="build/model")
@@ -73,21 +89,11 @@ def main(argv=None):
     p.add_argument("--chosen-unfamiliar", type=float, default=None,
                    help="default: generate.UNFAMILIAR_LEAD_PRIOR")
     args = p.parse_args(argv)
-    from trax_models import sources
-    from trax_models.sources import files
-    from trax_models.summarizer import checkpoint, evaluate
     from trax_models.summarizer.generate import DEFAULT_LEAD_PRIOR, UNFAMILIAR_LEAD_PRIOR
     chosen = DEFAULT_LEAD_PRIOR if args.chosen is None else args.chosen
     chosen_unfamiliar = (UNFAMILIAR_LEAD_PRIOR if args.chosen_unfamiliar is None
                          else args.chosen_unfamiliar)
-    config = checkpoint.load_config(args.checkpoint)
-    source, options = evaluate._source(config, None)
-    generated = evaluate._pairs(source, options, "validation", 200)
-    facts_of = sources.facts_of(source, "validation", **options)
-    cnn_train = list(files.file_split(CNN, "train", 0, summary_key="highlights"))[:100]
-    cnn_test = list(files.file_split(CNN, "validation", 0, summary_key="highlights"))[:100]
-    dev_sets = (text_sets_dev.NEW_SHAPES_DEV, text_sets_dev.OTHER_TOPICS_DEV)
-    test_sets = (text_sets_test.NEW_SHAPES_TEST, text_sets_test.OTHER_TOPICS_TEST)
+    generated, facts_of, dev_sets, test_sets, cnn_train, cnn_test = study_sets(args.checkpoint)
     results = {"checkpoint": args.checkpoint, "chosen": chosen, "chosen_unfamiliar": chosen_unfamiliar,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "dev": {}, "test": {}}
     runs = [(float(x), None) for x in args.priors.split(",") if x]

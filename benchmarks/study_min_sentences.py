@@ -19,7 +19,7 @@ import time
 
 from benchmarks import text_sets_dev, text_sets_test
 from benchmarks.common import RESULTS_DIR
-from benchmarks.study_lead_prior import CNN, score
+from benchmarks.study_lead_prior import score, study_sets
 
 OUT = RESULTS_DIR / "min_sentences_study.json"
 
@@ -45,23 +45,13 @@ def main(argv=None):
     p.add_argument("--chosen", type=int, default=None,
                    help="the value to score on TEST (default: generate.DEFAULT_MIN_SENTENCES)")
     args = p.parse_args(argv)
-    from trax_models import sources
-    from trax_models.sources import files
-    from trax_models.summarizer import checkpoint, evaluate
     from trax_models.summarizer.generate import (
         DEFAULT_LEAD_PRIOR,
         DEFAULT_MIN_SENTENCES,
         UNFAMILIAR_LEAD_PRIOR,
     )
     chosen = DEFAULT_MIN_SENTENCES if args.chosen is None else args.chosen
-    config = checkpoint.load_config(args.checkpoint)
-    source, options = evaluate._source(config, None)
-    generated = evaluate._pairs(source, options, "validation", 200)
-    facts_of = sources.facts_of(source, "validation", **options)
-    cnn_train = list(files.file_split(CNN, "train", 0, summary_key="highlights"))[:100]
-    cnn_test = list(files.file_split(CNN, "validation", 0, summary_key="highlights"))[:100]
-    dev_sets = (text_sets_dev.NEW_SHAPES_DEV, text_sets_dev.OTHER_TOPICS_DEV)
-    test_sets = (text_sets_test.NEW_SHAPES_TEST, text_sets_test.OTHER_TOPICS_TEST)
+    generated, facts_of, dev_sets, test_sets, cnn_train, cnn_test = study_sets(args.checkpoint)
     results = {"checkpoint": args.checkpoint, "chosen": chosen,
                "lead_prior": DEFAULT_LEAD_PRIOR, "unfamiliar_lead_prior": UNFAMILIAR_LEAD_PRIOR,
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
