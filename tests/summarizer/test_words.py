@@ -352,6 +352,7 @@ def test_min_units_refuses_eos_until_that_many_sentences_or_none_is_left():
     out = adjust(banned, jnp.asarray([one + [0] * 4], jnp.int32), jnp.asarray([3]),
                  jnp.asarray([ending], jnp.int32))
     assert set(np.flatnonzero(np.isfinite(np.asarray(out[0])))) == {1}
+    assert float(out[0, 1]) == sampling.DEAD_END  # below any real continuation of a beam
 
 
 @pytest.fixture(scope="module")
@@ -420,3 +421,19 @@ def test_a_cap_or_a_cut_ends_at_a_sentence_that_closes_with_a_quote(sentences_ch
                                      copy="sentences", lead_prior=1e5)
     with pytest.warns(UserWarning, match="cut"):
         assert cut.summarize([article])[0].strip() == first
+
+
+def test_a_summary_that_ends_inside_a_sentence_is_cut_back_to_its_last_whole_one(
+        sentences_checkpoint):
+    """EOS inside a sentence (a row left with no allowed token, as the n-gram control can
+    leave it) keeps the whole sentences before it, not the piece; EOS after a whole sentence,
+    or after the whole of a text with no sentence end (all a copy may take of it), changes
+    nothing."""
+    s = Summarizer.from_checkpoint(sentences_checkpoint, copy="sentences")
+    v = vocab.load_vocab(s.vocab_file)
+    whole = v.encode("The home team won. ")
+    assert s._whole(whole + v.encode("Rain is") + [1]) == whole + [1]
+    assert s._whole(whole + [1]) == whole + [1]
+    fragment = v.encode("Rain is expected")
+    assert s._whole(fragment + [1]) == fragment + [1]
+    assert s._copyable(whole + fragment) == whole  # so a copy never holds "won. Rain is …"

@@ -330,9 +330,12 @@ class Summarizer:
 
     def _whole(self, ids):
         """A summary under a copy constraint ends at its last whole unit: when the length cap
-        cut it, the last whole sentence (or word, when no sentence is whole), not a piece."""
-        if not self._unit_ends or not ids or ids[-1] == EOS:
+        cut it, the last whole sentence (or word, when no sentence is whole), not a piece; so
+        does one that ended because every way on was banned (the n-gram control)."""
+        if not self._unit_ends or not ids:
             return ids
+        if ids[-1] == EOS:
+            return self._last_whole(ids[:-1], final=True) + [EOS]
         return self._last_whole(ids)
 
     def _lead(self, lead_prior):

@@ -91,6 +91,7 @@ def controls(no_repeat_ngram_size=0, penalize=False):
     return adjust
 
 
+DEAD_END = -1e4  # the log-prob of EOS in a row whose every token is banned (copy_units)
 ONCE = 8  # a unit whose first ONCE pieces (or all, when shorter) a summary holds is not
           # started again; not fewer: a name can open two sentences ("Sartmuwick Kedouns
           # defeated …", "Sartmuwick Kedouns have …")
@@ -196,9 +197,10 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
             bonus = jnp.where(is_next & (index == 0)[:, None], lead, 0.0)
             forced = on_lead & (index > 0)
             log_probs = jnp.where(forced[:, None] & ~is_next, -jnp.inf, log_probs + bonus)
-        # nothing left (the n-gram control banned every allowed token): end, not the pad id
+        # nothing left (the n-gram control banned every allowed token): end, not the pad id;
+        # finite but low, so that a beam ending this way ranks below the others
         dead = jnp.all(jnp.isneginf(log_probs), axis=1)
-        return log_probs.at[:, EOS].set(jnp.where(dead, 0.0, log_probs[:, EOS]))
+        return log_probs.at[:, EOS].set(jnp.where(dead, DEAD_END, log_probs[:, EOS]))
 
     return adjust
 
