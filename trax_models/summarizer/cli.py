@@ -274,9 +274,9 @@ def _sentence_options(args):
     """``Summarizer``'s lead_prior, unfamiliar_lead_prior and min_sentences: the defaults with
     --copy sentences, else off; a ``--lead-prior`` for every article; refused with other
     copies."""
-    for flag, value in (("--lead-prior", args.lead_prior),
-                        ("--min-sentences", args.min_sentences and args.min_sentences - 1)):
-        if value and args.copy != "sentences":
+    for flag, given in (("--lead-prior", bool(args.lead_prior)),  # 0: off, fine anywhere
+                        ("--min-sentences", args.min_sentences not in (None, 1))):
+        if given and args.copy != "sentences":
             raise UserError(f"{flag} needs --copy sentences (a summary of whole sentences), "
                             f"not --copy {args.copy}: drop {flag} or pass --copy sentences")
     sentences = args.copy == "sentences"
