@@ -423,8 +423,28 @@ def check_caps(model, model_args, max_input_len=None, max_new_tokens=None):
 def normalize_article(text):
     """``text`` as the model saw articles in training: Windows/old-Mac line ends as "\\n",
     leading and trailing whitespace dropped (a file's final newline otherwise becomes a token
-    the training articles never end with, and changed summaries: "… in Carrowmore in Carr.")."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    the training articles never end with, and changed summaries: "… in Carrowmore in Carr."),
+    and a news agency's dateline dropped from its start (``drop_dateline``)."""
+    return drop_dateline(text.replace("\r\n", "\n").replace("\r", "\n").strip())
+
+
+# A dateline: where and who filed the story, before its first sentence: "(CNN)", "LONDON
+# (Reuters) -", "Sanaa, Yemen (CNN) --". It names the source, not what happened, and copied
+# into a summary it opened every CNN summary with "(CNN)". A parenthesised name opening the
+# text is one; after a place only a known agency is (an opening "Apple (AAPL) shares rose" is
+# not a dateline).
+_AGENCIES = r"CNN|Reuters|AP|AFP|UPI|Bloomberg|dpa|EFE|ANSA|Xinhua|PA|BBC"
+_DATELINE = re.compile(
+    r"(?:\([A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*){0,3}\)"  # (CNN), (The Hollywood Reporter)
+    rf"|[A-Z][^\s()]*(?:\s+(?:[A-Z0-9][^\s()]*|de|da|del|la|of)){{0,5}}\s+\((?:{_AGENCIES})\))"
+    r"\s*(?:--|[-—–]\s)?\s*(?=[^\sa-z])")  # LONDON, Dec 5 (Reuters) -; then no lower case
+
+
+def drop_dateline(text):
+    """``text`` without a news agency's dateline at its start (see ``_DATELINE``); unchanged
+    when there is none or nothing would be left."""
+    match = _DATELINE.match(text)
+    return text[match.end():] if match and text[match.end():].strip() else text
 
 
 def _controls(no_repeat_ngram_size, repetition_penalty):
