@@ -182,6 +182,21 @@ def test_no_sentence_twice():
     assert _adjust_one(twice, written, article, 6) == {1, 2, 5}
 
 
+def test_a_sentence_copied_once_is_not_continued_into_again():
+    """A unit that opens like another ("The …") may start, but not go on into a sentence the
+    summary already holds (it did: 3 of 100 CNN DEV summaries repeated a sentence)."""
+    # ids: 2 "The_" 3 "cat_" 4 "sat" 5 ". _" (sentence end) 6 "dog_" 7 "ran"
+    ends = np.array([0, 0, 0, 0, 0, 1, 0, 0], bool)
+    article = [2, 3, 4, 5, 2, 6, 7, 5]  # "The cat sat. The dog ran. "
+    adjust = sampling.copy_units(ends, np.zeros(8, bool), once=True)
+    assert _adjust_one(adjust, [2, 3, 4, 5], article, 8) == {1, 2}  # "The" (dog) or EOS
+    assert _adjust_one(adjust, [2, 3, 4, 5, 2], article, 8) == {6}  # "The dog", not "The cat"
+    assert _adjust_one(adjust, [2], article, 8) == {3, 6}  # the first copy: either
+    assert _adjust_one(adjust, [2, 3], article, 8) == {4}  # ... and it goes on to its end
+    twice = sampling.copy_units(ends, np.zeros(8, bool))
+    assert _adjust_one(twice, [2, 3, 4, 5, 2], article, 8) == {3, 6}
+
+
 def _lead_step(adjust, generated, article, log_probs):
     out = adjust(jnp.asarray([log_probs], jnp.float32),
                  jnp.asarray([generated + [0] * 6], jnp.int32), jnp.asarray([len(generated)]),
@@ -437,3 +452,35 @@ def test_a_summary_that_ends_inside_a_sentence_is_cut_back_to_its_last_whole_one
     fragment = v.encode("Rain is expected")
     assert s._whole(fragment + [1]) == fragment + [1]
     assert s._copyable(whole + fragment) == whole  # so a copy never holds "won. Rain is …"
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("(CNN)The home team won.", "The home team won."),
+    ("London (CNN) -- The home team won.", "The home team won."),
+    ("Sanaa, Yemen (CNN) -- Rain is expected.", "Rain is expected."),
+    ("Rio de Janeiro, Brazil (CNN)Rain is expected.", "Rain is expected."),
+    ("LONDON, Dec 5 (Reuters) - The council approved the budget.",
+     "The council approved the budget."),
+    ("NEW YORK (AP) — \"We won,\" she said.", "\"We won,\" she said."),
+    ("(The Hollywood Reporter)The home team won.", "The home team won."),
+    # not a dateline: kept whole
+    ("Apple (AAPL) shares rose.", None), ("The (CNN) team won.", None),
+    ("Anna Keller (24) scored twice.", None), ("Kilbride beat (AP) rivals.", None),
+    ("WASHINGTON -- The Senate voted.", None), ("(CNN)", None), ("(CNN) the end.", None),
+])
+def test_drop_dateline(text, rest):
+    """A news agency's dateline opening an article is not part of what is summarized (it named
+    the source in every CNN summary); a parenthesis that is not one stays."""
+    from trax_models.summarizer.generate import drop_dateline, normalize_article
+    assert drop_dateline(text) == (text if rest is None else rest)
+    assert normalize_article("\r\n " + text + "\n") == (text if rest is None else rest)
+
+
+def test_summaries_leave_the_dateline_out(sentences_checkpoint):
+    """The prompt of a dated article is the bare article's, so no summary opens with "(CNN)"."""
+    article = "The home team won. Rain is expected. The council approved the budget."
+    s = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=40)
+    for dated in ("(CNN)" + article, "Hong Kong (CNN) -- " + article):
+        assert s.prompt(dated) == s.prompt(article)
+        assert s.summarize([dated]) == s.summarize([article])
+        assert "CNN" not in s.summarize([dated])[0]

@@ -140,6 +140,19 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
         back = index[:, None] - 1 - jnp.arange(k)[None, :]  # (R, k)
         last = jnp.take_along_axis(generated, jnp.clip(back, 0, t - 1), axis=1)
         m = jnp.sum(jnp.cumprod((back >= 0) & ~unit_ends[last], axis=1), axis=1)  # (R,)
+        if once:  # starts whose first pieces (up to ONCE, or the unit's end) the summary held
+            # before the open unit began: neither started again nor continued (a unit opening
+            # "The" must not turn into a sentence already copied)
+            ahead = jnp.clip(jnp.arange(la)[:, None] + jnp.arange(ONCE)[None, :], 0, la - 1)
+            opening = article[:, ahead]  # (R, La, ONCE)
+            closes = unit_ends[jnp.maximum(opening, 0)]
+            n = jnp.where(jnp.any(closes, -1), jnp.argmax(closes, -1) + 1, ONCE)  # (R, La)
+            gen_at = jnp.clip(jnp.arange(t)[:, None] + jnp.arange(ONCE)[None, :], 0, t - 1)
+            written = generated[:, gen_at]  # (R, T, ONCE)
+            same = (opening[:, :, None, :] == written[:, None, :, :]) | (
+                jnp.arange(ONCE)[None, None, None, :] >= n[:, :, None, None])
+            done = jnp.arange(t)[None, None, :] + n[:, :, None] <= (index - m)[:, None, None]
+            starts = starts & ~jnp.any(jnp.all(same, -1) & done, -1)  # (R, La)
         s = jnp.arange(la)[None, :]
         begun = jnp.take_along_axis(starts, jnp.clip(s - m[:, None], 0, la - 1), axis=1)
         match = valid & (s - m[:, None] >= 0) & (begun | (m == k)[:, None])
@@ -151,17 +164,6 @@ def copy_units(unit_ends, free, max_pieces=8, closers=None, once=False, lead=0.0
         row_ids = jnp.arange(rows)[:, None]
         ids = jnp.maximum(article, 0)
         cont = jnp.zeros((rows, vocab), bool).at[row_ids, ids].max(match)
-        if once:  # starts whose first pieces (up to ONCE, or the unit's end) the summary holds
-            ahead = jnp.clip(jnp.arange(la)[:, None] + jnp.arange(ONCE)[None, :], 0, la - 1)
-            opening = article[:, ahead]  # (R, La, ONCE)
-            closes = unit_ends[jnp.maximum(opening, 0)]
-            n = jnp.where(jnp.any(closes, -1), jnp.argmax(closes, -1) + 1, ONCE)  # (R, La)
-            gen_at = jnp.clip(jnp.arange(t)[:, None] + jnp.arange(ONCE)[None, :], 0, t - 1)
-            written = generated[:, gen_at]  # (R, T, ONCE)
-            same = (opening[:, :, None, :] == written[:, None, :, :]) | (
-                jnp.arange(ONCE)[None, None, None, :] >= n[:, :, None, None])
-            done = jnp.arange(t)[None, None, :] + n[:, :, None] <= index[:, None, None]
-            starts = starts & ~jnp.any(jnp.all(same, -1) & done, -1)  # (R, La)
         # at least min_units units (no empty summary): EOS only when no unit is left to copy
         written = jnp.sum(unit_ends[jnp.maximum(generated, 0)]
                           & (jnp.arange(t)[None, :] < index[:, None]), 1)  # (R,) units written
