@@ -38,3 +38,30 @@ def test_stream_with_sentence_targets(tmp_path):
     lonely.write_text("".join(json.dumps(rows[1]) + "\n" for _ in range(10)))
     with pytest.raises(DataError, match="--targets reference"):
         sources.stream(str(lonely), "train", targets="sentences")
+
+
+DATED = ('Troops left. "We won," she said. About 100 U.S. troops were named online. '
+         'A U.S. official said all were told. It rained at 6 a.m. on Monday.')
+
+
+@pytest.mark.parametrize("summary, kept", [
+    # whole sentences, as copied
+    ("Troops left. It rained at 6 a.m. on Monday.",
+     ["Troops left.", "It rained at 6 a.m. on Monday."]),
+    # a fragment cut after "a.m." / "U.S." stands for the sentence it opens
+    ("It rained at 6 a.m. Troops left.", ["It rained at 6 a.m. on Monday.", "Troops left."]),
+    ("Troops left. About 100 U.S.", ["Troops left.", "About 100 U.S. troops were named online."]),
+    # a splice: its head is completed, its tail ("troops were named …" after another
+    # sentence's "A U.S.") opens no sentence and is left out
+    ("About 100 U.S. A U.S. troops were named online.",
+     ["About 100 U.S. troops were named online."]),
+    # the opening quote that went with the previous sentence's end comes back; a stray one goes
+    ('Troops left. We won," she said.', ["Troops left.", '"We won," she said.']),
+    ('Troops left. "It rained at 6 a.m. on Monday.',
+     ["Troops left.", "It rained at 6 a.m. on Monday."]),
+    # each once; line breaks read as spaces; nothing whole: nothing
+    ("Troops left. Troops left.", ["Troops left."]),
+    ("Troops\nleft.", ["Troops left."]), ("Rain fell.", []),
+])
+def test_copied_sentences(summary, kept):
+    assert extractive.copied_sentences(summary, DATED) == kept

@@ -484,3 +484,25 @@ def test_summaries_leave_the_dateline_out(sentences_checkpoint):
         assert s.prompt(dated) == s.prompt(article)
         assert s.summarize([dated]) == s.summarize([article])
         assert "CNN" not in s.summarize([dated])[0]
+
+
+def test_the_summary_is_the_article_sentences_its_copy_holds(sentences_checkpoint):
+    """What ``summarize`` prints for copied ids: a fragment cut after "U.S." is given whole, a
+    splice's tail is left out, an article's lost opening quote comes back (else as decoded)."""
+    from trax_models.data import tokenize
+    article = ('The home team won. "Rain is expected," she said. About 100 U.S. fans were '
+               'there. A U.S. official said the council met.')
+
+    def printed(text, copy="sentences"):
+        s = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=40, copy=copy)
+        return s.summary_text(tokenize(text, vocab_file=s.vocab_file)[:-1], article)
+
+    assert printed("The home team won. About 100 U.S.") == (
+        "The home team won. About 100 U.S. fans were there.")
+    assert printed("About 100 U.S. A U.S. fans were there.") == (
+        "About 100 U.S. fans were there.")
+    assert printed('The home team won. Rain is expected," she said.') == (
+        'The home team won. "Rain is expected," she said.')
+    assert printed("Nothing here is whole.") == "Nothing here is whole."  # as decoded
+    assert printed("The home team won. About 100 U.S.", "words") == (
+        "The home team won. About 100 U.S.")  # whole words only: as decoded

@@ -2,6 +2,7 @@
 
     split_sentences(text) -> [sentence]          one per line, else between sentence ends
     oracle_sentences(article, reference) -> str
+    copied_sentences(summary, article) -> [sentence]   the article's sentences a copy holds
 
 ``train --targets sentences`` trains on these instead of the reference: the model learns which
 of the article's sentences a summary needs, and copies them whole (the summarizer's default
@@ -15,7 +16,7 @@ an article.
 import collections
 import re
 
-__all__ = ["split_sentences", "oracle_sentences"]
+__all__ = ["split_sentences", "oracle_sentences", "copied_sentences"]
 
 MAX_SENTENCES = 3
 # a space after ., ! or ? (or after one of them and a closing quote or bracket: 'he said "no."
@@ -32,6 +33,33 @@ def split_sentences(text):
     if len(lines) > 1:
         return lines
     return [s for s in _SENTENCE_END.split(" ".join(str(text).split())) if s]
+
+
+def copied_sentences(summary, article):
+    """The article's sentences, in its own words, that ``summary`` copied, in the summary's
+    order, each once. A summary copied unit by unit ends a unit at every ". ", so a piece of it
+    can be no sentence of the article: one cut after "U.S." or "a.m." ("… their upcoming U.S.")
+    stands for the article sentence it opens, given whole; one that opens none (the tail of a
+    splice: "A U.S." + "troops online …") is left out. A sentence whose opening quote the copy
+    lost (it went with the previous sentence's ". \"") gets it back, and one that took another's
+    opening quote loses it. Both texts are split as running text (``split_sentences`` of their
+    words, line breaks as spaces)."""
+    def key(sentence):
+        return sentence.lstrip(_OPENING)
+
+    sentences = split_sentences(" ".join(str(article).split()))
+    keys = [key(s) for s in sentences]
+    found = []
+    for piece in split_sentences(" ".join(str(summary).split())):
+        k = key(piece)
+        at = keys.index(k) if k in keys else next(
+            (i for i, whole in enumerate(keys) if whole.startswith(k + " ")), None)
+        if at is not None:
+            found.append(sentences[at])
+    return list(dict.fromkeys(found))
+
+
+_OPENING = "\"“‘'(["  # what may open a sentence before its first word
 
 
 def _grams(words):

@@ -31,6 +31,7 @@ import numpy as np
 
 from trax_models.data import load_vocab, tokenize
 from trax_models.errors import UserError
+from trax_models.sources.extractive import copied_sentences
 from trax_models.summarizer import checkpoint, registry, salience, sampling, words
 from trax_models.summarizer.adapters import TruncationWarning
 from trax_models.tokens import EOS, PAD
@@ -366,7 +367,9 @@ class Summarizer:
         return max_new
 
     def summarize(self, articles, method="greedy", batch_size=8, **options):
-        """Summaries (str, EOS dropped) of a list of articles, decoded ``batch_size`` at a time.
+        """Summaries (str, EOS dropped) of a list of articles, decoded ``batch_size`` at a time;
+        with copy='sentences', the article's sentences the decoded text holds whole
+        (``extractive.copied_sentences``).
 
         ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
         length_penalty, no_repeat_ngram_size, repetition_penalty).
@@ -389,7 +392,15 @@ class Summarizer:
                 for i, out in zip(chunk, self.generate(batch, method, lead_prior=lead,
                                                        **options)):
                     ids[i] = out
-        return [self.detokenize(x) for x in ids]
+        return [self.summary_text(x, a) for x, a in zip(ids, articles)]
+
+    def summary_text(self, ids, article):
+        """The summary ``summarize`` gives for generated ``ids`` of ``article``: their text;
+        with copy='sentences', the article's sentences that text copied, in the article's
+        words (``extractive.copied_sentences``: no fragment cut after "U.S.", no splice)."""
+        text = self.detokenize(ids)
+        kept = copied_sentences(text, normalize_article(article)) if self.copy == "sentences" else []
+        return " ".join(kept) if kept else text
 
     def detokenize(self, ids):
         """Text of generated ids without EOS and the pad id (the prompt's separator, which an

@@ -383,7 +383,7 @@ def collect(summarizer, article, method="greedy", max_new_tokens=None, source=No
         "unfamiliar_share": round(float(share), 4),
         "unfamiliar_warning": words.UNFAMILIAR_WARNING,
         "article": article_pieces, "truncated": truncated, "rest_chars": max(0, rest),
-        "summary": summarizer.detokenize(ids), "has_copy": arrays["copy"] is not None,
+        "summary": summarizer.summary_text(ids, article), "has_copy": arrays["copy"] is not None,
         "attention": [{"name": n, "title": t, "keys": k, "article_offset": o,
                        "layers": int(a.shape[0]), "heads": int(a.shape[1])}
                       for n, t, k, o, a in families],
