@@ -19,7 +19,9 @@ into ``benchmarks/results/summarizer_study.json`` (keyed by ``--name`` and the s
 "Lead at equal length" is the article's first N words, N the model summary's word count, per
 article: a model that copies the first sentence ties it; one that picks better content wins.
 "Model at Lead-1's length" is the other way round: the summary's first words, as many as the
-article's first sentence has, against Lead-1.
+article's first sentence has, against Lead-1. ``summarize`` drops a news agency's dateline
+("(CNN)", "LONDON (Reuters) -") from an article's start; "Lead-1, no dateline" and the model at
+its length compare with the lead given the same help.
 Every row also reports the unfamiliar-word share (``words.unfamiliar_share``) of its articles.
 """
 import argparse
@@ -39,6 +41,7 @@ def score_set(summarizer, articles, references=None, facts=None, max_new_tokens=
     from trax_models.sources import vocab
     from trax_models.summarizer import baselines, metrics, words
     from trax_models.summarizer import facts as fact_metrics
+    from trax_models.summarizer.generate import drop_dateline
     start = time.perf_counter()
     summaries = summarizer.summarize(articles, max_new_tokens=max_new_tokens, method=method)
     seconds = time.perf_counter() - start
@@ -59,6 +62,11 @@ def score_set(summarizer, articles, references=None, facts=None, max_new_tokens=
         out["lead_equal_length"] = metrics.rouge(equal, references)
         cut = [" ".join(s.split()[:len(lead.split())]) for s, lead in zip(summaries, lead1)]
         out["model_at_lead1_length"] = metrics.rouge(cut, references)
+        # the same pair with the article's dateline dropped (as summarize drops it) from the lead
+        bare = [baselines.lead1(drop_dateline(a)) for a in articles]
+        cut = [" ".join(s.split()[:len(lead.split())]) for s, lead in zip(summaries, bare)]
+        out["lead1_no_dateline"] = metrics.rouge(bare, references)
+        out["model_at_lead1_no_dateline_length"] = metrics.rouge(cut, references)
     out = {k: round(x, 4) if isinstance(x, float) else x for k, x in out.items()}
     out["samples"] = [{"article": a[:240], "generated": s} for a, s in
                       zip(articles[:4], summaries[:4])]
