@@ -1,6 +1,7 @@
 """Is each sentence of a summary one of the article's? (issue #28, 7 Dec 2026)
 
-    python -m benchmarks.study_copied_sentences --checkpoint build/model    # ≈2 min
+    python -m benchmarks.study_copied_sentences --checkpoint build/model    # ≈20 s
+        [--copy-units-at REV]   # also decode with sampling.copy_units as it was at git REV
 
 ``summarize`` decodes as it does by default (``SUMMARIZE_DEFAULTS``) and this counts, per set,
 the summaries whose decoded text (``Summarizer.detokenize``: what ``summarize`` printed before
@@ -9,10 +10,16 @@ holds, ``extractive.copied_sentences``) have a sentence that is no sentence of t
 (both split by ``extractive.split_sentences``, an opening quote ignored), or the same sentence
 twice; and how many printed summaries differ from the decoded text. Sets: the CNN/DailyMail
 sample's 100 TRAIN pairs (DEV) and 100 held-out pairs (TEST), the hand-written DEV and TEST
-sets. Writes ``benchmarks/results/copied_sentences_study.json``.
+sets. ``--copy-units-at 2d9c5eb`` adds the counts under the copy constraint of that commit
+(before a copied sentence was kept from being continued into: its "a_sentence_twice").
+Writes ``benchmarks/results/copied_sentences_study.json``.
 """
 import argparse
+import importlib.util
 import json
+import pathlib
+import subprocess
+import tempfile
 import time
 
 from benchmarks.common import RESULTS_DIR
@@ -53,9 +60,22 @@ def count(summarizer, articles):
     return out
 
 
+def _copy_units_at(rev):
+    """``sampling.copy_units`` as it was at git revision ``rev``."""
+    source = subprocess.run(["git", "show", f"{rev}:trax_models/summarizer/sampling.py"],
+                            check=True, capture_output=True, text=True).stdout
+    path = pathlib.Path(tempfile.mkdtemp()) / "sampling_at_rev.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("sampling_at_rev", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.copy_units
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", default="build/model")
+    p.add_argument("--copy-units-at", default=None, metavar="REV")
     args = p.parse_args(argv)
     from benchmarks import text_sets_dev, text_sets_test
     from trax_models.sources import files
@@ -77,6 +97,19 @@ def main(argv=None):
     for name, articles in sets.items():
         results[name] = count(s, articles)
         print(name, json.dumps(results[name]), flush=True)
+    if args.copy_units_at:
+        from trax_models.summarizer import generate, sampling
+        current, sampling.copy_units = sampling.copy_units, _copy_units_at(args.copy_units_at)
+        try:  # the constraint is built with the summarizer
+            old = Summarizer.from_checkpoint(args.checkpoint, max_new_tokens=MAX_NEW_TOKENS,
+                                             **SUMMARIZE_DEFAULTS)
+        finally:
+            sampling.copy_units = current
+        key = f"copy_units_at_{args.copy_units_at}"
+        generate._LOOPS.clear()  # the jitted loops hold the constraint they were built with
+        results[key] = {name: count(old, articles) for name, articles in sets.items()}
+        generate._LOOPS.clear()
+        print(key, json.dumps(results[key]), flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=1) + "\n")
     print(f"results: {OUT}")

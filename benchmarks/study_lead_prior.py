@@ -34,7 +34,7 @@ def _brief(row):
     keep = ("fact_accuracy", "hallucination", "broken_words", "summary_words")
     out = {k: row[k] for k in keep if k in row}
     for k in ("rouge", "lead_equal_length", "lead1", "model_at_lead1_length", "lead1_no_dateline",
-              "model_at_lead1_no_dateline_length"):
+              "model_at_lead1_no_dateline_length", "lead_equal_length_no_dateline"):
         if k in row:
             out[k] = {t: round(v, 4) for t, v in row[k].items()}
     return out

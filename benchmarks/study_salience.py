@@ -53,6 +53,7 @@ def score(summaries, pairs):
     """ROUGE F1, hallucination, broken words and length of ``summaries``, and the lead at the
     same length."""
     from trax_models.summarizer import baselines, facts, metrics, words
+    from trax_models.summarizer.generate import drop_dateline
     articles, refs = [a for a, _ in pairs], [r for _, r in pairs]
     out = {k: round(v, 4) for k, v in metrics.rouge(summaries, refs).items()}
     out["hallucination"] = facts.corpus_hallucination_rate(summaries, articles)
@@ -60,6 +61,10 @@ def score(summaries, pairs):
     out["words"] = round(float(np.mean([len(s.split()) for s in summaries])), 1)
     equal = [baselines.lead_words(a, len(s.split())) for a, s in zip(articles, summaries)]
     out["lead_equal_length_rougeLsum"] = round(metrics.rouge(equal, refs)["rougeLsum"], 4)
+    equal = [baselines.lead_words(drop_dateline(a), len(s.split()))  # as summarize reads it
+             for a, s in zip(articles, summaries)]
+    out["lead_equal_length_no_dateline_rougeLsum"] = round(
+        metrics.rouge(equal, refs)["rougeLsum"], 4)
     return out
 
 
@@ -82,9 +87,14 @@ def model(checkpoint_dir, pairs, lead_prior, unfamiliar=None, min_sentences=1):
 
 
 def baselines_of(pairs):
+    """Lead-3 and Lead-1, and both without the article's dateline (as ``summarize`` reads it)."""
     from trax_models.summarizer import baselines
-    return {name: score([fn(a) for a, _ in pairs], pairs)
-            for name, fn in (("lead3", baselines.lead3), ("lead1", baselines.lead1))}
+    from trax_models.summarizer.generate import drop_dateline
+    out = {}
+    for name, fn in (("lead3", baselines.lead3), ("lead1", baselines.lead1)):
+        out[name] = score([fn(a) for a, _ in pairs], pairs)
+        out[f"{name}_no_dateline"] = score([fn(drop_dateline(a)) for a, _ in pairs], pairs)
+    return out
 
 
 @contextlib.contextmanager

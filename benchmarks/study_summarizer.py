@@ -66,6 +66,9 @@ def score_set(summarizer, articles, references=None, facts=None, max_new_tokens=
         bare = [baselines.lead1(drop_dateline(a)) for a in articles]
         cut = [" ".join(s.split()[:len(lead.split())]) for s, lead in zip(summaries, bare)]
         out["lead1_no_dateline"] = metrics.rouge(bare, references)
+        equal = [baselines.lead_words(drop_dateline(a), len(s.split()))
+                 for a, s in zip(articles, summaries)]
+        out["lead_equal_length_no_dateline"] = metrics.rouge(equal, references)
         out["model_at_lead1_no_dateline_length"] = metrics.rouge(cut, references)
     out = {k: round(x, 4) if isinstance(x, float) else x for k, x in out.items()}
     out["samples"] = [{"article": a[:240], "generated": s} for a, s in

@@ -41,7 +41,7 @@ def test_stream_with_sentence_targets(tmp_path):
 
 
 DATED = ('Troops left. "We won," she said. About 100 U.S. troops were named online. '
-         'A U.S. official said all were told. It rained at 6 a.m. on Monday.')
+         'A U.S. official said all were told. It rained at 6 a.m. on Monday. A U.S. plan failed.')
 
 
 @pytest.mark.parametrize("summary, kept", [
@@ -62,6 +62,9 @@ DATED = ('Troops left. "We won," she said. About 100 U.S. troops were named onli
     # each once; line breaks read as spaces; nothing whole: nothing
     ("Troops left. Troops left.", ["Troops left."]),
     ("Troops\nleft.", ["Troops left."]), ("Rain fell.", []),
+    # a fragment that opens two sentences: the first one not yet given
+    ("A U.S. official said all were told. A U.S.",
+     ["A U.S. official said all were told.", "A U.S. plan failed."]),
 ])
 def test_copied_sentences(summary, kept):
     assert extractive.copied_sentences(summary, DATED) == kept

@@ -184,7 +184,7 @@ def test_no_sentence_twice():
 
 def test_a_sentence_copied_once_is_not_continued_into_again():
     """A unit that opens like another ("The …") may start, but not go on into a sentence the
-    summary already holds (it did: 3 of 100 CNN DEV summaries repeated a sentence)."""
+    summary already holds (it did: 6 of 100 CNN DEV summaries held a sentence twice)."""
     # ids: 2 "The_" 3 "cat_" 4 "sat" 5 ". _" (sentence end) 6 "dog_" 7 "ran"
     ends = np.array([0, 0, 0, 0, 0, 1, 0, 0], bool)
     article = [2, 3, 4, 5, 2, 6, 7, 5]  # "The cat sat. The dog ran. "
@@ -467,6 +467,9 @@ def test_a_summary_that_ends_inside_a_sentence_is_cut_back_to_its_last_whole_one
     ("Apple (AAPL) shares rose.", None), ("The (CNN) team won.", None),
     ("Anna Keller (24) scored twice.", None), ("Kilbride beat (AP) rivals.", None),
     ("WASHINGTON -- The Senate voted.", None), ("(CNN)", None), ("(CNN) the end.", None),
+    ("(CNN) -- the end.", None), ("(Reuters) -", None), ("NEW YORK (AP) --", None),
+    ("(Updated) The home team won.", None), ("(A) Any person may apply.", None),
+    ("Storm Hits London\nLONDON (Reuters) - The storm hit.", None),  # a title line stays
 ])
 def test_drop_dateline(text, rest):
     """A news agency's dateline opening an article is not part of what is summarized (it named

@@ -42,8 +42,9 @@ def copied_sentences(summary, article):
     stands for the article sentence it opens, given whole; one that opens none (the tail of a
     splice: "A U.S." + "troops online …") is left out. A sentence whose opening quote the copy
     lost (it went with the previous sentence's ". \"") gets it back, and one that took another's
-    opening quote loses it. Both texts are split as running text (``split_sentences`` of their
-    words, line breaks as spaces)."""
+    opening quote loses it. So a completed fragment can make the text longer than what was
+    decoded. Both texts are split as running text (``split_sentences`` of their words, line
+    breaks as spaces)."""
     def key(sentence):
         return sentence.lstrip(_OPENING)
 
@@ -52,8 +53,9 @@ def copied_sentences(summary, article):
     found = []
     for piece in split_sentences(" ".join(str(summary).split())):
         k = key(piece)
-        at = keys.index(k) if k in keys else next(
-            (i for i, whole in enumerate(keys) if whole.startswith(k + " ")), None)
+        at = keys.index(k) if k in keys else next(  # the first it opens not yet given
+            (i for i, whole in enumerate(keys)
+             if whole.startswith(k + " ") and sentences[i] not in found), None)
         if at is not None:
             found.append(sentences[at])
     return list(dict.fromkeys(found))

@@ -432,23 +432,29 @@ def check_caps(model, model_args, max_input_len=None, max_new_tokens=None):
 
 
 def normalize_article(text):
-    """``text`` as the model saw articles in training: Windows/old-Mac line ends as "\\n",
-    leading and trailing whitespace dropped (a file's final newline otherwise becomes a token
-    the training articles never end with, and changed summaries: "… in Carrowmore in Carr."),
-    and a news agency's dateline dropped from its start (``drop_dateline``)."""
+    """``text`` as ``summarize`` reads an article: Windows/old-Mac line ends as "\\n", leading
+    and trailing whitespace dropped (a file's final newline otherwise becomes a token the
+    training articles never end with, and changed summaries: "… in Carrowmore in Carr."), and a
+    news agency's dateline dropped from its start (``drop_dateline``)."""
     return drop_dateline(text.replace("\r\n", "\n").replace("\r", "\n").strip())
 
 
 # A dateline: where and who filed the story, before its first sentence: "(CNN)", "LONDON
 # (Reuters) -", "Sanaa, Yemen (CNN) --". It names the source, not what happened, and copied
-# into a summary it opened every CNN summary with "(CNN)". A parenthesised name opening the
-# text is one; after a place only a known agency is (an opening "Apple (AAPL) shares rose" is
-# not a dateline).
+# into a summary it opened every CNN summary with "(CNN)". A known agency in brackets is one;
+# another capitalised name in brackets only when the text or a dash follows at once
+# ("(The Hollywood Reporter)Kanye"; not "(Updated) The"); after a place on the same line only
+# a known agency ("Apple (AAPL) shares rose" is no dateline). What follows must not be lower
+# case or a dash ("(CNN) -- the" is left alone).
 _AGENCIES = r"CNN|Reuters|AP|AFP|UPI|Bloomberg|dpa|EFE|ANSA|Xinhua|PA|BBC"
+_NAME = r"[A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*){0,3}"
+_DASH = r"(?:--|[-—–])"
+_SPACE = r"[^\S\n]"  # a space or tab, not a line break
 _DATELINE = re.compile(
-    r"(?:\([A-Z][\w.&'’-]*(?: [A-Z][\w.&'’-]*){0,3}\)"  # (CNN), (The Hollywood Reporter)
-    rf"|[A-Z][^\s()]*(?:\s+(?:[A-Z0-9][^\s()]*|de|da|del|la|of)){{0,5}}\s+\((?:{_AGENCIES})\))"
-    r"\s*(?:--|[-—–]\s)?\s*(?=[^\sa-z])")  # LONDON, Dec 5 (Reuters) -; then no lower case
+    rf"(?:\((?:{_AGENCIES})\)|\({_NAME}\)(?=\S|{_SPACE}*{_DASH})"  # (CNN), (EW.com)Fans
+    rf"|[A-Z][^\s()]*(?:{_SPACE}+(?:[A-Z0-9][^\s()]*|de|da|del|la|of)){{0,5}}{_SPACE}+"
+    rf"\((?:{_AGENCIES})\))"                                          # LONDON, Dec 5 (Reuters)
+    rf"{_SPACE}*(?:{_DASH}{_SPACE}*)?(?=[^\s\-—–a-z])")
 
 
 def drop_dateline(text):
