@@ -463,6 +463,14 @@ def test_a_summary_that_ends_inside_a_sentence_is_cut_back_to_its_last_whole_one
      "The council approved the budget."),
     ("NEW YORK (AP) — \"We won,\" she said.", "\"We won,\" she said."),
     ("(The Hollywood Reporter)The home team won.", "The home team won."),
+    # the Daily Mail's byline and time stamps
+    ("By . Daily Mail Reporter . PUBLISHED: . 14:11 EST, 25 October 2013 . | . UPDATED: . "
+     "15:20 EST, 25 October 2013 . The council approved the budget.",
+     "The council approved the budget."),
+    ("By . Jill Reilly and Sara Malm . Rain is expected.", "Rain is expected."),
+    ("By . Mark Duell . Last updated at 10:48 AM on 22nd February 2012 . Rain is expected.",
+     "Rain is expected."),
+    ("By the end of the year . Rain is expected.", None),
     # not a dateline: kept whole
     ("Apple (AAPL) shares rose.", None), ("The (CNN) team won.", None),
     ("Anna Keller (24) scored twice.", None), ("Kilbride beat (AP) rivals.", None),
@@ -472,8 +480,9 @@ def test_a_summary_that_ends_inside_a_sentence_is_cut_back_to_its_last_whole_one
     ("Storm Hits London\nLONDON (Reuters) - The storm hit.", None),  # a title line stays
 ])
 def test_drop_dateline(text, rest):
-    """A news agency's dateline opening an article is not part of what is summarized (it named
-    the source in every CNN summary); a parenthesis that is not one stays."""
+    """A news agency's dateline (or the Daily Mail's byline and time stamps) opening an article
+    is not part of what is summarized (it named the source in every CNN summary); a
+    parenthesis or a "By" that is not one stays."""
     from trax_models.summarizer.generate import drop_dateline, normalize_article
     assert drop_dateline(text) == (text if rest is None else rest)
     assert normalize_article("\r\n " + text + "\n") == (text if rest is None else rest)
@@ -483,7 +492,9 @@ def test_summaries_leave_the_dateline_out(sentences_checkpoint):
     """The prompt of a dated article is the bare article's, so no summary opens with "(CNN)"."""
     article = "The home team won. Rain is expected. The council approved the budget."
     s = Summarizer.from_checkpoint(sentences_checkpoint, max_new_tokens=40)
-    for dated in ("(CNN)" + article, "Hong Kong (CNN) -- " + article):
+    for dated in ("(CNN)" + article, "Hong Kong (CNN) -- " + article,
+                  "By . Daily Mail Reporter . PUBLISHED: . 14:11 EST, 25 October 2013 . "
+                  + article):
         assert s.prompt(dated) == s.prompt(article)
         assert s.summarize([dated]) == s.summarize([article])
         assert "CNN" not in s.summarize([dated])[0]

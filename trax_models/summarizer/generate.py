@@ -457,11 +457,24 @@ _DATELINE = re.compile(
     rf"{_SPACE}*(?:{_DASH}{_SPACE}*)?(?=[^\s\-—–a-z])")
 
 
+# The Daily Mail's header in CNN/DailyMail (most of the course's data): a byline and time
+# stamps, each part closed by " . ": "By . Jane Doe . PUBLISHED: . 14:11 EST, 25 October 2013 .
+# | . UPDATED: . 15:20 EST, 25 October 2013 . ", "Last updated at 4:08 PM on 28th February
+# 2012 . ". No English sentence opens "By . " or puts a space before its full stop.
+_STAMP = r"(?:(?:PUBLISHED|UPDATED):\s\.\s|Last updated at\s)[^\n|]{0,40}?\d{4}\s\.\s(?:\|\s\.\s)?"
+_BYLINE = re.compile(
+    rf"(?:By\s\.\s[^.\n]{{1,80}}?\s\.\s(?:and\s[^.\n]{{1,80}}?\s\.\s)?)?(?:{_STAMP})*")
+
+
 def drop_dateline(text):
-    """``text`` without a news agency's dateline at its start (see ``_DATELINE``); unchanged
-    when there is none or nothing would be left."""
-    match = _DATELINE.match(text)
-    return text[match.end():] if match and text[match.end():].strip() else text
+    """``text`` without a news agency's dateline at its start (``_DATELINE``), or the byline
+    and time stamps that open a Daily Mail article (``_BYLINE``); unchanged when there is
+    neither or nothing would be left."""
+    for pattern in (_BYLINE, _DATELINE):
+        match = pattern.match(text)
+        if match and text[match.end():].strip():
+            text = text[match.end():]
+    return text
 
 
 def _controls(no_repeat_ngram_size, repetition_penalty):
