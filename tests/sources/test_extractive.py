@@ -41,7 +41,8 @@ def test_stream_with_sentence_targets(tmp_path):
 
 
 DATED = ('Troops left. "We won," she said. About 100 U.S. troops were named online. '
-         'A U.S. official said all were told. It rained at 6 a.m. on Monday. A U.S. plan failed.')
+         'A U.S. official said all were told. It rained at 6 a.m. on Monday. A U.S. plan failed. '
+         'The U.S. Senate met at 9 a.m. Tuesday. Sen. Ana Ruiz voted.')
 
 
 @pytest.mark.parametrize("summary, kept", [
@@ -51,10 +52,14 @@ DATED = ('Troops left. "We won," she said. About 100 U.S. troops were named onli
     # a fragment cut after "a.m." / "U.S." stands for the sentence it opens
     ("It rained at 6 a.m. Troops left.", ["It rained at 6 a.m. on Monday.", "Troops left."]),
     ("Troops left. About 100 U.S.", ["Troops left.", "About 100 U.S. troops were named online."]),
-    # a splice: its head is completed, its tail ("troops were named …" after another
-    # sentence's "A U.S.") opens no sentence and is left out
+    # a splice: every sentence it took a piece of, whole ("A U.S." is another sentence's
+    # opening; "troops were named online." the first one's end)
     ("About 100 U.S. A U.S. troops were named online.",
-     ["About 100 U.S. troops were named online."]),
+     ["About 100 U.S. troops were named online.", "A U.S. official said all were told."]),
+    # a title or an initial ends no sentence: "Sen." + "Ana Ruiz" is one, "The U.S." another's
+    # opening ("The U.S. Senate …" is one sentence, though a capital follows "U.S.")
+    ("The U.S. Sen. Ana Ruiz voted.",
+     ["The U.S. Senate met at 9 a.m. Tuesday.", "Sen. Ana Ruiz voted."]),
     # the opening quote that went with the previous sentence's end comes back; a stray one goes
     ('Troops left. We won," she said.', ["Troops left.", '"We won," she said.']),
     ('Troops left. "It rained at 6 a.m. on Monday.',

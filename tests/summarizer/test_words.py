@@ -501,8 +501,9 @@ def test_summaries_leave_the_dateline_out(sentences_checkpoint):
 
 
 def test_the_summary_is_the_article_sentences_its_copy_holds(sentences_checkpoint):
-    """What ``summarize`` prints for copied ids: a fragment cut after "U.S." is given whole, a
-    splice's tail is left out, an article's lost opening quote comes back (else as decoded)."""
+    """What ``summarize`` prints for copied ids: every article sentence the copy took a piece
+    of, whole and once — a fragment cut after "U.S.", a splice of two sentences — with its
+    opening quote; text found nowhere in the article: as decoded."""
     from trax_models.data import tokenize
     article = ('The home team won. "Rain is expected," she said. About 100 U.S. fans were '
                'there. A U.S. official said the council met.')
@@ -514,7 +515,7 @@ def test_the_summary_is_the_article_sentences_its_copy_holds(sentences_checkpoin
     assert printed("The home team won. About 100 U.S.") == (
         "The home team won. About 100 U.S. fans were there.")
     assert printed("About 100 U.S. A U.S. fans were there.") == (
-        "About 100 U.S. fans were there.")
+        "About 100 U.S. fans were there. A U.S. official said the council met.")
     assert printed('The home team won. Rain is expected," she said.') == (
         'The home team won. "Rain is expected," she said.')
     assert printed("Nothing here is whole.") == "Nothing here is whole."  # as decoded

@@ -36,32 +36,60 @@ def split_sentences(text):
 
 
 def copied_sentences(summary, article):
-    """The article's sentences, in its own words, that ``summary`` copied, in the summary's
-    order, each once. A summary copied unit by unit ends a unit at every ". ", so a piece of it
-    can be no sentence of the article: one cut after "U.S." or "a.m." ("… their upcoming U.S.")
-    stands for the article sentence it opens, given whole; one that opens none (the tail of a
-    splice: "A U.S." + "troops online …") is left out. A sentence whose opening quote the copy
-    lost (it went with the previous sentence's ". \"") gets it back, and one that took another's
-    opening quote loses it. So a completed fragment can make the text longer than what was
-    decoded. Both texts are split as running text (``split_sentences`` of their words, line
-    breaks as spaces)."""
-    def key(sentence):
-        return sentence.lstrip(_OPENING)
-
-    sentences = split_sentences(" ".join(str(article).split()))
-    keys = [key(s) for s in sentences]
-    found = []
-    for piece in split_sentences(" ".join(str(summary).split())):
-        k = key(piece)
-        at = keys.index(k) if k in keys else next(  # the first it opens not yet given
-            (i for i, whole in enumerate(keys)
-             if whole.startswith(k + " ") and sentences[i] not in found), None)
-        if at is not None:
-            found.append(sentences[at])
+    """The article's sentences, whole and in its own words, that ``summary`` copied from, in
+    the summary's order, each once. A summary copied unit by unit ends a unit at every ". " —
+    inside a sentence too, after "U.S.", "Sen." or "a.m." — so it can hold a fragment ("… their
+    upcoming U.S.") or pieces of several sentences spliced ("The U.S." + "Sen." + "Maria Ortega,
+    who …"). Each piece (the summary cut after every . ! or ?) is found in the article, where
+    the last one ended if it can be; every article sentence it falls in is given whole, its
+    opening quote included. The article's sentences are ``split_sentences``', joined again after
+    a title or an initial ("Sen.", "U.S.", "a.m.": ``_NOT_AN_END``). A piece found nowhere is
+    left out. So the text can be longer than what was decoded. Both texts are read as running
+    text (line breaks as spaces)."""
+    text = " ".join(str(article).split())
+    spans = _sentence_spans(text)
+    found, at = [], 0
+    for piece in _PIECE_END.split(" ".join(str(summary).split())):
+        start, piece = _find(text, piece, at)
+        if start < 0:
+            continue
+        at = start + len(piece)
+        found += [text[s:e] for s, e in spans if s < at and start < e]
     return list(dict.fromkeys(found))
 
 
 _OPENING = "\"“‘'(["  # what may open a sentence before its first word
+_PIECE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+")
+# a full stop that ends a title or an initial, not a sentence ("Sen. Maria Ortega", "the U.S.
+# Senate", "7 a.m. Sunday", "John F. Kennedy")
+_NOT_AN_END = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)|\b[A-Z]"
+    r"|\b(?:[A-Za-z]\.)+[A-Za-z])\.[\"'”’)\]]*$")
+
+
+def _sentence_spans(text):
+    """(start, end) of each sentence of ``text`` (one line), not ending at ``_NOT_AN_END``."""
+    spans, at = [], 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, at)
+        at = start + len(sentence)
+        if spans and _NOT_AN_END.search(text[spans[-1][0]:spans[-1][1]]):
+            spans[-1] = (spans[-1][0], at)
+        else:
+            spans.append((start, at))
+    return spans
+
+
+def _find(text, piece, at):
+    """(where ``piece`` is in ``text``, from ``at`` if it can be, else the first; the piece as
+    found, its opening quotes dropped when only so it is found) or (-1, piece)."""
+    for p in dict.fromkeys((piece, piece.lstrip(_OPENING))):
+        if p:
+            start = text.find(p, at)
+            start = text.find(p) if start < 0 else start
+            if start >= 0:
+                return start, p
+    return -1, piece
 
 
 def _grams(words):
