@@ -73,3 +73,33 @@ DATED = ('Troops left. "We won," she said. About 100 U.S. troops were named onli
 ])
 def test_copied_sentences(summary, kept):
     assert extractive.copied_sentences(summary, DATED) == kept
+
+
+@pytest.mark.parametrize("summary, article, kept", [
+    # a title's piece is read with the next one, not found alone somewhere else
+    ("Nurses helped. Dr. Smith treated him.",
+     "Dr. Smith treated him. Nurses helped. Later Dr. Jones said he was fine.",
+     ["Nurses helped.", "Dr. Smith treated him."]),
+    # after "U.S." or "a.m." a common opener starts a new sentence
+    ("He was treated in the U.S.", "He was treated in the U.S. He died a day later.",
+     ["He was treated in the U.S."]),
+    ("It landed at 11 a.m.", "It landed at 11 a.m. The plane slid off.",
+     ["It landed at 11 a.m."]),
+    # a closing quote after the stop ends the sentence; so does a line break (a headline)
+    ('He said "go to the U.S." Officials agreed.', 'He said "go to the U.S." Officials agreed.',
+     ['He said "go to the U.S."', "Officials agreed."]),
+    ("The storm hit on Monday.", "Storm Hits London\nThe storm hit on Monday. Roads closed.",
+     ["The storm hit on Monday."]),
+    # whole words only: "The" is not found inside "They"
+    ("The end.", "They left. The end.", ["The end."]),
+])
+def test_copied_sentences_reads_titles_initials_and_lines(summary, article, kept):
+    assert extractive.copied_sentences(summary, article) == kept
+
+
+def test_copied_sentences_joins_a_long_run_of_initials_into_one_sentence():
+    """Thousands of initials and "U.S." ends (100 KB) make one sentence each, given whole."""
+    names = " ".join(f"Anna B. Carter{i} and John F. Doe{i}" for i in range(3000)) + "."
+    places = " ".join("in the U.S. Senate" for _ in range(5000)) + "."
+    assert extractive.copied_sentences("Anna B. Carter5 and John F.", names) == [names]
+    assert extractive.copied_sentences("in the U.S.", places) == [places]

@@ -471,6 +471,9 @@ def test_a_summary_that_ends_inside_a_sentence_is_cut_back_to_its_last_whole_one
     ("By . Mark Duell . Last updated at 10:48 AM on 22nd February 2012 . Rain is expected.",
      "Rain is expected."),
     ("By the end of the year . Rain is expected.", None),
+    ("By . Mark R. Smith . PUBLISHED: . 14:11 EST, 25 October 2013 . Rain is expected.",
+     "Rain is expected."),
+    ("Last updated on 12th January 2012 . Rain is expected.", "Rain is expected."),
     # not a dateline: kept whole
     ("Apple (AAPL) shares rose.", None), ("The (CNN) team won.", None),
     ("Anna Keller (24) scored twice.", None), ("Kilbride beat (AP) rivals.", None),

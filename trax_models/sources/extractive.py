@@ -40,55 +40,78 @@ def copied_sentences(summary, article):
     the summary's order, each once. A summary copied unit by unit ends a unit at every ". " —
     inside a sentence too, after "U.S.", "Sen." or "a.m." — so it can hold a fragment ("… their
     upcoming U.S.") or pieces of several sentences spliced ("The U.S." + "Sen." + "Maria Ortega,
-    who …"). Each piece (the summary cut after every . ! or ?) is found in the article, where
-    the last one ended if it can be; every article sentence it falls in is given whole, its
-    opening quote included. The article's sentences are ``split_sentences``', joined again after
-    a title or an initial ("Sen.", "U.S.", "a.m.": ``_NOT_AN_END``). A piece found nowhere is
-    left out. So the text can be longer than what was decoded. Both texts are read as running
-    text (line breaks as spaces)."""
-    text = " ".join(str(article).split())
-    spans = _sentence_spans(text)
-    found, at = [], 0
-    for piece in _PIECE_END.split(" ".join(str(summary).split())):
-        start, piece = _find(text, piece, at)
+    who …"). Each piece (the summary cut after every . ! or ?, a piece ending in a title or an
+    initial read with the next one) is found in the article as whole words, where the last one
+    ended if it can be; every article sentence it falls in is given whole, its opening quote
+    included. The article's sentences are ``split_sentences``' of each line, joined again after
+    a title or an initial that ends no sentence (``_joins``). A piece found nowhere is left
+    out. So the text can be longer than what was decoded. Line breaks read as spaces."""
+    lines = [" ".join(line.split()) for line in str(article).splitlines()]
+    text = " ".join(line for line in lines if line)
+    spans, at = [], 0
+    for line in filter(None, lines):
+        spans += _sentence_spans(line, text.find(line, at))
+        at = spans[-1][1]
+    pieces = _PIECE_END.split(" ".join(str(summary).split()))
+    found, at, i = [], 0, 0
+    while i < len(pieces):
+        start, piece = -1, pieces[i]
+        if i + 1 < len(pieces) and _NOT_AN_END.search(piece):  # "Dr." + "Smith said …"
+            start, piece = _find(text, f"{piece} {pieces[i + 1]}", at)
+            i += start >= 0
         if start < 0:
-            continue
-        at = start + len(piece)
-        found += [text[s:e] for s, e in spans if s < at and start < e]
+            start, piece = _find(text, pieces[i], at)
+        i += 1
+        if start >= 0:
+            at = start + len(piece)
+            found += [text[s:e] for s, e in spans if s < at and start < e]
     return list(dict.fromkeys(found))
 
 
 _OPENING = "\"“‘'(["  # what may open a sentence before its first word
 _PIECE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+")
-# a full stop that ends a title or an initial, not a sentence ("Sen. Maria Ortega", "the U.S.
-# Senate", "7 a.m. Sunday", "John F. Kennedy")
-_NOT_AN_END = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)|\b[A-Z]"
-    r"|\b(?:[A-Za-z]\.)+[A-Za-z])\.[\"'”’)\]]*$")
+# a full stop after a title or an initial ("Sen. Maria Ortega", "the U.S. Senate", "7 a.m.
+# Sunday", "John F. Kennedy") ...
+_NOT_AN_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)"
+                         r"|(?<![-\w])[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)\.$")
+# ... unless what follows opens a sentence as often as not ("... in the U.S. He died")
+_OPENER = re.compile(r"(?:The|A|An|He|She|It|They|We|I|You|But|And|Or|So|Yet|In|On|At|As|By|"
+                     r"For|After|Before|When|While|If|Then|This|That|These|Those|There|His|"
+                     r"Her|Its|Their|Our|My|Some|Many|Most|No|Now|Also|However|Still)\b")
 
 
-def _sentence_spans(text):
-    """(start, end) of each sentence of ``text`` (one line), not ending at ``_NOT_AN_END``."""
+def _joins(before, after):
+    """Whether the sentence ``before`` ends at a title or an initial, not a sentence end,
+    given the text ``after`` it: always after a title, after another one unless ``after``
+    opens with a common sentence opener."""
+    tail = before[-24:]
+    return bool(_TITLE.search(tail) or _NOT_AN_END.search(tail) and not _OPENER.match(after))
+
+
+def _sentence_spans(line, offset):
+    """(start, end) in the text of each sentence of one ``line`` that starts at ``offset``."""
     spans, at = [], 0
-    for sentence in split_sentences(text):
-        start = text.find(sentence, at)
+    for sentence in split_sentences(line):
+        start = line.find(sentence, at)
         at = start + len(sentence)
-        if spans and _NOT_AN_END.search(text[spans[-1][0]:spans[-1][1]]):
+        if spans and _joins(line[spans[-1][0]:spans[-1][1]], sentence):
             spans[-1] = (spans[-1][0], at)
         else:
             spans.append((start, at))
-    return spans
+    return [(offset + s, offset + e) for s, e in spans]
 
 
 def _find(text, piece, at):
-    """(where ``piece`` is in ``text``, from ``at`` if it can be, else the first; the piece as
-    found, its opening quotes dropped when only so it is found) or (-1, piece)."""
+    """(where ``piece`` is in ``text`` as whole words, from ``at`` if it can be, else the
+    first; the piece as found, its opening quotes dropped when only so it is found) or
+    (-1, piece)."""
     for p in dict.fromkeys((piece, piece.lstrip(_OPENING))):
         if p:
-            start = text.find(p, at)
-            start = text.find(p) if start < 0 else start
-            if start >= 0:
-                return start, p
+            pattern = re.compile(rf"(?<!\w){re.escape(p)}(?!\w)")
+            match = pattern.search(text, at) or pattern.search(text)
+            if match:
+                return match.start(), p
     return -1, piece
 
 

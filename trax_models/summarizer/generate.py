@@ -368,8 +368,8 @@ class Summarizer:
 
     def summarize(self, articles, method="greedy", batch_size=8, **options):
         """Summaries (str, EOS dropped) of a list of articles, decoded ``batch_size`` at a time;
-        with copy='sentences', the article's sentences the decoded text holds whole
-        (``extractive.copied_sentences``).
+        with copy='sentences', every article sentence the decoded text took a piece of, whole
+        (``summary_text``).
 
         ``options`` go to ``generate`` (max_new_tokens, temperature, seed, beam_width,
         length_penalty, no_repeat_ngram_size, repetition_penalty).
@@ -396,8 +396,9 @@ class Summarizer:
 
     def summary_text(self, ids, article):
         """The summary ``summarize`` gives for generated ``ids`` of ``article``: their text;
-        with copy='sentences', the article's sentences that text copied, in the article's
-        words (``extractive.copied_sentences``: no fragment cut after "U.S.", no splice)."""
+        with copy='sentences', every article sentence that text took a piece of, whole and in
+        the article's words (``extractive.copied_sentences``: no fragment cut after "U.S.",
+        no splice)."""
         text = self.detokenize(ids)
         kept = copied_sentences(text, normalize_article(article)) if self.copy == "sentences" else []
         return " ".join(kept) if kept else text
@@ -461,9 +462,11 @@ _DATELINE = re.compile(
 # stamps, each part closed by " . ": "By . Jane Doe . PUBLISHED: . 14:11 EST, 25 October 2013 .
 # | . UPDATED: . 15:20 EST, 25 October 2013 . ", "Last updated at 4:08 PM on 28th February
 # 2012 . ". No English sentence opens "By . " or puts a space before its full stop.
-_STAMP = r"(?:(?:PUBLISHED|UPDATED):\s\.\s|Last updated at\s)[^\n|]{0,40}?\d{4}\s\.\s(?:\|\s\.\s)?"
-_BYLINE = re.compile(
-    rf"(?:By\s\.\s[^.\n]{{1,80}}?\s\.\s(?:and\s[^.\n]{{1,80}}?\s\.\s)?)?(?:{_STAMP})*")
+_STAMP = (r"(?:(?:PUBLISHED|UPDATED):\s\.\s|Last updated (?:at|on)\s)[^\n|]{0,40}?\d{4}\s\."
+          r"(?:\s|$)(?:\|\s\.\s)?")
+_BYLINE_NAME = r"(?:[^.\n]|(?<=\b[A-Z])\.(?=\s[A-Z]))"  # "Mark R. Smith"
+_BYLINE = re.compile(rf"(?:By\s\.\s{_BYLINE_NAME}{{1,80}}?\s\.\s"
+                     rf"(?:and\s{_BYLINE_NAME}{{1,80}}?\s\.\s)?)?(?:{_STAMP})*")
 
 
 def drop_dateline(text):
