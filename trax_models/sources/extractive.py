@@ -72,9 +72,9 @@ _OPENING = "\"“‘'(["  # what may open a sentence before its first word
 _PIECE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+")
 # a full stop after a title or an initial ("Sen. Maria Ortega", "the U.S. Senate", "7 a.m.
 # Sunday", "John F. Kennedy") ...
-_NOT_AN_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)"
-                         r"|(?<![-\w])[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$")
-_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)\.$")
+_TITLES = r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt|St|Rev|Mt|Ft)"
+_NOT_AN_END = re.compile(rf"(?:{_TITLES}|(?<![-\w])[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$")
+_TITLE = re.compile(rf"{_TITLES}\.$")
 # ... unless what follows opens a sentence as often as not ("... in the U.S. He died")
 _OPENER = re.compile(r"(?:The|A|An|He|She|It|They|We|I|You|But|And|Or|So|Yet|In|On|At|As|By|"
                      r"For|After|Before|When|While|If|Then|This|That|These|Those|There|His|"
